@@ -1,0 +1,8 @@
+"""fairlearn_online: fair online learning with scikit-learn conventions.
+
+Estimators are exported here as they land; each lives in its method's subpackage.
+"""
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__"]

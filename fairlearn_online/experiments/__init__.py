@@ -1,0 +1,9 @@
+"""Reproduced experiments, run with ``fairlearn-online run NAME``.
+
+Each public module of this package defines one experiment (or a family) and registers it with
+:func:`register`; the runner discovers them all.
+"""
+
+from ._runner import Experiment, get_experiment, list_experiments, register, run_experiment
+
+__all__ = ["Experiment", "get_experiment", "list_experiments", "register", "run_experiment"]

@@ -1,0 +1,181 @@
+"""Experiment registry and runner (DESIGN.md section 7).
+
+An :class:`Experiment` declares a grid of points (method, parameters, seed) and how to run one
+point; the runner evaluates the points in parallel with joblib (the ``loky`` backend locally, or
+a Dask cluster through joblib's ``dask`` backend), writes every table as a tidy CSV and lets the
+experiment draw its figures (PNG and SVG) into the output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import joblib
+import pandas as pd
+
+from ..utils import progress_bar
+
+__all__ = ["Experiment", "register", "get_experiment", "list_experiments", "run_experiment"]
+
+_REGISTRY: dict[str, "Experiment"] = {}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A reproducible experiment.
+
+    Parameters
+    ----------
+    name : str
+        Command-line name, e.g. ``"adult-frontier"``.
+    description : str
+        One line shown by ``fairlearn-online list``.
+    grid : callable ``(quick: bool, seeds: int) -> list[dict]``
+        The points to run. Each point is a dict of plain values (method, parameters, seed...).
+    run_point : callable ``(point: dict) -> dict[str, list[dict]]``
+        Runs one point and returns rows for one or more named tables (e.g. ``{"results": [...],
+        "curves": [...]}``). Every row should carry the point's keys so that tables are tidy.
+    report : callable ``(tables: dict[str, DataFrame], out_dir: Path, quick: bool) -> None``, optional
+        Draws figures and summary tables from the collected tables.
+    default_seeds : int
+        Number of seeds when ``--seeds`` is not given.
+    quick_seeds : int
+        Number of seeds with ``--quick``.
+    """
+
+    name: str
+    description: str
+    grid: Callable[[bool, int], list]
+    run_point: Callable[[dict], dict]
+    report: Callable | None = None
+    default_seeds: int = 5
+    quick_seeds: int = 2
+    tags: tuple = field(default_factory=tuple)
+
+
+def register(experiment: Experiment) -> Experiment:
+    """Add ``experiment`` to the registry used by ``fairlearn-online run``."""
+    if experiment.name in _REGISTRY:
+        raise ValueError(f"An experiment named {experiment.name!r} is already registered.")
+    _REGISTRY[experiment.name] = experiment
+    return experiment
+
+
+def _load_all():
+    # importing the package imports every experiment module, which registers itself
+    from . import _discover  # noqa: F401
+
+
+def list_experiments() -> list[Experiment]:
+    """All registered experiments, sorted by name."""
+    _load_all()
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def get_experiment(name: str) -> Experiment:
+    """The registered experiment called ``name``."""
+    _load_all()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"Unknown experiment {name!r}; available: {', '.join(sorted(_REGISTRY))}."
+        ) from None
+
+
+def _run_point(run_point, point):
+    start = time.perf_counter()
+    tables = run_point(point)
+    if isinstance(tables, list):
+        tables = {"results": tables}
+    elapsed = time.perf_counter() - start
+    for rows in tables.values():
+        for row in rows:
+            for key, value in point.items():
+                row.setdefault(key, value)
+    tables.setdefault("results", [])
+    for row in tables["results"]:
+        row.setdefault("seconds", elapsed)
+    return tables
+
+
+def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
+                   scheduler=None, out=None, progress=None):
+    """Run a registered experiment and write its tables and figures.
+
+    Parameters
+    ----------
+    name : str
+        Registered experiment name (see :func:`list_experiments`).
+    quick : bool, default=False
+        Small grid and fewer seeds, for a smoke run.
+    seeds : int, optional
+        Number of seeds (stream orders); defaults to the experiment's.
+    n_jobs : int, default=1
+        Parallel workers (joblib semantics: -1 = all cores).
+    backend : {"loky", "dask"}, default="loky"
+        ``"dask"`` sends the points to a Dask cluster through joblib's dask backend
+        (needs the ``dask`` extra).
+    scheduler : str, optional
+        Address of a running Dask scheduler; a local cluster is started when omitted.
+    out : str or Path, optional
+        Output folder; default ``results/<name>``.
+    progress : bool, optional
+        Show a progress bar; default: only on a terminal.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+    """
+    experiment = get_experiment(name)
+    if backend not in ("loky", "dask"):
+        raise ValueError(f"backend must be 'loky' or 'dask', got {backend!r}.")
+    if seeds is None:
+        seeds = experiment.quick_seeds if quick else experiment.default_seeds
+    if int(seeds) < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds}.")
+    out_dir = Path(out) if out is not None else Path("results") / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    points = experiment.grid(quick, int(seeds))
+
+    start = time.perf_counter()
+    client = None
+    if backend == "dask":
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise ImportError(
+                "backend='dask' needs the dask extra: pip install 'fairlearn_online[dask]'"
+            ) from exc
+        client = Client(scheduler) if scheduler else Client(
+            n_workers=max(1, n_jobs if n_jobs > 0 else joblib.cpu_count()),
+            threads_per_worker=1)
+    try:
+        config = dict(backend="dask") if backend == "dask" else dict(backend="loky", n_jobs=n_jobs)
+        with joblib.parallel_config(**config):
+            parallel = joblib.Parallel(return_as="generator_unordered" if n_jobs != 1 else "generator")
+            jobs = (joblib.delayed(_run_point)(experiment.run_point, p) for p in points)
+            collected: dict[str, list] = {}
+            for tables in progress_bar(parallel(jobs), total=len(points), desc=name,
+                                       enable=progress):
+                for table, rows in tables.items():
+                    collected.setdefault(table, []).extend(rows)
+    finally:
+        if client is not None:
+            client.close()
+
+    frames = {table: pd.DataFrame(rows) for table, rows in collected.items()}
+    for table, frame in frames.items():
+        frame.to_csv(out_dir / f"{table}.csv", index=False)
+    if experiment.report is not None:
+        experiment.report(frames, out_dir, quick)
+    meta = dict(experiment=name, quick=quick, seeds=int(seeds), n_points=len(points),
+                n_jobs=n_jobs, backend=backend, seconds=round(time.perf_counter() - start, 2),
+                python=sys.version.split()[0])
+    (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
+    return frames
