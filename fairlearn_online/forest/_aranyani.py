@@ -1,0 +1,253 @@
+"""AranyaniClassifier: online oblique soft decision forest with aggregate-gradient group fairness.
+
+DESIGN.md section 1; paper: "Enhancing Group Fairness in Online Settings Using Oblique Decision
+Forests".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive, check_target
+from . import _kernels as K
+from ._common import check_choice, check_probability_like, grow_rows, make_generator
+
+__all__ = ["AranyaniClassifier"]
+
+_SHAPES = {"huber": K.HUBER, "uncapped": K.UNCAPPED}
+_MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
+
+
+class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
+    """Online oblique soft decision forest with demographic parity by aggregate gradients.
+
+    A forest of ``n_trees`` complete soft binary trees of depth ``depth``. Internal node ``k``
+    sends a sample left with probability ``s_k(x) = sigmoid(w_k . x + b_k)``; a leaf's weight
+    ``mu_l(x)`` is the product of the decisions on its path; the forest predicts
+    ``P(x) = mean_t sum_l mu_l(x) softmax(theta_l)``. Every sample is learned once, in stream
+    order, by one Adam step on the cross-entropy plus a group-fairness gradient on the node
+    parameters: with ``F_k = S_1[k] / N_1 - S_0[k] / N_0`` the gap between the groups' mean node
+    outputs, the node parameters receive ``fairness_weight * H'(F_k) * (G_1[k] - G_0[k])``,
+    where ``G_a[k]`` is the running mean of ``d s_k / d(w_k, b_k)`` over group ``a``'s samples,
+    each taken at the parameters of the time the sample was seen. The memory is
+    ``O(n_trees * 2**depth * n_features * n_groups)``, independent of the stream's length.
+
+    Parameters
+    ----------
+    n_trees : int, default=3
+        Number of trees.
+    depth : int, default=4
+        Depth of every tree (``2**depth - 1`` internal nodes, ``2**depth`` leaves).
+    fairness_weight : float, default=0.0
+        The paper's lambda, the weight of the fairness gradient; 0 disables it.
+    huber_delta : float, default=0.01
+        Threshold of the Huber penalty ``H`` on the node-level parity gap ``F_k``.
+    learning_rate : float, default=2e-3
+        Adam step size.
+    beta1, beta2 : float, default=0.9, 0.999
+        Adam moment decay rates.
+    epsilon : float, default=1e-7
+        Adam's denominator constant.
+    fairness_gradient : {"huber", "uncapped"}, default="huber"
+        ``"huber"`` is the paper's ``H'(F) = clip(F, -delta, delta)``; ``"uncapped"`` uses
+        ``H'(F) = F`` (the quadratic penalty ``F**2 / 2``) whose pull keeps growing with the gap.
+    fairness_memory : {"aggregate", "reservoir"}, default="aggregate"
+        ``"aggregate"`` keeps O(1) running sums per group (the paper's method).
+        ``"reservoir"`` keeps a uniform reservoir of ``reservoir_size`` past inputs per group
+        and recomputes the group means of ``s_k`` and of its gradient at the current parameters
+        for every sample (the paper's reservoir-sampling baseline; cost grows with the
+        reservoir).
+    reservoir_size : int, default=500
+        Inputs kept per group with ``fairness_memory="reservoir"``.
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the initialization (``w, b ~ N(0, 1)``, ``theta ~ U[0, 1)``) and the reservoir.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names.
+    group_encoder_ : GroupEncoder
+        Groups in order of appearance (``group_encoder_.groups_``).
+    node_weights_ : ndarray of shape (n_trees, 2**depth - 1, n_features_in_ + 1)
+        Oblique split of every node, bias last.
+    leaf_logits_ : ndarray of shape (n_trees, 2**depth, n_classes)
+    group_counts_ : ndarray of shape (n_groups,)
+        ``N_a``.
+    node_sums_ : ndarray of shape (n_groups, n_trees, 2**depth - 1)
+        ``S_a[k]``, the running sum of ``s_k(x)`` over group ``a``.
+    node_gradient_means_ : ndarray of shape (n_groups, n_trees, 2**depth - 1, n_features_in_ + 1)
+        ``G_a[k]``.
+    n_samples_seen_ : int
+        Samples learned (= Adam steps).
+
+    Notes
+    -----
+    **More than two groups.** Each seen group ``a`` is compared with the pooled other groups:
+    ``F_a[k] = S_a[k] / N_a - sum_{b != a} S_b[k] / sum_{b != a} N_b``, and the penalty is the
+    mean over seen groups of ``H(F_a[k])``; its gradient is
+    ``fairness_weight * mean_a H'(F_a[k]) (G_a[k] - G_rest(a)[k])``. With two groups this is
+    exactly the paper's ``H(F_k)``. No fairness gradient is applied until two groups have been
+    seen; groups appearing mid-stream get fresh statistics, the others keep theirs.
+
+    **Order of one step.** Prediction with the current parameters (returned by
+    :meth:`partial_fit_predict`), then the sample enters its group's statistics, then the task
+    and fairness gradients are computed and one Adam step (bias-corrected, as in PyTorch) is
+    taken. The node decisions ``s_k`` are what the penalty equalizes; parity of node decisions
+    is not parity of predictions, so large ``fairness_weight`` values may be needed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online import AranyaniClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3))
+    >>> group = rng.integers(0, 2, 500)
+    >>> y = (X[:, 0] + group > 0.5).astype(int)
+    >>> clf = AranyaniClassifier(fairness_weight=1.0, random_state=0)
+    >>> y_prequential = clf.partial_fit_predict(X, y, sensitive_features=group)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    >>> clf.group_counts_.tolist()
+    [256.0, 244.0]
+    """
+
+    def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
+                 learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-7,
+                 fairness_gradient="huber", fairness_memory="aggregate", reservoir_size=500,
+                 random_state=None):
+        self.n_trees = n_trees
+        self.depth = depth
+        self.fairness_weight = fairness_weight
+        self.huber_delta = huber_delta
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.fairness_gradient = fairness_gradient
+        self.fairness_memory = fairness_memory
+        self.reservoir_size = reservoir_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self):
+        check_positive(self.n_trees, "n_trees", integer=True)
+        check_positive(self.depth, "depth", integer=True)
+        if self.depth > 12:
+            raise ValueError(f"depth must be <= 12 (2**depth leaves per tree), got {self.depth}.")
+        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
+        check_positive(self.huber_delta, "huber_delta")
+        check_positive(self.learning_rate, "learning_rate")
+        check_probability_like(self.beta1, "beta1")
+        check_probability_like(self.beta2, "beta2")
+        check_positive(self.epsilon, "epsilon")
+        check_choice(self.fairness_gradient, "fairness_gradient", _SHAPES)
+        check_choice(self.fairness_memory, "fairness_memory", _MEMORIES)
+        check_positive(self.reservoir_size, "reservoir_size", integer=True)
+
+    def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
+        self._check_params()
+        reset = not self._is_fitted()
+        X_arr, commit_X = check_chunk_X(self, X, reset=reset)
+        n = X_arr.shape[0]
+        y_arr = check_target(y, n)
+        codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
+        groups, encoder = self._check_groups(sensitive_features, n, reset=reset)
+
+        def commit():
+            commit_X()
+            if reset:
+                self.classes_ = classes_
+                self._init_state(X_arr.shape[1], len(classes_))
+            self.group_encoder_ = encoder
+            self._grow_groups(encoder.n_groups)
+
+        return X_arr, codes, groups, commit
+
+    # ------------------------------------------------------------------ state
+    def _init_state(self, n_features, n_classes):
+        rng = make_generator(self.random_state)
+        T, n_nodes = int(self.n_trees), 2 ** int(self.depth) - 1
+        self.node_weights_ = rng.standard_normal((T, n_nodes, n_features + 1))
+        self.leaf_logits_ = rng.random((T, n_nodes + 1, n_classes))
+        self.adam_moments_ = {
+            "m_nodes": np.zeros_like(self.node_weights_),
+            "v_nodes": np.zeros_like(self.node_weights_),
+            "m_leaves": np.zeros_like(self.leaf_logits_),
+            "v_leaves": np.zeros_like(self.leaf_logits_),
+        }
+        self.adam_step_ = np.zeros(1, dtype=np.int64)
+        self.group_counts_ = np.zeros(0)
+        self.node_sums_ = np.zeros((0, T, n_nodes))
+        self.node_gradient_means_ = np.zeros((0, T, n_nodes, n_features + 1))
+        res = int(self.reservoir_size) if self.fairness_memory == "reservoir" else 0
+        self.reservoir_ = np.zeros((0, res, n_features))
+        self.reservoir_counts_ = np.zeros(0)
+        self.rng_ = rng
+
+    def _grow_groups(self, n_groups):
+        self.group_counts_ = grow_rows(self.group_counts_, n_groups)
+        self.node_sums_ = grow_rows(self.node_sums_, n_groups)
+        self.node_gradient_means_ = grow_rows(self.node_gradient_means_, n_groups)
+        self.reservoir_ = grow_rows(self.reservoir_, n_groups)
+        self.reservoir_counts_ = grow_rows(self.reservoir_counts_, n_groups)
+
+    @property
+    def n_samples_seen_(self):
+        check_fitted(self)
+        return int(self.adam_step_[0])
+
+    # ------------------------------------------------------------------ learning
+    def _partial_fit(self, X, y, groups, return_predictions):
+        memory = _MEMORIES[self.fairness_memory]
+        if memory == K.RESERVOIR:
+            u = self.rng_.random(X.shape[0])
+        else:
+            u = np.zeros(0)
+        mom = self.adam_moments_
+        pred = K.forest_learn_chunk(
+            X, y, groups, u, self.node_weights_, self.leaf_logits_,
+            mom["m_nodes"], mom["v_nodes"], mom["m_leaves"], mom["v_leaves"], self.adam_step_,
+            self.group_counts_, self.node_sums_, self.node_gradient_means_,
+            self.reservoir_, self.reservoir_counts_,
+            float(self.fairness_weight), float(self.huber_delta),
+            _SHAPES[self.fairness_gradient], memory, float(self.learning_rate),
+            float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions))
+        if return_predictions:
+            return self.classes_[pred]
+        return None
+
+    # ------------------------------------------------------------------ prediction
+    def predict_proba(self, X):
+        """Forest class probabilities ``P(x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        return K.forest_proba(X_arr, self.node_weights_, self.leaf_logits_)
+
+    def node_parity_gaps(self):
+        """Node-level parity gaps ``F_k`` from the aggregate statistics (DESIGN.md section 1).
+
+        Returns
+        -------
+        gaps : ndarray of shape (n_trees, 2**depth - 1)
+            ``max_a S_a[k] / N_a - min_a S_a[k] / N_a`` over the groups seen so far: with two
+            groups ``|F_k|``. The means mix parameters of different times, as the penalty does.
+        """
+        check_fitted(self)
+        seen = self.group_counts_ > 0
+        if seen.sum() < 2:
+            return np.zeros(self.node_sums_.shape[1:])
+        means = self.node_sums_[seen] / self.group_counts_[seen][:, None, None]
+        return means.max(axis=0) - means.min(axis=0)
