@@ -196,10 +196,10 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
     those seen at the first call.
     """
     kwargs = dict(dtype=np.float64, order="C", ensure_all_finite=True,
-                  ensure_min_samples=ensure_min_samples, input_name="X")
+                  ensure_min_samples=ensure_min_samples)
     if reset:
         names = _get_feature_names(X)
-        X_arr = check_array(X, **kwargs)
+        X_arr = check_array(X, input_name="X", **kwargs)
 
         def commit():
             estimator.n_features_in_ = X_arr.shape[1]

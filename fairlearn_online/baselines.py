@@ -1,0 +1,66 @@
+"""Reference baselines shared by the experiments."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
+
+__all__ = ["MajorityClassClassifier"]
+
+
+class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
+    """Predicts the most frequent label seen so far (ties: the smallest label).
+
+    The streaming version of scikit-learn's ``DummyClassifier(strategy="most_frequent")``; its
+    ``partial_fit_predict`` predicts each sample with the counts of the samples before it.
+    ``sensitive_features`` are accepted and ignored.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_count_ : ndarray of shape (n_classes,)
+        Number of samples of each class seen so far.
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> from fairlearn_online.baselines import MajorityClassClassifier
+    >>> clf = MajorityClassClassifier()
+    >>> clf.partial_fit_predict([[0], [0], [0], [0]], [1, 0, 0, 1], classes=[0, 1])
+    array([0, 1, 0, 0])
+    """
+
+    def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
+        reset = not self._is_fitted()
+        X_arr, commit_X = check_chunk_X(self, X, reset=reset)
+        y_arr = check_target(y, X_arr.shape[0])
+        codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
+        if sensitive_features is not None and len(sensitive_features) != X_arr.shape[0]:
+            raise ValueError("sensitive_features must have one entry per row of X.")
+
+        def commit():
+            commit_X()
+            if reset:
+                self.classes_ = classes_
+                self.class_count_ = np.zeros(len(classes_), dtype=np.int64)
+
+        return X_arr, codes, None, commit
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        onehot = np.zeros((len(y), len(self.classes_)), dtype=np.int64)
+        onehot[np.arange(len(y)), y] = 1
+        before = self.class_count_ + np.cumsum(onehot, axis=0) - onehot
+        self.class_count_ = self.class_count_ + onehot.sum(axis=0)
+        if return_predictions:
+            return self.classes_[np.argmax(before, axis=1)]
+        return None
+
+    def predict_proba(self, X):
+        """Class frequencies seen so far, the same for every row."""
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        total = self.class_count_.sum()
+        freq = self.class_count_ / total if total else np.full(len(self.classes_), 1 / len(self.classes_))
+        return np.tile(freq, (X_arr.shape[0], 1))

@@ -1,0 +1,75 @@
+"""``adult-baselines``: majority class and an online logistic model, prequential on Adult.
+
+The reference points of DESIGN.md section 1: majority class (about .759) and scikit-learn's
+``SGDClassifier(loss="log_loss")`` trained one sample at a time (about .766), with the
+demographic-parity difference between sexes over the stream.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..baselines import MajorityClassClassifier  # noqa: E402
+from ..datasets import load_stream  # noqa: E402
+from ..evaluate import prequential  # noqa: E402
+from ..utils import save_figure  # noqa: E402
+from ._runner import Experiment, register  # noqa: E402
+
+METHODS = ("majority", "sgd_log_loss")
+
+
+def _make(method, seed):
+    if method == "majority":
+        return MajorityClassClassifier()
+    from sklearn.linear_model import SGDClassifier
+
+    return SGDClassifier(loss="log_loss", random_state=seed)
+
+
+def grid(quick, seeds):
+    return [{"method": m, "seed": s} for m in METHODS for s in range(seeds)]
+
+
+def run_point(point):
+    X, y, sex = load_stream("adult", random_state=point["seed"])
+    if point.get("n_samples"):
+        X, y, sex = X[: point["n_samples"]], y[: point["n_samples"]], sex[: point["n_samples"]]
+    curve = prequential(_make(point["method"], point["seed"]), X, y, sensitive_features=sex,
+                        every=500, progress=False)
+    last = curve.iloc[-1]
+    result = {"accuracy": last["accuracy"],
+              "demographic_parity_difference": last["demographic_parity_difference"],
+              "equalized_odds_difference": last["equalized_odds_difference"],
+              "n_samples": int(last["n_samples"])}
+    curves = curve[["n_samples", "accuracy", "demographic_parity_difference"]].to_dict("records")
+    return {"results": [result], "curves": curves}
+
+
+def report(tables, out_dir, quick):
+    results, curves = tables["results"], tables["curves"]
+    summary = results.groupby("method")[["accuracy", "demographic_parity_difference"]].agg(
+        ["mean", "std"])
+    summary.to_csv(out_dir / "summary.csv")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
+    for method, frame in curves.groupby("method"):
+        stats = frame.groupby("n_samples")[["accuracy", "demographic_parity_difference"]]
+        mean, std = stats.mean(), stats.std().fillna(0.0)
+        for ax, col in zip(axes, ["accuracy", "demographic_parity_difference"]):
+            ax.plot(mean.index, mean[col], label=method)
+            ax.fill_between(mean.index, mean[col] - std[col], mean[col] + std[col], alpha=0.25)
+    axes[0].set(xlabel="samples seen", ylabel="prequential accuracy", title="Adult: accuracy")
+    axes[1].set(xlabel="samples seen", ylabel="DP difference (sex)", title="Adult: demographic parity")
+    axes[0].legend()
+    fig.tight_layout()
+    save_figure(fig, out_dir / "running_metrics")
+
+
+register(Experiment(
+    name="adult-baselines",
+    description="Majority class and online SGD logistic regression, prequential on Adult",
+    grid=grid, run_point=run_point, report=report, default_seeds=5, quick_seeds=2,
+))

@@ -1,0 +1,149 @@
+"""Batch group-fairness metrics with fairlearn's names and signatures.
+
+Each function feeds the data once through the streaming counts of ``_group_counts`` so the batch
+and streaming numbers are the same computation. They agree with fairlearn's functions of the same
+name (tested against fairlearn itself).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._group_counts import (
+    DemographicParityDifference,
+    DemographicParityRatio,
+    EqualizedOddsDifference,
+    GroupConfusionCounts,
+)
+
+__all__ = [
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "metrics_by_group",
+]
+
+
+def _overall(y_true, y_pred, sample_weight, pos_label):
+    counts = GroupConfusionCounts(pos_label=pos_label)
+    counts.update(y_true, y_pred, np.zeros(len(np.asarray(y_true)), dtype=np.int64),
+                  sample_weight=sample_weight)
+    counts._require_data()
+    return counts
+
+
+def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
+    """Fraction of predictions equal to ``pos_label`` (``y_true`` is only checked for length).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import selection_rate
+    >>> selection_rate([0, 1, 1, 0], [1, 1, 0, 0])
+    0.5
+    """
+    return float(_overall(y_true, y_pred, sample_weight, pos_label).selection_rate(overall=True))
+
+
+def true_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
+    """P(y_pred = pos_label | y_true = pos_label); 0 when there is no positive label."""
+    return float(_overall(y_true, y_pred, sample_weight, pos_label).true_positive_rate(overall=True))
+
+
+def false_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
+    """P(y_pred = pos_label | y_true != pos_label); 0 when there is no negative label."""
+    return float(_overall(y_true, y_pred, sample_weight, pos_label).false_positive_rate(overall=True))
+
+
+def demographic_parity_difference(y_true, y_pred, *, sensitive_features,
+                                  method="between_groups", sample_weight=None,
+                                  pos_label=1) -> float:
+    """Largest gap in selection rate between groups (fairlearn's definition).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        Only checked for length (selection rates do not use it).
+    y_pred : array-like of shape (n_samples,)
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
+        Several columns define intersectional groups.
+    method : {"between_groups", "to_overall"}, default="between_groups"
+    sample_weight : array-like of shape (n_samples,), optional
+    pos_label : scalar, default=1
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import demographic_parity_difference
+    >>> demographic_parity_difference([0, 0, 0, 0], [1, 1, 0, 1],
+    ...                               sensitive_features=["a", "a", "b", "b"])
+    0.5
+    """
+    metric = DemographicParityDifference(method=method, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def demographic_parity_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
+                             sample_weight=None, pos_label=1) -> float:
+    """Smallest ratio of selection rates between groups (fairlearn's definition).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import demographic_parity_ratio
+    >>> demographic_parity_ratio([0, 0, 0, 0], [1, 1, 0, 1],
+    ...                          sensitive_features=["a", "a", "b", "b"])
+    0.5
+    """
+    metric = DemographicParityRatio(method=method, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def equalized_odds_difference(y_true, y_pred, *, sensitive_features, method="between_groups",
+                              sample_weight=None, agg="worst_case", pos_label=1) -> float:
+    """Larger (or mean) of the between-group TPR and FPR differences (fairlearn's definition).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import equalized_odds_difference
+    >>> equalized_odds_difference([1, 0, 1, 0], [1, 0, 0, 0],
+    ...                           sensitive_features=["a", "a", "b", "b"])
+    1.0
+    """
+    metric = EqualizedOddsDifference(method=method, agg=agg, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def metrics_by_group(y_true, y_pred, *, sensitive_features, sample_weight=None,
+                     pos_label=1) -> pd.DataFrame:
+    """Accuracy, selection rate, TPR, FPR and count per group, like ``MetricFrame.by_group``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (intersectional) group, sorted by group label; columns ``count``,
+        ``accuracy``, ``selection_rate``, ``true_positive_rate``, ``false_positive_rate``.
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import metrics_by_group
+    >>> metrics_by_group([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features=["a", "a", "b", "b"])
+       count  accuracy  selection_rate  true_positive_rate  false_positive_rate
+    a    2.0       1.0             0.5                 1.0                  0.0
+    b    2.0       0.5             0.0                 0.0                  0.0
+    """
+    counts = GroupConfusionCounts(pos_label=pos_label)
+    counts.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight)
+    counts._require_data()
+    return pd.DataFrame({
+        "count": counts.by_group(counts.counts_[:, :4].sum(axis=1)),
+        "accuracy": counts.by_group(counts.accuracy()),
+        "selection_rate": counts.by_group(counts.selection_rate()),
+        "true_positive_rate": counts.by_group(counts.true_positive_rate()),
+        "false_positive_rate": counts.by_group(counts.false_positive_rate()),
+    })

@@ -1,0 +1,316 @@
+"""Streaming group-fairness metrics (DESIGN.md section 6).
+
+All metrics derive from one sufficient statistic: per group, the (weighted) confusion counts of
+the binary events ``y_true == pos_label`` and ``y_pred == pos_label``, plus the weight of correct
+predictions. Counts add over chunks, so a metric fed chunk by chunk equals the batch metric on
+the concatenated data, whatever the chunking. Group-level conventions follow fairlearn:
+
+* selection rate = P(y_pred = pos_label | group);
+* TPR = P(y_pred = pos | y_true = pos, group), FPR = P(y_pred = pos | y_true = neg, group), with
+  a rate of 0 when its denominator is empty (scikit-learn's normalized confusion matrix);
+* ``method="between_groups"``: max minus min over groups (ratio: min / max);
+  ``method="to_overall"``: largest absolute gap to the overall rate (ratio: smallest of
+  group/overall and overall/group);
+* intersectional groups (several sensitive columns) are the rows' tuples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..base import GroupEncoder, check_sensitive_features
+
+__all__ = [
+    "GroupConfusionCounts",
+    "Accuracy",
+    "SelectionRateByGroup",
+    "TruePositiveRateByGroup",
+    "FalsePositiveRateByGroup",
+    "DemographicParityDifference",
+    "DemographicParityRatio",
+    "EqualizedOddsDifference",
+    "FairnessReport",
+]
+
+_TN, _FP, _FN, _TP, _CORRECT = range(5)
+
+
+def _as_1d(values, name, n=None):
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} entries, expected {n} (length of y_true).")
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if arr.dtype.kind == "O" and len(arr) and pd.isna(pd.Series(arr)).any():
+        raise ValueError(f"{name} contains missing values.")
+    return arr
+
+
+class GroupConfusionCounts:
+    """Per-group weighted confusion counts, updated chunk by chunk.
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        The label treated as the positive (selected) outcome.
+
+    Attributes
+    ----------
+    counts_ : ndarray of shape (n_groups, 5)
+        Per group: weights of true negatives, false positives, false negatives, true positives,
+        and of correct predictions (``y_pred == y_true``, any label).
+    encoder_ : GroupEncoder
+        Group labels in order of first appearance.
+    """
+
+    def __init__(self, pos_label=1):
+        self.pos_label = pos_label
+        self.encoder_ = GroupEncoder()
+        self.counts_ = np.zeros((0, 5))
+
+    def update(self, y_true, y_pred, sensitive_features, *, sample_weight=None):
+        """Add a chunk. Validates everything before changing any count.
+
+        Parameters
+        ----------
+        y_true, y_pred : array-like of shape (n,)
+        sensitive_features : array-like of shape (n,) or (n, n_attributes)
+        sample_weight : array-like of shape (n,), optional
+            Non-negative finite weights.
+
+        Returns
+        -------
+        self
+        """
+        y_true = _as_1d(y_true, "y_true")
+        n = y_true.shape[0]
+        y_pred = _as_1d(y_pred, "y_pred", n)
+        if sample_weight is None:
+            weight = np.ones(n)
+        else:
+            weight = _as_1d(sample_weight, "sample_weight", n).astype(np.float64)
+            if np.any(weight < 0):
+                raise ValueError("sample_weight must be non-negative.")
+        if n == 0:
+            return self  # an empty chunk changes nothing
+        values, columns = check_sensitive_features(sensitive_features, n)
+        encoder = self.encoder_.copy()
+        codes = encoder.encode(values, columns, update=True)
+        true_pos = (y_true == self.pos_label).astype(np.int64)
+        pred_pos = (y_pred == self.pos_label).astype(np.int64)
+        cell = 2 * true_pos + pred_pos  # 0 TN, 1 FP, 2 FN, 3 TP
+        counts = np.zeros((encoder.n_groups, 5))
+        counts[: self.counts_.shape[0]] = self.counts_
+        np.add.at(counts, (codes, cell), weight)
+        np.add.at(counts[:, _CORRECT], codes, weight * (y_true == y_pred))
+        self.encoder_, self.counts_ = encoder, counts
+        return self
+
+    # ---- derived quantities ---------------------------------------------------------------
+    @property
+    def groups(self) -> list:
+        return list(self.encoder_.groups_)
+
+    def _require_data(self):
+        if self.counts_.shape[0] == 0 or self.counts_[:, :4].sum() == 0:
+            raise ValueError("No samples seen yet: call update() with a non-empty chunk first.")
+
+    def _totals(self):
+        c = self.counts_
+        return c[:, :4].sum(axis=1), c
+
+    def _rate(self, num_cols, den_cols, *, overall=False, empty=0.0):
+        c = self.counts_.sum(axis=0, keepdims=True) if overall else self.counts_
+        num = c[:, num_cols].sum(axis=1)
+        den = c[:, den_cols].sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
+        return rate[0] if overall else rate
+
+    def selection_rate(self, overall=False):
+        return self._rate([_FP, _TP], [_TN, _FP, _FN, _TP], overall=overall)
+
+    def true_positive_rate(self, overall=False):
+        return self._rate([_TP], [_FN, _TP], overall=overall)
+
+    def false_positive_rate(self, overall=False):
+        return self._rate([_FP], [_TN, _FP], overall=overall)
+
+    def accuracy(self, overall=False):
+        return self._rate([_CORRECT], [_TN, _FP, _FN, _TP], overall=overall, empty=np.nan)
+
+    def by_group(self, rates: np.ndarray) -> pd.Series:
+        """Rates as a Series indexed by group, sorted like fairlearn's ``MetricFrame.by_group``."""
+        groups = self.encoder_.groups_
+        columns = self.encoder_.columns_
+        if groups and isinstance(groups[0], tuple):
+            index = pd.MultiIndex.from_tuples(groups, names=columns)
+        else:
+            index = pd.Index(groups, name=columns[0] if columns else None)
+        seen = self.counts_[:, :4].sum(axis=1) > 0
+        return pd.Series(rates, index=index)[seen].sort_index()
+
+
+def _difference(group_rates, overall_rate, method):
+    if method == "between_groups":
+        return float(np.max(group_rates) - np.min(group_rates))
+    if method == "to_overall":
+        return float(np.max(np.abs(group_rates - overall_rate)))
+    raise ValueError(f"method must be 'between_groups' or 'to_overall', got {method!r}.")
+
+
+def _ratio(group_rates, overall_rate, method):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == "between_groups":
+            return float(np.min(group_rates) / np.max(group_rates))
+        if method == "to_overall":
+            ratios = np.minimum(group_rates / overall_rate, overall_rate / group_rates)
+            return float(np.min(ratios))
+    raise ValueError(f"method must be 'between_groups' or 'to_overall', got {method!r}.")
+
+
+class _StreamingMetric:
+    """A metric fed with ``update(y_true, y_pred, sensitive_features)``, read with ``get()``."""
+
+    def __init__(self, *, pos_label=1):
+        self.pos_label = pos_label
+        self.counts = GroupConfusionCounts(pos_label=pos_label)
+
+    def update(self, y_true, y_pred, sensitive_features=None, *, sample_weight=None):
+        if sensitive_features is None:
+            sensitive_features = np.zeros(len(np.asarray(y_true)), dtype=np.int64)
+        self.counts.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight)
+        return self
+
+    def _seen(self):
+        self.counts._require_data()
+        return self.counts.counts_[:, :4].sum(axis=1) > 0
+
+    def __repr__(self):
+        try:
+            value = self.get()
+        except ValueError:
+            value = "no data"
+        return f"{type(self).__name__}: {value}"
+
+
+class Accuracy(_StreamingMetric):
+    """Running accuracy (fraction of ``y_pred == y_true``; sensitive features optional)."""
+
+    def get(self) -> float:
+        self._seen()
+        return float(self.counts.accuracy(overall=True))
+
+
+class SelectionRateByGroup(_StreamingMetric):
+    """Running P(y_pred = pos_label) per group, as a Series indexed by group."""
+
+    def get(self) -> pd.Series:
+        self._seen()
+        return self.counts.by_group(self.counts.selection_rate())
+
+
+class TruePositiveRateByGroup(_StreamingMetric):
+    """Running true positive rate per group (0 for a group with no positive label yet)."""
+
+    def get(self) -> pd.Series:
+        self._seen()
+        return self.counts.by_group(self.counts.true_positive_rate())
+
+
+class FalsePositiveRateByGroup(_StreamingMetric):
+    """Running false positive rate per group (0 for a group with no negative label yet)."""
+
+    def get(self) -> pd.Series:
+        self._seen()
+        return self.counts.by_group(self.counts.false_positive_rate())
+
+
+class DemographicParityDifference(_StreamingMetric):
+    """Running demographic-parity difference (fairlearn's definition).
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+    pos_label : scalar, default=1
+    """
+
+    def __init__(self, *, method="between_groups", pos_label=1):
+        super().__init__(pos_label=pos_label)
+        _difference(np.zeros(1), 0.0, method)  # validates method early
+        self.method = method
+
+    def get(self) -> float:
+        seen = self._seen()
+        return _difference(self.counts.selection_rate()[seen],
+                           self.counts.selection_rate(overall=True), self.method)
+
+
+class DemographicParityRatio(DemographicParityDifference):
+    """Running demographic-parity ratio (min / max selection rate; fairlearn's definition)."""
+
+    def get(self) -> float:
+        seen = self._seen()
+        return _ratio(self.counts.selection_rate()[seen],
+                      self.counts.selection_rate(overall=True), self.method)
+
+
+class EqualizedOddsDifference(_StreamingMetric):
+    """Running equalized-odds difference: the larger (``agg="worst_case"``) or the mean
+    (``agg="mean"``) of the TPR and FPR differences, as in fairlearn."""
+
+    def __init__(self, *, method="between_groups", agg="worst_case", pos_label=1):
+        super().__init__(pos_label=pos_label)
+        _difference(np.zeros(1), 0.0, method)
+        if agg not in ("worst_case", "mean"):
+            raise ValueError(f"agg must be 'worst_case' or 'mean', got {agg!r}.")
+        self.method, self.agg = method, agg
+
+    def get(self) -> float:
+        seen = self._seen()
+        c = self.counts
+        tpr = _difference(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
+                          self.method)
+        fpr = _difference(c.false_positive_rate()[seen], c.false_positive_rate(overall=True),
+                          self.method)
+        return max(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
+
+
+class FairnessReport(_StreamingMetric):
+    """All running metrics at once: one set of counts, one ``get()`` returning a flat dict.
+
+    Keys: ``n_samples``, ``accuracy``, ``selection_rate``, ``demographic_parity_difference``,
+    ``demographic_parity_ratio``, ``equalized_odds_difference``, and per group
+    ``selection_rate[<group>]``, ``true_positive_rate[<group>]``, ``false_positive_rate[<group>]``.
+    """
+
+    def get(self) -> dict:
+        seen = self._seen()
+        c = self.counts
+        sel = c.selection_rate()
+        tpr, fpr = c.true_positive_rate(), c.false_positive_rate()
+        overall_sel = c.selection_rate(overall=True)
+        out = {
+            "n_samples": float(c.counts_[:, :4].sum()),
+            "accuracy": float(c.accuracy(overall=True)),
+            "selection_rate": float(overall_sel),
+            "demographic_parity_difference": _difference(sel[seen], overall_sel, "between_groups"),
+            "demographic_parity_ratio": _ratio(sel[seen], overall_sel, "between_groups"),
+            "equalized_odds_difference": max(
+                _difference(tpr[seen], 0.0, "between_groups"),
+                _difference(fpr[seen], 0.0, "between_groups")),
+        }
+        for name, rates in (("selection_rate", sel), ("true_positive_rate", tpr),
+                            ("false_positive_rate", fpr)):
+            for group, rate in c.by_group(rates).items():
+                out[f"{name}[{_group_name(group)}]"] = float(rate)
+        return out
+
+
+def _group_name(group) -> str:
+    return ",".join(map(str, group)) if isinstance(group, tuple) else str(group)
