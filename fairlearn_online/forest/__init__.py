@@ -1,5 +1,7 @@
 """Online oblique soft decision forest with group fairness (DESIGN.md section 1) and baselines."""
 
 from ._aranyani import AranyaniClassifier
+from ._baselines import MajorityClassClassifier, OnlineFairLogisticClassifier, RiverClassifier
 
-__all__ = ["AranyaniClassifier"]
+__all__ = ["AranyaniClassifier", "MajorityClassClassifier", "OnlineFairLogisticClassifier",
+           "RiverClassifier"]

@@ -1,0 +1,288 @@
+"""Baselines of the Aranyani paper in the library's streaming protocol (DESIGN.md section 1).
+
+* :class:`MajorityClassClassifier`: predicts the most frequent label seen so far.
+* :class:`OnlineFairLogisticClassifier`: logistic regression trained online by Adam with the
+  same aggregate fairness gradient as the forest, applied to its output ``s(x)``.
+* :class:`RiverClassifier`: adapter running river's Hoeffding trees (``predict_one`` then
+  ``learn_one``) under ``partial_fit`` / ``partial_fit_predict``; river is imported lazily.
+
+The reservoir-sampling baseline is ``AranyaniClassifier(fairness_memory="reservoir")``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive, check_target
+from . import _kernels as K
+from ._common import check_choice, check_probability_like, grow_rows
+
+__all__ = ["MajorityClassClassifier", "OnlineFairLogisticClassifier", "RiverClassifier"]
+
+
+class _ChunkValidation:
+    """``_validate_partial_fit`` shared by the baselines: X, y, classes and groups."""
+
+    def _check_params(self):  # pragma: no cover - overridden
+        pass
+
+    def _on_reset(self, n_features, classes):  # pragma: no cover - overridden
+        pass
+
+    def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
+        self._check_params()
+        reset = not self._is_fitted()
+        X_arr, commit_X = check_chunk_X(self, X, reset=reset)
+        n = X_arr.shape[0]
+        y_arr = check_target(y, n)
+        codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
+        if reset:
+            self._check_n_classes(classes_)
+        groups, encoder = self._check_groups(sensitive_features, n, reset=reset)
+
+        def commit():
+            commit_X()
+            if reset:
+                self.classes_ = classes_
+                self._on_reset(X_arr.shape[1], classes_)
+            self.group_encoder_ = encoder
+            self._grow_groups(encoder.n_groups)
+
+        return X_arr, codes, groups, commit
+
+    def _check_n_classes(self, classes):
+        pass
+
+    def _grow_groups(self, n_groups):
+        pass
+
+
+class MajorityClassClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
+                              BaseEstimator):
+    """Predict the most frequent class seen so far (streaming majority class).
+
+    Before learning anything it predicts ``classes_[0]``; ties go to the smaller class.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    class_counts_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online.forest import MajorityClassClassifier
+    >>> clf = MajorityClassClassifier()
+    >>> clf.partial_fit_predict(np.zeros((4, 1)), [1, 0, 0, 1]).tolist()
+    [0, 1, 0, 0]
+    >>> clf.predict(np.zeros((1, 1))).tolist()
+    [0]
+    """
+
+    def _on_reset(self, n_features, classes):
+        self.class_counts_ = np.zeros(len(classes))
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        onehot = np.zeros((len(y), len(self.classes_)))
+        onehot[np.arange(len(y)), y] = 1.0
+        before = self.class_counts_ + np.cumsum(onehot, axis=0) - onehot
+        self.class_counts_ = self.class_counts_ + onehot.sum(axis=0)
+        if return_predictions:
+            return self.classes_[np.argmax(before, axis=1)]
+        return None
+
+    def predict_proba(self, X):
+        """Class frequencies seen so far, the same for every row."""
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        total = self.class_counts_.sum()
+        freq = (self.class_counts_ / total if total > 0
+                else np.full(len(self.classes_), 1.0 / len(self.classes_)))
+        return np.tile(freq, (X_arr.shape[0], 1))
+
+
+class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
+                                   BaseEstimator):
+    """Online logistic regression with the Aranyani aggregate fairness gradient on its output.
+
+    The paper's linear baseline: ``s(x) = sigmoid(w . x + b) = P(y = classes_[1] | x)`` is
+    learned by one Adam step per sample on the log loss plus
+    ``fairness_weight * mean_a H'(F_a) (G_a - G_rest(a))`` where ``F_a`` is the gap between the
+    mean ``s(x)`` of group ``a`` and of the other groups and ``G_a`` the running mean of
+    ``d s / d(w, b)`` over group ``a`` (see :class:`AranyaniClassifier`). Binary labels only.
+
+    Parameters
+    ----------
+    fairness_weight : float, default=0.0
+    huber_delta : float, default=0.01
+    learning_rate : float, default=2e-3
+    beta1, beta2 : float, default=0.9, 0.999
+    epsilon : float, default=1e-7
+    fairness_gradient : {"huber", "uncapped"}, default="huber"
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features_in_ + 1,)
+        Weights, intercept last. Starts at zero.
+    group_counts_, output_sums_, gradient_means_ : ndarray
+        ``N_a``, ``S_a`` and ``G_a`` per group.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online.forest import OnlineFairLogisticClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 2))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> clf = OnlineFairLogisticClassifier(learning_rate=0.05).fit(X, y, sensitive_features=X[:, 1] > 0)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(self, fairness_weight=0.0, huber_delta=0.01, learning_rate=2e-3, beta1=0.9,
+                 beta2=0.999, epsilon=1e-7, fairness_gradient="huber"):
+        self.fairness_weight = fairness_weight
+        self.huber_delta = huber_delta
+        self.learning_rate = learning_rate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.fairness_gradient = fairness_gradient
+
+    def _check_params(self):
+        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
+        check_positive(self.huber_delta, "huber_delta")
+        check_positive(self.learning_rate, "learning_rate")
+        check_probability_like(self.beta1, "beta1")
+        check_probability_like(self.beta2, "beta2")
+        check_positive(self.epsilon, "epsilon")
+        check_choice(self.fairness_gradient, "fairness_gradient", {"huber", "uncapped"})
+
+    def _check_n_classes(self, classes):
+        if len(classes) != 2:
+            raise ValueError(f"OnlineFairLogisticClassifier supports binary labels only; got "
+                             f"{len(classes)} classes {classes.tolist()}.")
+
+    def _on_reset(self, n_features, classes):
+        self.coef_ = np.zeros(n_features + 1)
+        self.adam_moments_ = {"m": np.zeros(n_features + 1), "v": np.zeros(n_features + 1)}
+        self.adam_step_ = np.zeros(1, dtype=np.int64)
+        self.group_counts_ = np.zeros(0)
+        self.output_sums_ = np.zeros(0)
+        self.gradient_means_ = np.zeros((0, n_features + 1))
+
+    def _grow_groups(self, n_groups):
+        self.group_counts_ = grow_rows(self.group_counts_, n_groups)
+        self.output_sums_ = grow_rows(self.output_sums_, n_groups)
+        self.gradient_means_ = grow_rows(self.gradient_means_, n_groups)
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        shape = K.HUBER if self.fairness_gradient == "huber" else K.UNCAPPED
+        pred = K.logistic_learn_chunk(
+            X, y.astype(np.float64), groups, self.coef_, self.adam_moments_["m"],
+            self.adam_moments_["v"], self.adam_step_, self.group_counts_, self.output_sums_,
+            self.gradient_means_, float(self.fairness_weight), float(self.huber_delta), shape,
+            float(self.learning_rate), float(self.beta1), float(self.beta2),
+            float(self.epsilon), bool(return_predictions))
+        return self.classes_[pred] if return_predictions else None
+
+    def decision_function(self, X):
+        """``w . x + b`` for every row."""
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        return X_arr @ self.coef_[:-1] + self.coef_[-1]
+
+    def predict_proba(self, X):
+        """``[1 - s(x), s(x)]`` for every row."""
+        z = self.decision_function(X)
+        p1 = np.exp(-np.logaddexp(0.0, -z))
+        return np.column_stack([1.0 - p1, p1])
+
+
+_RIVER_MODELS = {
+    "hoeffding_tree": ("tree", "HoeffdingTreeClassifier"),
+    "hoeffding_adaptive_tree": ("tree", "HoeffdingAdaptiveTreeClassifier"),
+}
+
+
+def _import_river():
+    try:
+        import river  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "RiverClassifier needs river: pip install 'fairlearn_online[baselines]'"
+        ) from exc
+    return river
+
+
+class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
+                      BaseEstimator):
+    """Run a river classifier (Hoeffding tree or adaptive Hoeffding tree) in this protocol.
+
+    Each row becomes a dict ``{feature name: value}``; ``partial_fit_predict`` calls
+    ``predict_one`` then ``learn_one`` per row (river's own test-then-train). The protected
+    attribute is not used, as in the paper's tree baselines (Adult keeps ``sex`` among the
+    features).
+
+    Parameters
+    ----------
+    model : {"hoeffding_tree", "hoeffding_adaptive_tree"}, default="hoeffding_tree"
+    model_params : dict or None, default=None
+        Keyword arguments of the river class (river's defaults otherwise).
+
+    Attributes
+    ----------
+    model_ : river classifier
+    """
+
+    def __init__(self, model="hoeffding_tree", model_params=None):
+        self.model = model
+        self.model_params = model_params
+
+    def _check_params(self):
+        check_choice(self.model, "model", _RIVER_MODELS)
+        if self.model_params is not None and not isinstance(self.model_params, dict):
+            raise TypeError(f"model_params must be a dict or None, got {self.model_params!r}.")
+
+    def _on_reset(self, n_features, classes):
+        river = _import_river()
+        module, name = _RIVER_MODELS[self.model]
+        cls = getattr(getattr(river, module), name)
+        params = dict(self.model_params or {})
+        if self.model == "hoeffding_adaptive_tree" and "seed" not in params:
+            params["seed"] = 0
+        self.model_ = cls(**params)
+
+    def _names(self):
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{j}" for j in range(self.n_features_in_)]
+        return [str(n) for n in names]
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        names = self._names()
+        pred = np.empty(len(y), dtype=np.int64)
+        model = self.model_
+        for i, row in enumerate(X.tolist()):
+            x = dict(zip(names, row))
+            if return_predictions:
+                p = model.predict_one(x)
+                pred[i] = 0 if p is None else p
+            model.learn_one(x, int(y[i]))
+        return self.classes_[pred] if return_predictions else None
+
+    def predict_proba(self, X):
+        """river's ``predict_proba_one`` for each row (missing classes get 0)."""
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        names = self._names()
+        out = np.zeros((X_arr.shape[0], len(self.classes_)))
+        for i, row in enumerate(X_arr.tolist()):
+            proba = self.model_.predict_proba_one(dict(zip(names, row)))
+            for c, p in proba.items():
+                out[i, c] = p
+            total = out[i].sum()
+            out[i] = out[i] / total if total > 0 else 1.0 / len(self.classes_)
+        return out

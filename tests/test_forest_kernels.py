@@ -1,0 +1,249 @@
+"""The compiled forest kernels against a plain-numpy transcription of DESIGN.md section 1.
+
+The reference is written differently from the kernel on purpose: leaf weights are explicit
+products along root-to-leaf paths (not a heap recursion), the derivative of a leaf weight
+with respect to a node decision is the product of the other factors on the path, groups are
+kept in dicts, and the "rest" of a group is pooled from its members' raw statistics.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from fairlearn_online.forest import AranyaniClassifier, OnlineFairLogisticClassifier
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def leaf_paths(depth):
+    """For every leaf, the list of (node index, went_left)."""
+    paths = []
+    for leaf in range(2 ** depth):
+        k, path = 0, []
+        for level in range(depth):
+            bit = (leaf >> (depth - 1 - level)) & 1
+            path.append((k, bit == 0))
+            k = 2 * k + 1 + bit
+        paths.append(path)
+    return paths
+
+
+def huber_prime(f, delta, shape):
+    return f if shape == "uncapped" else np.clip(f, -delta, delta)
+
+
+class ReferenceForest:
+    """Slow numpy transcription of the per-sample update of the forest."""
+
+    def __init__(self, W, TH, lam, delta, shape, memory, reservoir_size, lr=2e-3, b1=0.9,
+                 b2=0.999, eps=1e-7):
+        self.W, self.TH = W.copy(), TH.copy()
+        self.mW, self.vW = np.zeros_like(W), np.zeros_like(W)
+        self.mT, self.vT = np.zeros_like(TH), np.zeros_like(TH)
+        self.t = 0
+        self.lam, self.delta, self.shape, self.memory = lam, delta, shape, memory
+        self.res_size = reservoir_size
+        self.lr, self.b1, self.b2, self.eps = lr, b1, b2, eps
+        T, K, _ = W.shape
+        self.depth = int(np.log2(K + 1))
+        self.paths = leaf_paths(self.depth)
+        self.N, self.S, self.Gsum, self.res = {}, {}, {}, {}
+
+    def nodes(self, x):
+        return sigmoid(self.W[:, :, :-1] @ x + self.W[:, :, -1])  # (T, K)
+
+    def forward(self, x):
+        s = self.nodes(x)
+        T, K = s.shape
+        mu = np.ones((T, K + 1))
+        for l, path in enumerate(self.paths):
+            for k, left in path:
+                mu[:, l] *= s[:, k] if left else 1 - s[:, k]
+        Q = np.exp(self.TH - self.TH.max(axis=2, keepdims=True))
+        Q /= Q.sum(axis=2, keepdims=True)
+        P = np.einsum("tl,tlc->c", mu, Q) / T
+        return s, mu, Q, P
+
+    def task_gradients(self, x, y, s, mu, Q, P):
+        T, K = s.shape
+        C = Q.shape[2]
+        onehot = np.eye(C)[y]
+        gT = -(1.0 / (T * P[y])) * mu[:, :, None] * Q[:, :, y][:, :, None] * (onehot - Q)
+        dPds = np.zeros((T, K))
+        for l, path in enumerate(self.paths):
+            for k, left in path:
+                others = np.ones(T)
+                for k2, left2 in path:
+                    if k2 != k:
+                        others *= s[:, k2] if left2 else 1 - s[:, k2]
+                dPds[:, k] += Q[:, l, y] * others * (1.0 if left else -1.0)
+        xb = np.append(x, 1.0)
+        gW = (-(1.0 / (T * P[y])) * dPds * s * (1 - s))[:, :, None] * xb
+        return gW, gT
+
+    def group_means(self):
+        """{group: (weight, mean node output (T, K), mean node gradient (T, K, d + 1))}."""
+        out = {}
+        for a in self.N:
+            if self.memory == "aggregate":
+                out[a] = (self.N[a], self.S[a] / self.N[a], self.Gsum[a] / self.N[a])
+            else:
+                rows = np.array(self.res[a])
+                s = np.array([self.nodes(r) for r in rows])  # (n, T, K)
+                ds = s * (1 - s)
+                xb = np.hstack([rows, np.ones((len(rows), 1))])
+                out[a] = (len(rows), s.mean(axis=0),
+                          np.einsum("ntk,nj->tkj", ds, xb) / len(rows))
+        return out
+
+    def learn(self, x, y, a, u):
+        s, mu, Q, P = self.forward(x)
+        pred = int(np.argmax(P))
+        xb = np.append(x, 1.0)
+        if a not in self.N:
+            self.N[a], self.S[a] = 0, np.zeros(s.shape)
+            self.Gsum[a], self.res[a] = np.zeros(self.W.shape), []
+        self.N[a] += 1
+        if self.memory == "aggregate":
+            self.S[a] += s
+            self.Gsum[a] += (s * (1 - s))[:, :, None] * xb
+        elif len(self.res[a]) < self.res_size:
+            self.res[a].append(x.copy())
+        else:
+            j = int(u * self.N[a])
+            if j < self.res_size:
+                self.res[a][j] = x.copy()
+        gW, gT = self.task_gradients(x, y, s, mu, Q, P)
+        if self.lam != 0 and len(self.N) >= 2:
+            stats = self.group_means()
+            for g in stats:
+                others = [b for b in stats if b != g]
+                w_rest = sum(stats[b][0] for b in others)
+                m_rest = sum(stats[b][0] * stats[b][1] for b in others) / w_rest
+                g_rest = sum(stats[b][0] * stats[b][2] for b in others) / w_rest
+                h = huber_prime(stats[g][1] - m_rest, self.delta, self.shape)
+                gW = gW + self.lam / len(stats) * h[:, :, None] * (stats[g][2] - g_rest)
+        self.t += 1
+        for p, g, m, v in ((self.W, gW, self.mW, self.vW), (self.TH, gT, self.mT, self.vT)):
+            m[...] = self.b1 * m + (1 - self.b1) * g
+            v[...] = self.b2 * v + (1 - self.b2) * g * g
+            p -= self.lr * (m / (1 - self.b1 ** self.t)) / (
+                np.sqrt(v / (1 - self.b2 ** self.t)) + self.eps)
+        return pred
+
+
+def run_reference(est_state, X, y, codes, u, **kw):
+    ref = ReferenceForest(est_state["W"], est_state["TH"], **kw)
+    preds = [ref.learn(X[i], y[i], codes[i], u[i] if len(u) else 0.0) for i in range(len(y))]
+    return ref, np.array(preds)
+
+
+def _stream(seed, n, d=4, n_classes=3, groups=("a", "b")):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, n_classes, n)
+    g = rng.choice(np.array(groups, dtype=object), n)
+    return X, y, g
+
+
+def _start(est, X, y, g):
+    """Validate and commit the first chunk; return the initial parameters and the chunk."""
+    X_arr, codes, groups, commit = est._validate_partial_fit(X, y, g)
+    commit()
+    return {"W": est.node_weights_.copy(), "TH": est.leaf_logits_.copy()}, X_arr, codes, groups
+
+
+@pytest.mark.parametrize("memory", ["aggregate", "reservoir"])
+@pytest.mark.parametrize("shape,lam", [("huber", 3.0), ("uncapped", 0.8), ("huber", 0.0)])
+def test_kernel_matches_numpy_reference(memory, shape, lam):
+    """Two chunks, a third group appearing in the second: kernel == reference to 1e-10."""
+    est = AranyaniClassifier(n_trees=2, depth=3, fairness_weight=lam, huber_delta=0.02,
+                             learning_rate=0.01, fairness_gradient=shape, fairness_memory=memory,
+                             reservoir_size=7, random_state=3)
+    X1, y1, g1 = _stream(0, 60)
+    X2, y2, g2 = _stream(1, 50, groups=("a", "b", "c"))
+    g2[:5] = "b"  # "c" first appears mid-chunk
+    init, X1a, c1, gr1 = _start(est, X1, y1, g1)
+    rng = copy.deepcopy(est.rng_)
+    u1 = rng.random(60) if memory == "reservoir" else np.zeros(0)
+    pred1 = est._partial_fit(X1a, c1, gr1, True)
+    u2 = rng.random(50) if memory == "reservoir" else np.zeros(0)
+    pred2 = est.partial_fit_predict(X2, y2, sensitive_features=g2)
+    assert set(est.group_encoder_.groups_) == {"a", "b", "c"}
+    assert est.group_encoder_.groups_[2] == "c"
+
+    codes2 = est.group_encoder_.encode(g2.reshape(-1, 1), update=False)
+    ref = ReferenceForest(init["W"], init["TH"], lam=lam, delta=0.02, shape=shape, memory=memory,
+                          reservoir_size=7, lr=0.01)
+    rp1 = [ref.learn(X1[i], y1[i], gr1[i], u1[i] if len(u1) else 0.0) for i in range(60)]
+    rp2 = [ref.learn(X2[i], y2[i], codes2[i], u2[i] if len(u2) else 0.0) for i in range(50)]
+    np.testing.assert_array_equal(pred1, est.classes_[rp1])
+    np.testing.assert_array_equal(pred2, est.classes_[rp2])
+    np.testing.assert_allclose(est.node_weights_, ref.W, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(est.leaf_logits_, ref.TH, rtol=0, atol=1e-10)
+    assert est.n_samples_seen_ == 110
+    for a in range(3):
+        assert est.group_counts_[a] == ref.N[a]
+        if memory == "aggregate":
+            np.testing.assert_allclose(est.node_sums_[a], ref.S[a], rtol=0, atol=1e-10)
+            np.testing.assert_allclose(est.node_gradient_means_[a], ref.Gsum[a] / ref.N[a],
+                                       rtol=0, atol=1e-10)
+        else:
+            n_res = len(ref.res[a])
+            assert est.reservoir_counts_[a] == n_res
+            np.testing.assert_array_equal(est.reservoir_[a, :n_res], np.array(ref.res[a]))
+
+
+def test_fairness_gradient_actually_used():
+    """lambda > 0 changes the node parameters but not before two groups are seen."""
+    X, y, g = _stream(5, 40, n_classes=2)
+    g[:] = "a"
+    kw = dict(n_trees=1, depth=2, random_state=0)
+    fair = AranyaniClassifier(fairness_weight=10.0, **kw).fit(X, y, sensitive_features=g)
+    plain = AranyaniClassifier(fairness_weight=0.0, **kw).fit(X, y, sensitive_features=g)
+    np.testing.assert_array_equal(fair.node_weights_, plain.node_weights_)
+    g2 = g.copy()
+    g2[20:] = "b"
+    fair.fit(X, y, sensitive_features=g2)
+    plain.fit(X, y, sensitive_features=g2)
+    assert np.abs(fair.node_weights_ - plain.node_weights_).max() > 1e-6
+    np.testing.assert_array_equal(fair.predict_proba(X[:3]).shape, (3, 2))
+
+
+def test_logistic_kernel_matches_reference():
+    rng = np.random.default_rng(2)
+    n, d = 120, 3
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    g = rng.choice(["u", "v", "w"], n)
+    g[:10] = "u"
+    lam, delta, lr = 2.0, 0.03, 0.05
+    est = OnlineFairLogisticClassifier(fairness_weight=lam, huber_delta=delta, learning_rate=lr)
+    pred = est.partial_fit_predict(X, y, sensitive_features=g)
+    w, m, v = np.zeros(d + 1), np.zeros(d + 1), np.zeros(d + 1)
+    N, S, Gs = {}, {}, {}
+    preds = []
+    for i in range(n):
+        xb = np.append(X[i], 1.0)
+        s = sigmoid(w @ xb)
+        preds.append(int(s > 0.5))
+        a = g[i]
+        N[a] = N.get(a, 0) + 1
+        S[a] = S.get(a, 0.0) + s
+        Gs[a] = Gs.get(a, 0.0) + s * (1 - s) * xb
+        grad = (s - y[i]) * xb
+        if len(N) >= 2:
+            for a2 in N:
+                rest = [b for b in N if b != a2]
+                nr = sum(N[b] for b in rest)
+                f = S[a2] / N[a2] - sum(S[b] for b in rest) / nr
+                grad = grad + lam / len(N) * np.clip(f, -delta, delta) * (
+                    Gs[a2] / N[a2] - sum(Gs[b] for b in rest) / nr)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad ** 2
+        w = w - lr * (m / (1 - 0.9 ** (i + 1))) / (np.sqrt(v / (1 - 0.999 ** (i + 1))) + 1e-7)
+    np.testing.assert_array_equal(pred, preds)
+    np.testing.assert_allclose(est.coef_, w, rtol=0, atol=1e-10)
