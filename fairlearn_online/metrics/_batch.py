@@ -132,10 +132,12 @@ def metrics_by_group(y_true, y_pred, *, sensitive_features, sample_weight=None,
     Examples
     --------
     >>> from fairlearn_online.metrics import metrics_by_group
-    >>> metrics_by_group([1, 0, 1, 0], [1, 0, 0, 0], sensitive_features=["a", "a", "b", "b"])
-       count  accuracy  selection_rate  true_positive_rate  false_positive_rate
-    a    2.0       1.0             0.5                 1.0                  0.0
-    b    2.0       0.5             0.0                 0.0                  0.0
+    >>> table = metrics_by_group([1, 0, 1, 0], [1, 0, 0, 0],
+    ...                          sensitive_features=["a", "a", "b", "b"])
+    >>> table["accuracy"].to_dict()
+    {'a': 1.0, 'b': 0.5}
+    >>> table["true_positive_rate"].to_dict()
+    {'a': 1.0, 'b': 0.0}
     """
     counts = GroupConfusionCounts(pos_label=pos_label)
     counts.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight)
