@@ -1,0 +1,23 @@
+"""Convex fairness optimum (AGLFOP) and the partial information decomposition of disparity.
+
+DESIGN.md section 5 (Hamman and Dutta, "Demystifying Local and Global Fairness Trade-offs in
+Federated Learning Using Partial Information Decomposition", ICLR 2024).
+"""
+
+from ._aglfop import AGLFOPResult, aglfop, aglfop_from_samples, aglfop_frontier
+from ._info import conditional_mutual_information, entropy, mutual_information
+from ._pid import (DisparityDecomposition, disparity_decomposition,
+                   disparity_decomposition_from_joint)
+
+__all__ = [
+    "AGLFOPResult",
+    "DisparityDecomposition",
+    "aglfop",
+    "aglfop_from_samples",
+    "aglfop_frontier",
+    "conditional_mutual_information",
+    "disparity_decomposition",
+    "disparity_decomposition_from_joint",
+    "entropy",
+    "mutual_information",
+]
