@@ -5,4 +5,6 @@ Estimators are exported here as they land; each lives in its method's subpackage
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+from .forest import AranyaniClassifier, OnlineFairLogisticClassifier  # noqa: E402
+
+__all__ = ["__version__", "AranyaniClassifier", "OnlineFairLogisticClassifier"]

@@ -25,6 +25,7 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import _get_feature_names, check_array, check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets
 
 __all__ = [
     "GroupEncoder",
@@ -216,7 +217,8 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
 def check_target(y, n_samples, *, name="y", numeric=False):
     """1-D target of length ``n_samples`` with no missing or infinite values."""
     if y is None:
-        raise ValueError(f"{name} is required (got None).")
+        raise ValueError(f"This estimator requires {name} to be passed, but the target {name} "
+                         "is None.")
     y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         raise ValueError(f"{name} must be 1-D; got shape {y_arr.shape}. Use y.ravel().")
@@ -358,10 +360,11 @@ class StreamingClassifierMixin(StreamingEstimatorMixin):
             if classes is not None:
                 classes_ = np.unique(check_target(classes, len(np.asarray(classes)), name="classes"))
             else:
+                check_classification_targets(y)  # "Unknown label type: continuous" etc.
                 classes_ = np.unique(y)
             if len(classes_) < 2:
                 raise ValueError(
-                    f"y has a single class ({classes_.tolist()}); a classifier needs at least two. "
+                    f"y has only one class ({classes_.tolist()}); a classifier needs at least two. "
                     "Pass every label through `classes=` on the first partial_fit call."
                 )
         else:

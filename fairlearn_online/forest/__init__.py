@@ -1,7 +1,6 @@
 """Online oblique soft decision forest with group fairness (DESIGN.md section 1) and baselines."""
 
 from ._aranyani import AranyaniClassifier
-from ._baselines import MajorityClassClassifier, OnlineFairLogisticClassifier, RiverClassifier
+from ._baselines import OnlineFairLogisticClassifier, RiverClassifier
 
-__all__ = ["AranyaniClassifier", "MajorityClassClassifier", "OnlineFairLogisticClassifier",
-           "RiverClassifier"]
+__all__ = ["AranyaniClassifier", "OnlineFairLogisticClassifier", "RiverClassifier"]

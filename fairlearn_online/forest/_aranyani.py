@@ -111,7 +111,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     >>> clf.group_counts_.tolist()
-    [256.0, 244.0]
+    [252.0, 248.0]
     """
 
     def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,

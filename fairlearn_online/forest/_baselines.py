@@ -1,12 +1,12 @@
 """Baselines of the Aranyani paper in the library's streaming protocol (DESIGN.md section 1).
 
-* :class:`MajorityClassClassifier`: predicts the most frequent label seen so far.
 * :class:`OnlineFairLogisticClassifier`: logistic regression trained online by Adam with the
   same aggregate fairness gradient as the forest, applied to its output ``s(x)``.
 * :class:`RiverClassifier`: adapter running river's Hoeffding trees (``predict_one`` then
   ``learn_one``) under ``partial_fit`` / ``partial_fit_predict``; river is imported lazily.
 
-The reservoir-sampling baseline is ``AranyaniClassifier(fairness_memory="reservoir")``.
+The reservoir-sampling baseline is ``AranyaniClassifier(fairness_memory="reservoir")``; the
+majority class is :class:`fairlearn_online.baselines.MajorityClassClassifier`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_
 from . import _kernels as K
 from ._common import check_choice, check_probability_like, grow_rows
 
-__all__ = ["MajorityClassClassifier", "OnlineFairLogisticClassifier", "RiverClassifier"]
+__all__ = ["OnlineFairLogisticClassifier", "RiverClassifier"]
 
 
 class _ChunkValidation:
@@ -56,51 +56,6 @@ class _ChunkValidation:
 
     def _grow_groups(self, n_groups):
         pass
-
-
-class MajorityClassClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
-                              BaseEstimator):
-    """Predict the most frequent class seen so far (streaming majority class).
-
-    Before learning anything it predicts ``classes_[0]``; ties go to the smaller class.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-    class_counts_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from fairlearn_online.forest import MajorityClassClassifier
-    >>> clf = MajorityClassClassifier()
-    >>> clf.partial_fit_predict(np.zeros((4, 1)), [1, 0, 0, 1]).tolist()
-    [0, 1, 0, 0]
-    >>> clf.predict(np.zeros((1, 1))).tolist()
-    [0]
-    """
-
-    def _on_reset(self, n_features, classes):
-        self.class_counts_ = np.zeros(len(classes))
-
-    def _partial_fit(self, X, y, groups, return_predictions):
-        onehot = np.zeros((len(y), len(self.classes_)))
-        onehot[np.arange(len(y)), y] = 1.0
-        before = self.class_counts_ + np.cumsum(onehot, axis=0) - onehot
-        self.class_counts_ = self.class_counts_ + onehot.sum(axis=0)
-        if return_predictions:
-            return self.classes_[np.argmax(before, axis=1)]
-        return None
-
-    def predict_proba(self, X):
-        """Class frequencies seen so far, the same for every row."""
-        check_fitted(self)
-        X_arr, _ = check_chunk_X(self, X, reset=False)
-        total = self.class_counts_.sum()
-        freq = (self.class_counts_ / total if total > 0
-                else np.full(len(self.classes_), 1.0 / len(self.classes_)))
-        return np.tile(freq, (X_arr.shape[0], 1))
 
 
 class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
@@ -160,10 +115,16 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         check_positive(self.epsilon, "epsilon")
         check_choice(self.fairness_gradient, "fairness_gradient", {"huber", "uncapped"})
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        return tags
+
     def _check_n_classes(self, classes):
         if len(classes) != 2:
-            raise ValueError(f"OnlineFairLogisticClassifier supports binary labels only; got "
-                             f"{len(classes)} classes {classes.tolist()}.")
+            raise ValueError(f"Only binary classification is supported by "
+                             f"OnlineFairLogisticClassifier; got {len(classes)} classes "
+                             f"{classes.tolist()}.")
 
     def _on_reset(self, n_features, classes):
         self.coef_ = np.zeros(n_features + 1)
@@ -207,14 +168,15 @@ _RIVER_MODELS = {
 }
 
 
-def _import_river():
+def _import_river(module):
+    import importlib
+
     try:
-        import river  # noqa: F401
+        return importlib.import_module(f"river.{module}")
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ImportError(
             "RiverClassifier needs river: pip install 'fairlearn_online[baselines]'"
         ) from exc
-    return river
 
 
 class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
@@ -247,9 +209,8 @@ class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixi
             raise TypeError(f"model_params must be a dict or None, got {self.model_params!r}.")
 
     def _on_reset(self, n_features, classes):
-        river = _import_river()
         module, name = _RIVER_MODELS[self.model]
-        cls = getattr(getattr(river, module), name)
+        cls = getattr(_import_river(module), name)
         params = dict(self.model_params or {})
         if self.model == "hoeffding_adaptive_tree" and "seed" not in params:
             params["seed"] = 0
