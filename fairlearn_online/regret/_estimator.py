@@ -1,0 +1,501 @@
+"""GroupwiseRegretRegressor and its baseline (DESIGN.md section 2).
+
+Paper: Acharya, Arunachaleswaran, Kannan, Roth, Ziani, "Oracle Efficient Algorithms for
+Groupwise Regret", ICLR 2024.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+
+from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_positive, check_target
+from ._groups import GROUPINGS, GroupMembership
+from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk, ridge_chunk
+
+__all__ = ["GroupwiseRegretRegressor", "GroupIndicatorRidgeRegressor"]
+
+
+def _check_y_range(y_range):
+    if y_range is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in y_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"y_range must be None or a pair (low, high), got {y_range!r}.") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"y_range must be two finite numbers with low < high, got {y_range!r}.")
+    return lo, hi
+
+
+class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimator):
+    """Shared plumbing: group membership, label range, X/y validation."""
+
+    _include_always_on = True
+    _requires_group = True
+
+    def _check_params(self):
+        check_positive(self.alpha, "alpha")
+        grouping = "pairs" if self.groups is None else self.groups
+        if grouping not in GROUPINGS:
+            raise ValueError(f"groups must be None or one of {GROUPINGS}, got {self.groups!r}.")
+        if not isinstance(self.fit_intercept, (bool, np.bool_)):
+            raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}.")
+        return grouping, _check_y_range(self.y_range)
+
+    def _validate_partial_fit(self, X, y, sensitive_features, groups=None):
+        reset = not self._is_fitted()
+        grouping, y_range = self._check_params()
+        X_arr, commit_X = check_chunk_X(self, X, reset=reset)
+        y_arr = check_target(y, X_arr.shape[0], numeric=True)
+        membership = (GroupMembership(grouping, self._include_always_on) if reset
+                      else self.membership_)
+        member, new_membership = membership.transform(
+            X_arr.shape[0], sensitive_features=sensitive_features, groups=groups)
+        if self._requires_group and new_membership.n_groups == 0:
+            raise ValueError(
+                "No group to learn: pass sensitive_features or groups, or set "
+                "include_always_on=True.")
+
+        def commit():
+            commit_X()
+            if reset:
+                self.n_samples_seen_ = 0
+                self._y_range_fixed_ = y_range is not None
+                self._yrange_ = (np.array(y_range, dtype=float) if y_range is not None
+                                 else np.array([np.inf, -np.inf]))
+                self._init_state(X_arr.shape[1])
+            self.membership_ = new_membership
+            self._grow(new_membership.n_groups)
+
+        return X_arr, y_arr, member, commit
+
+    @property
+    def group_names_(self):
+        """Names of the groups, in expert order (``"always_on"`` first when included)."""
+        check_fitted(self)
+        return list(self.membership_.names)
+
+    def _predict_membership(self, X, sensitive_features, groups):
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        member, _ = self.membership_.transform(
+            X_arr.shape[0], sensitive_features=sensitive_features, groups=groups)
+        return X_arr, member
+
+    def _design(self, X):
+        return X
+
+    def fit(self, X, y, *, sensitive_features=None, groups=None):
+        """Forget everything and learn from the rows of ``X`` in order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            Every (attribute, value) pair is a group (see ``groups`` of the constructor).
+        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
+            Explicit boolean membership matrix, instead of ``sensitive_features``.
+
+        Returns
+        -------
+        self : object
+        """
+        self._reset()
+        return self.partial_fit(X, y, sensitive_features=sensitive_features, groups=groups)
+
+    def partial_fit(self, X, y, *, sensitive_features=None, groups=None):
+        """Learn from one chunk of the stream, one sample at a time in row order.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
+
+        Returns
+        -------
+        self : object
+        """
+        self._learn_chunk(X, y, sensitive_features, return_predictions=False, groups=groups)
+        return self
+
+    def partial_fit_predict(self, X, y, *, sensitive_features=None, groups=None):
+        """Test-then-train: predict each row with the model as it was just before learning it.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self._learn_chunk(X, y, sensitive_features, return_predictions=True, groups=groups)
+
+    def _more_tags(self):  # pragma: no cover - old scikit-learn
+        return {"requires_y": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class GroupwiseRegretRegressor(_GroupStreamRegressor):
+    """Online regression with low regret on every (overlapping) group at once.
+
+    One expert per group (an online ridge regression updated only on the rounds where its group
+    is present) and AdaNormalHedge over these *sleeping* experts (DESIGN.md section 2;
+    Acharya et al., "Oracle Efficient Algorithms for Groupwise Regret", ICLR 2024). On every
+    group's own subsequence of rounds, the learner's cumulative squared loss exceeds that of the
+    best fixed linear predictor on that subsequence by a regret sublinear in the group's length.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Ridge regularization of each expert: ``theta = (alpha I + sum z z^T)^{-1} sum y z``.
+    groups : {None, "pairs", "intersections", "both"}, default=None
+        Which groups ``sensitive_features`` define: ``None``/``"pairs"``: every
+        (attribute, value) pair (e.g. ``sex=Female``, ``race=Black``), as in the paper;
+        ``"intersections"``: every row tuple (e.g. ``(Female, Black)``); ``"both"``: both kinds.
+        Ignored when an explicit membership matrix is passed to ``fit``/``partial_fit``.
+    include_always_on : bool, default=True
+        Add an ``"always_on"`` group containing every sample (its expert is a plain online
+        ridge on the whole stream). When ``False``, a sample that belongs to no group is
+        predicted by mixing *all* experts with their current AdaNormalHedge weights, and it
+        changes nothing (no expert is awake to learn from it or to be compared with).
+    base_estimator : regressor with ``partial_fit``, default=None
+        Expert model instead of the built-in numba online ridge: one clone per group, updated
+        with ``partial_fit`` on one sample at a time (a Python loop, much slower). A clone that
+        has not learned anything yet predicts 0. ``alpha`` and ``fit_intercept`` are then unused.
+    fit_intercept : bool, default=True
+        Append a constant 1 to the inputs of the ridge experts (its weight is regularized too).
+    y_range : (float, float) or None, default=None
+        Range the experts' predictions are clipped to. ``None``: the running range of the labels
+        seen so far (no clipping before the first label). The squared losses given to
+        AdaNormalHedge are divided by ``s = max((high - low)^2, max_i (yhat_i - y)^2)`` so that
+        they lie in [0, 1] whatever the label scale; ``s = 1`` exactly for labels in
+        ``y_range=(0, 1)``, which is the paper's setting.
+
+    Attributes
+    ----------
+    group_names_ : list of str
+        Group of each expert, in order of first appearance (``"always_on"`` first).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` had string column names.
+    n_samples_seen_ : int
+    regret_ : ndarray of shape (n_groups,)
+        AdaNormalHedge's ``R`` per expert (cumulative scaled regret of the learner to it).
+    abs_regret_ : ndarray of shape (n_groups,)
+        AdaNormalHedge's ``C`` per expert (sum of ``|r|``).
+    coef_ : ndarray of shape (n_groups, n_features + fit_intercept)
+        Ridge weights of every expert (built-in experts only; intercept last).
+    experts_ : list of estimators
+        The fitted clones (only with ``base_estimator``).
+    last_hedge_loss_ : ndarray of shape (n_samples_last_chunk,)
+        For each row of the last chunk learned, the learner's expected squared loss
+        ``sum_i p_i (yhat_i - y)^2`` over its awake experts: the loss AdaNormalHedge's guarantee
+        bounds (the paper's learner loss). The loss of the mean prediction ``(yhat - y)^2`` is
+        never larger (Jensen).
+
+    Notes
+    -----
+    Per round, with ``G`` groups and ``p`` expert inputs, the cost is O(G_awake p^2) time and the
+    state O(G p^2) memory. The loop over a chunk is one numba kernel; AdaNormalHedge's weights are
+    computed in log space (no overflow however long the stream).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online.regret import GroupwiseRegretRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(size=(2000, 3))
+    >>> sex = rng.choice(["F", "M"], size=2000)
+    >>> y = np.where(sex == "F", X @ [1.0, 0.0, 0.0], X @ [0.0, 0.0, 1.0])
+    >>> est = GroupwiseRegretRegressor().fit(X, y, sensitive_features=sex)
+    >>> est.group_names_
+    ['always_on', 'F', 'M']
+    >>> est.predict(X[:2], sensitive_features=sex[:2]).round(2)
+    array([0.64, 0.91])
+    """
+
+    def __init__(self, alpha=1.0, groups=None, include_always_on=True, base_estimator=None,
+                 fit_intercept=True, y_range=None):
+        self.alpha = alpha
+        self.groups = groups
+        self.include_always_on = include_always_on
+        self.base_estimator = base_estimator
+        self.fit_intercept = fit_intercept
+        self.y_range = y_range
+
+    @property
+    def _include_always_on(self):
+        return bool(self.include_always_on)
+
+    def _check_params(self):
+        if not isinstance(self.include_always_on, (bool, np.bool_)):
+            raise TypeError(f"include_always_on must be a bool, got {self.include_always_on!r}.")
+        if self.base_estimator is not None:
+            if not (hasattr(self.base_estimator, "partial_fit")
+                    and hasattr(self.base_estimator, "predict")):
+                raise TypeError(
+                    "base_estimator must be a regressor with partial_fit and predict, got "
+                    f"{type(self.base_estimator).__name__}.")
+        return super()._check_params()
+
+    # ---- state -------------------------------------------------------------------------
+    def _init_state(self, n_features):
+        self._p_ = n_features + int(bool(self.fit_intercept))
+        self._P_ = np.zeros((0, self._p_, self._p_))
+        self._theta_ = np.zeros((0, self._p_))
+        self._R_ = np.zeros(0)
+        self._C_ = np.zeros(0)
+        if self.base_estimator is not None:
+            self.experts_ = []
+
+    def _fresh(self, n_new):
+        p = self._p_
+        return (np.repeat((np.eye(p) / float(self.alpha))[None], n_new, axis=0),
+                np.zeros((n_new, p)), np.zeros(n_new), np.zeros(n_new))
+
+    def _grow(self, n_groups):
+        n_new = n_groups - self._R_.shape[0]
+        if n_new <= 0:
+            return
+        P, theta, R, C = self._fresh(n_new)
+        self._P_ = np.concatenate([self._P_, P])
+        self._theta_ = np.concatenate([self._theta_, theta])
+        self._R_ = np.concatenate([self._R_, R])
+        self._C_ = np.concatenate([self._C_, C])
+        if self.base_estimator is not None:
+            self.experts_.extend(clone(self.base_estimator) for _ in range(n_new))
+
+    def _design(self, X):
+        if self.fit_intercept and self.base_estimator is None:
+            return np.hstack([X, np.ones((X.shape[0], 1))])
+        return X
+
+    @property
+    def regret_(self):
+        check_fitted(self)
+        return self._R_.copy()
+
+    @property
+    def abs_regret_(self):
+        check_fitted(self)
+        return self._C_.copy()
+
+    @property
+    def coef_(self):
+        check_fitted(self)
+        if self.base_estimator is not None:
+            raise AttributeError("coef_ exists only for the built-in ridge experts.")
+        return self._theta_.copy()
+
+    # ---- learning ------------------------------------------------------------------------
+    def _partial_fit(self, X, y, member, return_predictions):
+        n = X.shape[0]
+        pred = np.empty(n)
+        hedge_loss = np.empty(n)
+        Z = np.ascontiguousarray(self._design(X))
+        if self.base_estimator is None:
+            anh_ridge_chunk(Z, y, member, self._P_, self._theta_, self._R_, self._C_,
+                            self._yrange_, self._y_range_fixed_, True, pred, hedge_loss)
+        else:
+            self._python_chunk(Z, y, member, pred, hedge_loss, learn=True)
+        self.n_samples_seen_ += n
+        self.last_hedge_loss_ = hedge_loss
+        return pred if return_predictions else None
+
+    def _expert_prediction(self, i, z, experts=None):
+        est = (experts if experts is not None else self.experts_)[i]
+        if not hasattr(est, "n_features_in_") and not _has_fitted_attr(est):
+            return 0.0
+        return float(np.asarray(est.predict(z[None, :])).ravel()[0])
+
+    def _python_chunk(self, Z, y, member, pred, hedge_loss, *, learn, R=None, C=None,
+                      experts=None):
+        """Same meta-learner as the kernel, experts are scikit-learn models (slow path)."""
+        R = self._R_ if R is None else R
+        C = self._C_ if C is None else C
+        yrange = self._yrange_ if learn else self._yrange_.copy()
+        G = member.shape[1]
+        idx = np.empty(max(G, 1), dtype=np.int64)
+        preds = np.empty(max(G, 1))
+        probs = np.empty(max(G, 1))
+        for t in range(Z.shape[0]):
+            lo, hi = yrange
+            awake = np.flatnonzero(member[t])
+            chosen = awake if awake.size else np.arange(G)
+            n_idx = chosen.size
+            if n_idx == 0:
+                pred[t] = float(np.clip(0.0, lo, hi)) if lo <= hi else 0.0
+                hedge_loss[t] = (pred[t] - y[t]) ** 2 if learn else np.nan
+                continue
+            idx[:n_idx] = chosen
+            for k in range(n_idx):
+                v = self._expert_prediction(idx[k], Z[t], experts)
+                preds[k] = min(max(v, lo), hi) if lo <= hi else v
+            _hedge_probabilities(R, C, idx, n_idx, probs)
+            pred[t] = float(probs[:n_idx] @ preds[:n_idx])
+            if not learn:
+                continue
+            yt = float(y[t])
+            if not self._y_range_fixed_:
+                lo, hi = (yt, yt) if lo > hi else (min(lo, yt), max(hi, yt))
+                yrange[0], yrange[1] = lo, hi
+            if not awake.size:
+                hedge_loss[t] = float(probs[:n_idx] @ (preds[:n_idx] - yt) ** 2)
+                continue
+            hedge_loss[t] = _hedge_update(R, C, idx, n_idx, preds, probs, yt, lo, hi)
+            for k in range(n_idx):
+                self.experts_[idx[k]].partial_fit(Z[t][None, :], np.array([yt]))
+
+    def predict(self, X, *, sensitive_features=None, groups=None):
+        """Predict each row with the current model, without learning.
+
+        A row's prediction is exactly what :meth:`partial_fit_predict` would return for it now:
+        the AdaNormalHedge mixture of the experts of its groups. A group never seen before gets
+        a fresh expert (prediction 0 clipped to the label range, initial weight), as it would
+        when learning.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sensitive_features : array-like, default=None
+            Required when the model was fitted with sensitive features.
+        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
+            Required when the model was fitted with a membership matrix.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X_arr, member = self._predict_membership(X, sensitive_features, groups)
+        n = X_arr.shape[0]
+        pred = np.empty(n)
+        dummy = np.zeros(n)
+        n_new = member.shape[1] - self._R_.shape[0]
+        P, theta, R, C = self._P_, self._theta_, self._R_, self._C_
+        if n_new > 0:
+            P2, theta2, R2, C2 = self._fresh(n_new)
+            P, theta = np.concatenate([P, P2]), np.concatenate([theta, theta2])
+            R, C = np.concatenate([R, R2]), np.concatenate([C, C2])
+        Z = np.ascontiguousarray(self._design(X_arr))
+        if self.base_estimator is None:
+            anh_ridge_chunk(Z, dummy, member, P, theta, R, C, self._yrange_.copy(),
+                            True, False, pred, dummy.copy())
+        else:
+            experts = list(self.experts_) + [clone(self.base_estimator) for _ in range(n_new)]
+            self._python_chunk(Z, dummy, member, pred, dummy.copy(), learn=False,
+                               R=R.copy(), C=C.copy(), experts=experts)
+        return pred
+
+
+def _has_fitted_attr(est):
+    return any(k.endswith("_") and not k.startswith("__") for k in vars(est))
+
+
+class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
+    """Baseline of DESIGN.md section 2: one online ridge on ``[x, group indicators]``.
+
+    The groups are built exactly as in :class:`GroupwiseRegretRegressor` (without the
+    ``always_on`` group, which ``fit_intercept`` replaces); a group first seen mid-stream adds an
+    input column whose past values were all 0, so the ridge state is extended exactly (a new
+    diagonal ``1 / alpha`` block).
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    groups : {None, "pairs", "intersections", "both"}, default=None
+    fit_intercept : bool, default=True
+    y_range : (float, float) or None, default=None
+        Predictions are clipped to it (``None``: the running range of the labels).
+
+    Attributes
+    ----------
+    group_names_ : list of str
+    coef_ : ndarray of shape (n_features + fit_intercept + n_groups,)
+        Weights of ``[x, 1, indicators]``.
+    n_features_in_ : int
+    n_samples_seen_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online.regret import GroupIndicatorRidgeRegressor
+    >>> X = np.arange(8.0).reshape(4, 2)
+    >>> est = GroupIndicatorRidgeRegressor().fit(X, [0.0, 1.0, 2.0, 3.0],
+    ...                                          sensitive_features=["a", "b", "a", "b"])
+    >>> est.group_names_, est.coef_.shape
+    (['a', 'b'], (5,))
+    """
+
+    _include_always_on = False
+    _requires_group = False
+
+    def __init__(self, alpha=1.0, groups=None, fit_intercept=True, y_range=None):
+        self.alpha = alpha
+        self.groups = groups
+        self.fit_intercept = fit_intercept
+        self.y_range = y_range
+
+    def _init_state(self, n_features):
+        self._base_p_ = n_features + int(bool(self.fit_intercept))
+        self._P_ = np.eye(self._base_p_) / float(self.alpha)
+        self._theta_ = np.zeros(self._base_p_)
+
+    def _grow(self, n_groups):
+        p_old = self._theta_.shape[0]
+        p_new = self._base_p_ + n_groups
+        if p_new <= p_old:
+            return
+        P = np.eye(p_new) / float(self.alpha)
+        P[:p_old, :p_old] = self._P_
+        self._P_ = P
+        self._theta_ = np.concatenate([self._theta_, np.zeros(p_new - p_old)])
+
+    def _design(self, X, member):
+        parts = [X]
+        if self.fit_intercept:
+            parts.append(np.ones((X.shape[0], 1)))
+        parts.append(member.astype(np.float64))
+        return np.ascontiguousarray(np.hstack(parts))
+
+    @property
+    def coef_(self):
+        check_fitted(self)
+        return self._theta_.copy()
+
+    def _partial_fit(self, X, y, member, return_predictions):
+        pred = np.empty(X.shape[0])
+        ridge_chunk(self._design(X, member), y, self._P_, self._theta_, self._yrange_,
+                    self._y_range_fixed_, pred)
+        self.n_samples_seen_ += X.shape[0]
+        return pred if return_predictions else None
+
+    def predict(self, X, *, sensitive_features=None, groups=None):
+        """Predict each row with the current ridge (groups never seen have weight 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        sensitive_features, groups : as in :meth:`fit`
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X_arr, member = self._predict_membership(X, sensitive_features, groups)
+        Z = self._design(X_arr, member[:, : self.membership_.n_groups])
+        raw = Z @ self._theta_
+        lo, hi = self._yrange_
+        return np.clip(raw, lo, hi) if lo <= hi else raw
+
