@@ -1,0 +1,382 @@
+"""Numba kernels for the distance-covariance statistics (DESIGN.md section 3).
+
+Every statistic of this package is assembled from a few sums over the pairs ``(k, l)`` of the
+``n`` samples, with ``a_kl = |x_k - x_l|`` (or the Euclidean distance of rows of ``X``) and
+``b_kl`` the distance of the second variable:
+
+* ``P = sum_{k,l} a_kl b_kl`` (both orders of every pair),
+* the row sums ``alpha_k = sum_l a_kl`` and ``r_k = sum_l b_kl``,
+* for the gradient with respect to a 1-D ``x``: ``h_k = sum_j sign(x_k - x_j) b_kj``,
+  ``sigma_k = sum_j sign(x_k - x_j)`` and ``rho_k = sum_j sign(x_k - x_j) r_j``.
+
+``_stats.py`` turns them into the U- or V-statistic and its gradient. The kernels here compute
+them in three exact ways:
+
+* :func:`cells_terms`: ``b_kl = D[cell_k, cell_l]`` for a cell-structured second variable
+  (categorical/binary attributes, or any variable with few distinct rows): one sweep over ``x``
+  sorted once, with per-cell cumulative counts and sums, ``O(n log n + n * cells)`` time,
+  ``O(n + cells^2)`` memory;
+* :func:`fenwick_terms`: 1-D vs 1-D, ``O(n log n)`` with a Fenwick (binary indexed) tree over
+  the ranks of ``y`` (the dyadic-update idea of Huo & Szekely 2016);
+* :func:`pairs_terms`: anything else, a loop over the pairs computing the distances on the fly,
+  ``O(n^2)`` time and ``O(n)`` memory.
+
+Each kernel is tested against the direct ``O(n^2)`` matrix formula in ``tests/test_dcov_kernels.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+# ------------------------------------------------------------------------------------------
+# helpers over x sorted once
+# ------------------------------------------------------------------------------------------
+@njit(cache=True)
+def abs_row_sums(x, order):
+    """``alpha_k = sum_j |x_k - x_j|`` from the sorted order, O(n).
+
+    Reference: ``np.abs(x[:, None] - x[None, :]).sum(1)``.
+    """
+    n = x.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += x[i]
+    out = np.empty(n)
+    before = 0.0  # sum of the values strictly before position i in the sorted order
+    for i in range(n):
+        v = x[order[i]]
+        after = total - before - v
+        # i values before (each <= v), n - 1 - i after (each >= v); ties contribute 0 either way
+        out[order[i]] = (i * v - before) + (after - (n - 1 - i) * v)
+        before += v
+    return out
+
+
+@njit(cache=True)
+def sign_weighted_sums(x, order, w):
+    """``out_k = sum_j sign(x_k - x_j) w_j`` (ties count 0), O(n) after sorting.
+
+    Reference: ``(np.sign(x[:, None] - x[None, :]) * w[None, :]).sum(1)``.
+    """
+    n = x.shape[0]
+    total = 0.0
+    for i in range(n):
+        total += w[i]
+    out = np.empty(n)
+    below = 0.0
+    i = 0
+    while i < n:
+        v = x[order[i]]
+        j = i
+        block = 0.0
+        while j < n and x[order[j]] == v:
+            block += w[order[j]]
+            j += 1
+        above = total - below - block
+        for t in range(i, j):
+            out[order[t]] = below - above
+        below += block
+        i = j
+    return out
+
+
+# ------------------------------------------------------------------------------------------
+# 1-D x against a cell-structured variable: b_kl = D[cell_k, cell_l]
+# ------------------------------------------------------------------------------------------
+@njit(cache=True)
+def cells_terms(x, order, cells, D, need_grad):
+    """Pair sums for ``a_kl = |x_k - x_l|`` and ``b_kl = D[cells[k], cells[l]]``.
+
+    ``D`` is symmetric with a zero diagonal (e.g. ``sqrt(2)`` between two different one-hot
+    categories). Sweep over ``x`` in sorted order keeping, for every cell ``c``, the count ``L_c``
+    and the sum ``SL_c`` of the values strictly below the current one; then
+    ``sum_{l in c} |x_k - x_l| = L_c x_k - SL_c + SG_c - G_c x_k`` and
+    ``sum_{l in c} sign(x_k - x_l) = L_c - G_c`` with ``G, SG`` the same for values strictly above.
+
+    Returns ``P, alpha, r, h, sigma, rho`` (the last three are empty unless ``need_grad``).
+    Reference: the dense matrices ``a = |x_k - x_l|``, ``b = D[cells][:, cells]``.
+    """
+    n = x.shape[0]
+    m = D.shape[0]
+    count = np.zeros(m)
+    total = np.zeros(m)
+    for k in range(n):
+        count[cells[k]] += 1.0
+        total[cells[k]] += x[k]
+    rcell = np.zeros(m)  # row sum of b for a sample of cell c
+    for c in range(m):
+        s = 0.0
+        for d in range(m):
+            s += D[c, d] * count[d]
+        rcell[c] = s
+    alpha = np.empty(n)
+    r = np.empty(n)
+    for k in range(n):
+        r[k] = rcell[cells[k]]
+    ng = n if need_grad else 0
+    h = np.empty(ng)
+    sigma = np.empty(ng)
+    rho = np.empty(ng)
+
+    L = np.zeros(m)
+    SL = np.zeros(m)
+    E = np.zeros(m)
+    P = 0.0
+    i = 0
+    while i < n:
+        v = x[order[i]]
+        j = i
+        while j < n and x[order[j]] == v:
+            E[cells[order[j]]] += 1.0
+            j += 1
+        for t in range(i, j):
+            k = order[t]
+            ck = cells[k]
+            a_sum = 0.0
+            p_k = 0.0
+            h_k = 0.0
+            s_sum = 0.0
+            rho_k = 0.0
+            for c in range(m):
+                G = count[c] - L[c] - E[c]
+                SG = total[c] - SL[c] - E[c] * v
+                dist = (L[c] * v - SL[c]) + (SG - G * v)
+                a_sum += dist
+                p_k += D[ck, c] * dist
+                if need_grad:
+                    s = L[c] - G
+                    h_k += D[ck, c] * s
+                    s_sum += s
+                    rho_k += rcell[c] * s
+            alpha[k] = a_sum
+            P += p_k
+            if need_grad:
+                h[k] = h_k
+                sigma[k] = s_sum
+                rho[k] = rho_k
+        for t in range(i, j):
+            c = cells[order[t]]
+            L[c] += 1.0
+            SL[c] += v
+            E[c] = 0.0
+        i = j
+    return P, alpha, r, h, sigma, rho
+
+
+# ------------------------------------------------------------------------------------------
+# 1-D vs 1-D numeric: Fenwick tree over the ranks of y
+# ------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _bit_add(tree, pos, value):
+    size = tree.shape[0]
+    while pos < size:
+        tree[pos] += value
+        pos += pos & (-pos)
+
+
+@njit(cache=True)
+def _bit_sum(tree, pos):
+    s = 0.0
+    while pos > 0:
+        s += tree[pos]
+        pos -= pos & (-pos)
+    return s
+
+
+@njit(cache=True)
+def fenwick_terms(x, y, order, yrank, n_ranks, beta, need_grad):
+    """``P = sum_{k,l} |x_k - x_l| |y_k - y_l|`` and ``h_k = sum_j sign(x_k - x_j) |y_k - y_j|``.
+
+    O(n log n): visit the samples by increasing ``x``; a Fenwick tree indexed by the rank of
+    ``y`` holds the count and the sums of ``y``, ``x`` and ``x y`` of the samples already
+    visited (strictly smaller ``x``), so that
+    ``sum_{x_j < x_k} (x_k - x_j) |y_k - y_j|`` splits into the samples with ``y_j <= y_k`` and
+    ``y_j > y_k``, each a polynomial in ``x_k, y_k`` of the stored sums (Huo & Szekely 2016).
+    ``beta`` are the row sums ``sum_j |y_k - y_j|``. ``yrank`` are 0-based dense ranks.
+    Reference: ``(|x_k - x_l| * |y_k - y_l|).sum()`` and ``(sign(x_k - x_j) |y_k - y_j|).sum(1)``.
+    """
+    n = x.shape[0]
+    size = n_ranks + 1
+    t_cnt = np.zeros(size)
+    t_y = np.zeros(size)
+    t_x = np.zeros(size)
+    t_xy = np.zeros(size)
+    a_cnt = 0.0
+    a_y = 0.0
+    a_x = 0.0
+    a_xy = 0.0
+    h = np.empty(n if need_grad else 0)
+    P = 0.0
+    i = 0
+    while i < n:
+        v = x[order[i]]
+        j = i
+        while j < n and x[order[j]] == v:
+            j += 1
+        for t in range(i, j):
+            k = order[t]
+            yk = y[k]
+            pos = yrank[k] + 1
+            c1 = _bit_sum(t_cnt, pos)
+            y1 = _bit_sum(t_y, pos)
+            x1 = _bit_sum(t_x, pos)
+            xy1 = _bit_sum(t_xy, pos)
+            c2 = a_cnt - c1
+            y2 = a_y - y1
+            x2 = a_x - x1
+            xy2 = a_xy - xy1
+            low = c1 * v * yk - v * y1 - yk * x1 + xy1
+            high = c2 * v * yk - v * y2 - yk * x2 + xy2
+            P += 2.0 * (low - high)
+            if need_grad:
+                h[k] = (c1 * yk - y1) + (y2 - c2 * yk)  # sum over x_j < x_k of |y_k - y_j|
+        for t in range(i, j):
+            k = order[t]
+            pos = yrank[k] + 1
+            yk = y[k]
+            _bit_add(t_cnt, pos, 1.0)
+            _bit_add(t_y, pos, yk)
+            _bit_add(t_x, pos, v)
+            _bit_add(t_xy, pos, v * yk)
+            a_cnt += 1.0
+            a_y += yk
+            a_x += v
+            a_xy += v * yk
+        if need_grad:
+            for t in range(i, j):
+                k = order[t]
+                yk = y[k]
+                pos = yrank[k] + 1
+                c1 = _bit_sum(t_cnt, pos)
+                y1 = _bit_sum(t_y, pos)
+                leq = (c1 * yk - y1) + ((a_y - y1) - (a_cnt - c1) * yk)  # over x_j <= x_k
+                h[k] = h[k] - (beta[k] - leq)
+        i = j
+    return P, h
+
+
+# ------------------------------------------------------------------------------------------
+# general case: loop over pairs, O(n^2) time, O(n) memory
+# ------------------------------------------------------------------------------------------
+@njit(cache=True)
+def pairs_terms(X, Y, need_grad):
+    """Pair sums for Euclidean distances of the rows of ``X`` (n, p) and ``Y`` (n, q).
+
+    Returns ``P, alpha, r, h``; ``h`` (needs ``p == 1``) is empty unless ``need_grad``.
+    Distances are computed on the fly, never stored. Reference: the dense distance matrices.
+    """
+    n, p = X.shape
+    q = Y.shape[1]
+    alpha = np.zeros(n)
+    r = np.zeros(n)
+    h = np.zeros(n if need_grad else 0)
+    P = 0.0
+    for k in range(n):
+        pk = 0.0
+        for l in range(k + 1, n):
+            s = 0.0
+            for t in range(p):
+                d = X[k, t] - X[l, t]
+                s += d * d
+            a = np.sqrt(s)
+            s = 0.0
+            for t in range(q):
+                d = Y[k, t] - Y[l, t]
+                s += d * d
+            b = np.sqrt(s)
+            alpha[k] += a
+            alpha[l] += a
+            r[k] += b
+            r[l] += b
+            pk += a * b
+            if need_grad:
+                diff = X[k, 0] - X[l, 0]
+                if diff > 0:
+                    h[k] += b
+                    h[l] -= b
+                elif diff < 0:
+                    h[k] -= b
+                    h[l] += b
+        P += 2.0 * pk
+    return P, alpha, r, h
+
+
+# ------------------------------------------------------------------------------------------
+# joint distance covariance (Chakraborty & Zhang 2019), O(n^2) time and O(n d) memory
+# ------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _pair_distance(Z, start, stop, k, l):
+    s = 0.0
+    for t in range(start, stop):
+        d = Z[k, t] - Z[l, t]
+        s += d * d
+    return np.sqrt(s)
+
+
+@njit(cache=True)
+def multi_row_sums(Z, offsets):
+    """Row sums ``R[i, k] = sum_l a^i_kl`` of every variable ``i`` (columns offsets[i]:offsets[i+1])."""
+    n = Z.shape[0]
+    d = offsets.shape[0] - 1
+    R = np.zeros((d, n))
+    for k in range(n):
+        for l in range(k + 1, n):
+            for i in range(d):
+                a = _pair_distance(Z, offsets[i], offsets[i + 1], k, l)
+                R[i, k] += a
+                R[i, l] += a
+    return R
+
+
+@njit(cache=True)
+def jdcov_terms(Z, offsets, R, c, need_grad):
+    """Pair sums of the joint distance covariance.
+
+    With the U-centred matrices of Chakraborty & Zhang (2019),
+    ``U^i_kl = -(a^i_kl - R_ik/(n-2) - R_il/(n-2) + T_i/((n-1)(n-2)))`` for ``k != l``, returns
+
+    * ``S = sum_{k != l} prod_i (U^i_kl + c)``,
+    * when ``need_grad``, for ``W_kl = prod_{i >= 1} (U^i_kl + c)`` (the product without the
+      first variable, ``k != l``): its row sums ``rW`` and ``hW_k = sum_j sign(x_k - x_j) W_kj``
+      with ``x`` the first variable (1-D).
+
+    Reference: the dense ``U`` matrices of every variable.
+    """
+    n = Z.shape[0]
+    d = offsets.shape[0] - 1
+    T = np.zeros(d)
+    for i in range(d):
+        for k in range(n):
+            T[i] += R[i, k]
+    inv2 = 1.0 / (n - 2)
+    inv12 = 1.0 / ((n - 1) * (n - 2))
+    rW = np.zeros(n if need_grad else 0)
+    hW = np.zeros(n if need_grad else 0)
+    S = 0.0
+    for k in range(n):
+        sk = 0.0
+        for l in range(k + 1, n):
+            w = 1.0
+            u0 = 0.0
+            for i in range(d):
+                a = _pair_distance(Z, offsets[i], offsets[i + 1], k, l)
+                u = -(a - R[i, k] * inv2 - R[i, l] * inv2 + T[i] * inv12)
+                if i == 0:
+                    u0 = u
+                else:
+                    w *= u + c
+            sk += (u0 + c) * w
+            if need_grad:
+                rW[k] += w
+                rW[l] += w
+                diff = Z[k, 0] - Z[l, 0]
+                if diff > 0:
+                    hW[k] += w
+                    hW[l] -= w
+                elif diff < 0:
+                    hW[k] -= w
+                    hW[l] += w
+        S += 2.0 * sk
+    return S, rW, hW
