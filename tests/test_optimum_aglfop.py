@@ -199,3 +199,27 @@ def test_bad_bounds_and_options_raise():
         aglfop_from_samples([1, 1, 1], [0, 1, 0], [0, 1, 1])
     with pytest.raises(ValueError, match="s has 2 rows"):
         aglfop_from_samples([0, 1, 1], [0, 1], [0, 1, 1])
+
+
+def test_classifier_of_cells_generalizes_the_input_choice():
+    rng = np.random.default_rng(6)
+    n = 600
+    z, s = rng.integers(0, 2, n), rng.integers(0, 3, n)
+    y = (rng.random(n) < 0.25 + 0.3 * z).astype(int)
+    for eps in [(0.0, 0.0), (0.01, 0.002), (np.inf, np.inf)]:
+        zsy = aglfop_from_samples(z, s, y, *eps)
+        as_cells = aglfop_from_samples(z, s, y, *eps, cells=np.column_stack([z, s, y]))
+        assert as_cells.accuracy == pytest.approx(zsy.accuracy, abs=1e-6)
+        zs = aglfop_from_samples(z, s, y, *eps, inputs="zs")
+        as_cells = aglfop_from_samples(z, s, y, *eps, cells=np.column_stack([z, s]))
+        assert as_cells.accuracy == pytest.approx(zs.accuracy, abs=1e-6)
+    assert as_cells.inputs == "cells" and as_cells.channel.shape == (6, 2)
+    np.testing.assert_allclose(as_cells.joint.sum(axis=-1), zs.p_zsy, atol=1e-12)
+    # a classifier that sees nothing predicts the majority class
+    blind = aglfop_from_samples(z, s, y, cells=np.zeros(n))
+    assert blind.accuracy == pytest.approx(max(y.mean(), 1 - y.mean()), abs=1e-7)
+    # the 4-D distribution form gives the same
+    p4 = as_cells.p_cells
+    assert aglfop(p4, 0.01, 0.002).accuracy == pytest.approx(
+        aglfop_from_samples(z, s, y, 0.01, 0.002, cells=np.column_stack([z, s])).accuracy,
+        abs=1e-7)

@@ -52,10 +52,11 @@ class AGLFOPResult:
     accuracy : float
         Optimal accuracy ``P_Q(Yhat = Y)``: an upper bound on the accuracy of every classifier of
         the same inputs (federated or not) that meets both fairness bounds.
-    channel : ndarray of shape (n_z, n_s, n_y, n_y)
+    channel : ndarray of shape (n_z, n_s, n_y, n_y) or (n_cells, n_y)
         Optimal channel ``Q(Yhat | Z, S, Y)``; the last axis is Yhat (same labels as Y). With
-        ``inputs="zs"`` it does not depend on Y. Rows of cells with zero probability are uniform
-        (any choice is optimal there).
+        ``inputs="zs"`` it does not depend on Y. For a classifier of cells (4-D ``p`` or
+        ``cells=``) it is ``Q(Yhat | cell)``, shape (n_cells, n_y). Rows of cells with zero
+        probability are uniform (any choice is optimal there).
     status : str
         cvxpy solver status (``"optimal"`` or ``"optimal_inaccurate"``).
     global_disparity : float
@@ -65,9 +66,14 @@ class AGLFOPResult:
     eps_global, eps_local : float
         The bounds, in bits (``inf`` = no bound).
     p_zsy : ndarray of shape (n_z, n_s, n_y)
-        The data distribution the problem was solved for.
+        The (Z,S,Y) distribution the problem was solved for.
+    inputs : {"zsy", "zs", "cells"}
+        What the classifier sees.
     labels : dict or None
-        ``{"z": [...], "s": [...], "y": [...]}`` for :func:`aglfop_from_samples`.
+        ``{"z": [...], "s": [...], "y": [...]}`` (and ``"cells"``) for
+        :func:`aglfop_from_samples`.
+    p_cells : ndarray of shape (n_cells, n_z, n_s, n_y) or None
+        ``P(cell, Z, S, Y)`` for a classifier of cells.
     """
 
     accuracy: float
@@ -80,10 +86,13 @@ class AGLFOPResult:
     p_zsy: np.ndarray = field(repr=False)
     inputs: str = "zsy"
     labels: dict | None = field(default=None, repr=False)
+    p_cells: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def joint(self) -> np.ndarray:
         """``Q(Z, S, Y, Yhat)`` of the optimal channel, shape (n_z, n_s, n_y, n_y)."""
+        if self.p_cells is not None:
+            return np.einsum("xzsy,xh->zsyh", self.p_cells, self.channel)
         return self.p_zsy[..., None] * self.channel
 
 
@@ -106,52 +115,68 @@ def _check_inputs(inputs):
     return inputs
 
 
-def _check_p_zsy(p_zsy):
-    p = check_joint(p_zsy, name="p_zsy", ndim=3)
-    if p.shape[0] < 2 or np.count_nonzero(p.sum(axis=(1, 2))) < 2:
-        raise ValueError("p_zsy must give positive probability to at least two protected groups "
-                         f"(axis 0); got shape {p.shape}. With one group there is no disparity.")
+def _check_p(p, name="p_zsy"):
+    """Validate a (Z,S,Y) joint (3-D) or a (cell,Z,S,Y) joint (4-D)."""
+    try:
+        ndim = np.ndim(p)
+    except Exception:  # pragma: no cover - ragged input; check_joint reports it
+        ndim = 3
+    p = check_joint(p, name=name, ndim=4 if ndim == 4 else 3)
+    z_axis = p.ndim - 3
+    mass_z = p.sum(axis=tuple(a for a in range(p.ndim) if a != z_axis))
+    if np.count_nonzero(mass_z) < 2:
+        raise ValueError(f"{name} must give positive probability to at least two protected "
+                         f"groups (axis {z_axis}); got shape {p.shape}. With one group there is "
+                         "no disparity.")
     return p
 
 
-class _AGLFOPProgram:
-    """The compiled AGLFOP for one distribution; ``solve`` re-uses it for any bounds."""
+def _program_for(p, inputs, solver):
+    """``(program, x_of, p_zsy, inputs)`` for a validated 3-D or 4-D joint."""
+    if p.ndim == 4:
+        return _AGLFOPProgram(p, solver), None, p.sum(axis=0), "cells"
+    inputs = _check_inputs(inputs)
+    x_of, p4 = _input_cells(p, inputs)
+    return _AGLFOPProgram(p4, solver), x_of, p, inputs
 
-    def __init__(self, p_zsy, inputs="zsy", solver=None):
+
+def _result(program, x_of, p_zsy, inputs, eps_global, eps_local, labels=None):
+    channel, status, acc, i_g, i_l = program.solve(eps_global, eps_local)
+    return AGLFOPResult(
+        accuracy=acc, channel=channel if x_of is None else channel[x_of], status=status,
+        global_disparity=i_g, local_disparity=i_l, eps_global=float(eps_global),
+        eps_local=float(eps_local), p_zsy=p_zsy, inputs=inputs, labels=labels,
+        p_cells=program.p if x_of is None else None)
+
+
+class _AGLFOPProgram:
+    """The compiled AGLFOP for ``p[x, z, s, y]`` (x = the classifier's input cell).
+
+    ``solve`` re-uses the compiled problem for any pair of bounds (DPP).
+    """
+
+    def __init__(self, p_xzsy, solver=None):
         import cvxpy as cp
 
-        self.p = p = p_zsy
-        self.inputs = inputs
+        self.p = p = p_xzsy
         self.solver = solver
-        nz, ns, ny = p.shape
-        # the classifier's input cells x and P(z, s, x); x = (z,s,y) or (z,s)
-        if inputs == "zsy":
-            x_of = np.arange(nz * ns * ny).reshape(nz, ns, ny)
-        else:
-            x_of = np.broadcast_to(np.arange(nz * ns).reshape(nz, ns, 1), p.shape)
-        p_x = np.bincount(x_of.ravel(), weights=p.ravel(), minlength=x_of.max() + 1)
-        self.support = np.flatnonzero(p_x > 0)  # input cells that occur
-        col = -np.ones(len(p_x), dtype=np.int64)
-        col[self.support] = np.arange(len(self.support))
-        self.x_of = x_of
-        self.col = col
+        n_cells, nz, ns, ny = p.shape
+        self.support = np.flatnonzero(p.sum(axis=(1, 2, 3)) > 0)  # input cells that occur
+        ps = p[self.support]
         nx = len(self.support)
-        A_zs = np.zeros((nz * ns, nx))
-        W = np.zeros((nx, ny))  # W[x, y] = P(X=x, Y=y): accuracy = sum W * c
-        for z, s, y in zip(*np.nonzero(p)):
-            A_zs[z * ns + s, col[x_of[z, s, y]]] += p[z, s, y]
-            W[col[x_of[z, s, y]], y] += p[z, s, y]
-        p_z = p.sum(axis=(1, 2))
-        p_zs = p.sum(axis=2).ravel()
-        p_s = p.sum(axis=(0, 2))
+        A_zs = ps.sum(axis=3).reshape(nx, nz * ns).T  # A_zs[(z,s), x] = P(z, s, x)
+        W = ps.sum(axis=(1, 2))  # W[x, y] = P(X=x, Y=y): accuracy = sum W * c
+        p_z = p.sum(axis=(0, 2, 3))
+        p_zs = p.sum(axis=(0, 3)).ravel()
+        p_s = p.sum(axis=(0, 1, 3))
         A_z = A_zs.reshape(nz, ns, nx).sum(axis=1)
         A_s = A_zs.reshape(nz, ns, nx).sum(axis=0)
         keep_z = p_z > 0
         R_g = np.outer(p_z, A_z.sum(axis=0))  # P(z) q(yhat) = (R_g @ c)[z, yhat]
         keep_zs = p_zs > 0
-        z_idx, s_idx = np.divmod(np.arange(nz * ns), ns)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p_z_given_s = np.where(p_s[s_idx] > 0, p_zs / np.where(p_s[s_idx] > 0, p_s[s_idx], 1), 0)
+        s_idx = np.arange(nz * ns) % ns
+        p_z_given_s = np.zeros(nz * ns)
+        p_z_given_s[keep_zs] = p_zs[keep_zs] / p_s[s_idx[keep_zs]]
         R_l = p_z_given_s[:, None] * A_s[s_idx]  # P(z|s) q(s,yhat) = (R_l @ c)[(z,s), yhat]
 
         self.c = c = cp.Variable((nx, ny), nonneg=True)
@@ -173,7 +198,8 @@ class _AGLFOPProgram:
         # any bound above H(Z) is loose: I(Z;Yhat|S) <= H(Z|S) <= H(Z) and I(Z;Yhat) <= H(Z)
         self.loose = entropy(p_z) + 1.0
 
-    def solve(self, eps_global, eps_local, labels=None):
+    def solve(self, eps_global, eps_local):
+        """Returns ``(channel[x, yhat], status, accuracy, I(Z;Yhat), I(Z;Yhat|S))``."""
         eps_g = _check_eps(eps_global, "eps_global")
         eps_l = _check_eps(eps_local, "eps_local")
         # a closed gate already forces zero information: the cone bound is then left loose
@@ -182,21 +208,29 @@ class _AGLFOPProgram:
         self.gate_g.value = 0.0 if eps_g <= _TINY else 1.0
         self.gate_l.value = 0.0 if eps_l <= _TINY else 1.0
         status = solve(self.problem, self.solver, what="AGLFOP")
-        nz, ns, ny = self.p.shape
+        ny = self.p.shape[3]
         values = np.clip(np.asarray(self.c.value, dtype=float), 0.0, None)
         sums = values.sum(axis=1, keepdims=True)
         values = np.where(sums > 0, values / np.where(sums > 0, sums, 1.0), 1.0 / ny)
-        full = np.full((len(self.col), ny), 1.0 / ny)
-        full[self.support] = values
-        channel = full[self.x_of]  # (nz, ns, ny, nyhat)
-        joint = self.p[..., None] * channel
-        accuracy = float(np.einsum("zsyy->", joint))
-        return AGLFOPResult(
-            accuracy=min(accuracy, 1.0), channel=channel, status=status,
-            global_disparity=mutual_information(joint.sum(axis=(1, 2))),
-            local_disparity=conditional_mutual_information(
-                joint.sum(axis=2).transpose(0, 2, 1)),
-            eps_global=eps_g, eps_local=eps_l, p_zsy=self.p, inputs=self.inputs, labels=labels)
+        channel = np.full((self.p.shape[0], ny), 1.0 / ny)
+        channel[self.support] = values
+        accuracy = float(np.einsum("xzsy,xy->", self.p, channel))
+        q_zsyhat = np.einsum("xzsy,xh->zsh", self.p, channel)
+        return (channel, status, min(accuracy, 1.0), mutual_information(q_zsyhat.sum(axis=1)),
+                conditional_mutual_information(q_zsyhat.transpose(0, 2, 1)))
+
+
+def _input_cells(p_zsy, inputs):
+    """Input cell index of each (z, s, y) and ``p[x, z, s, y]`` for ``inputs`` in zsy / zs."""
+    nz, ns, ny = p_zsy.shape
+    if inputs == "zsy":
+        x_of = np.arange(nz * ns * ny).reshape(nz, ns, ny)
+    else:
+        x_of = np.broadcast_to(np.arange(nz * ns).reshape(nz, ns, 1), p_zsy.shape)
+    p4 = np.zeros((int(x_of.max()) + 1, nz, ns, ny))
+    z, s, y = np.indices(p_zsy.shape)
+    p4[x_of.ravel(), z.ravel(), s.ravel(), y.ravel()] = p_zsy.ravel()
+    return x_of, p4
 
 
 def aglfop(p_zsy, eps_global=np.inf, eps_local=np.inf, *, inputs="zsy", solver=None):
@@ -208,10 +242,11 @@ def aglfop(p_zsy, eps_global=np.inf, eps_local=np.inf, *, inputs="zsy", solver=N
 
     Parameters
     ----------
-    p_zsy : array-like of shape (n_z, n_s, n_y)
+    p_zsy : array-like of shape (n_z, n_s, n_y), or (n_cells, n_z, n_s, n_y)
         Joint distribution ``P(Z=z, S=s, Y=y)`` of protected attribute, client (or any second
         variable) and label: finite, non-negative, summing to 1 (within 1e-6). Predictions take
-        values in the label set.
+        values in the label set. A 4-D array ``P(cell, Z, S, Y)`` makes the classifier see only
+        the cell (a discrete representation of the features; ``inputs`` is then ignored).
     eps_global : float, default=inf
         Bound on the global disparity ``I(Z;Yhat)`` in bits (0 = independence).
     eps_local : float, default=inf
@@ -253,13 +288,13 @@ def aglfop(p_zsy, eps_global=np.inf, eps_local=np.inf, *, inputs="zsy", solver=N
     >>> round(res.accuracy, 4), res.global_disparity < 1e-9    # best constant prediction
     (0.55, True)
     """
-    p = _check_p_zsy(p_zsy)
-    program = _AGLFOPProgram(p, _check_inputs(inputs), solver)
-    return program.solve(eps_global, eps_local)
+    p = _check_p(p_zsy)
+    program, x_of, p3, inputs = _program_for(p, inputs, solver)
+    return _result(program, x_of, p3, inputs, eps_global, eps_local)
 
 
 def aglfop_from_samples(z, s, y, eps_global=np.inf, eps_local=np.inf, *, inputs="zsy",
-                        sample_weight=None, solver=None):
+                        cells=None, sample_weight=None, solver=None):
     """:func:`aglfop` for the empirical distribution of samples of (Z, S, Y).
 
     Parameters
@@ -273,6 +308,11 @@ def aglfop_from_samples(z, s, y, eps_global=np.inf, eps_local=np.inf, *, inputs=
     eps_global, eps_local : float, default=inf
         Bounds in bits.
     inputs : {"zsy", "zs"}, default="zsy"
+        What the classifier sees (ignored when ``cells`` is given).
+    cells : array-like of shape (n_samples,) or (n_samples, k), optional
+        A discrete representation of the features that the classifier sees instead, e.g.
+        quantized scores of a fitted model (:func:`quantile_cells`), possibly with Z or S as
+        extra columns. The optimum is then the best post-processing of those cells.
     sample_weight : array-like of shape (n_samples,), optional
     solver : str, optional
 
@@ -298,15 +338,18 @@ def aglfop_from_samples(z, s, y, eps_global=np.inf, eps_local=np.inf, *, inputs=
     if n == 0:
         raise ValueError("z, s and y must not be empty.")
     codes, labels = [], {}
-    for values, name in ((z, "z"), (s, "s"), (y, "y")):
+    named = ((z, "z"), (s, "s"), (y, "y")) + (((cells, "cells"),) if cells is not None else ())
+    for values, name in named:
         c, lab = encode_labels(values, n, name=name)
         codes.append(c)
         labels[name] = lab
-    p = empirical_joint(*codes, shape=tuple(len(v) for v in labels.values()),
+    if cells is not None:  # p[cell, z, s, y]
+        codes = codes[3:] + codes[:3]
+    p = empirical_joint(*codes, shape=tuple(int(c.max()) + 1 for c in codes),
                         sample_weight=sample_weight)
-    p = _check_p_zsy(p)
-    program = _AGLFOPProgram(p, _check_inputs(inputs), solver)
-    return program.solve(eps_global, eps_local, labels=labels)
+    p = _check_p(p, name="the empirical distribution of (z, s, y)")
+    program, x_of, p3, inputs = _program_for(p, inputs, solver)
+    return _result(program, x_of, p3, inputs, eps_global, eps_local, labels=labels)
 
 
 def aglfop_frontier(p_zsy, eps_global_grid, eps_local_grid, *, inputs="zsy", solver=None,
@@ -318,7 +361,7 @@ def aglfop_frontier(p_zsy, eps_global_grid, eps_local_grid, *, inputs="zsy", sol
 
     Parameters
     ----------
-    p_zsy : array-like of shape (n_z, n_s, n_y)
+    p_zsy : array-like of shape (n_z, n_s, n_y) or (n_cells, n_z, n_s, n_y)
         See :func:`aglfop`.
     eps_global_grid, eps_local_grid : array-like of float
         Bounds in bits (non-negative; ``inf`` allowed).
@@ -345,17 +388,16 @@ def aglfop_frontier(p_zsy, eps_global_grid, eps_local_grid, *, inputs="zsy", sol
     >>> grid["accuracy"].round(4).tolist()
     [0.85, 0.8833, 0.9, 0.9898]
     """
-    p = _check_p_zsy(p_zsy)
+    p = _check_p(p_zsy)
     g_grid = [_check_eps(v, "eps_global_grid") for v in np.atleast_1d(eps_global_grid)]
     l_grid = [_check_eps(v, "eps_local_grid") for v in np.atleast_1d(eps_local_grid)]
     if not g_grid or not l_grid:
         raise ValueError("eps_global_grid and eps_local_grid must not be empty.")
-    program = _AGLFOPProgram(p, _check_inputs(inputs), solver)
+    program = _program_for(p, inputs, solver)[0]
     rows = []
     pairs = [(g, e) for g in g_grid for e in l_grid]
     for g, e in progress_bar(pairs, total=len(pairs), desc="AGLFOP grid", enable=progress):
-        res = program.solve(g, e)
-        rows.append(dict(eps_global=g, eps_local=e, accuracy=res.accuracy,
-                         global_disparity=res.global_disparity,
-                         local_disparity=res.local_disparity, status=res.status))
+        _, status, acc, i_g, i_l = program.solve(g, e)
+        rows.append(dict(eps_global=g, eps_local=e, accuracy=acc, global_disparity=i_g,
+                         local_disparity=i_l, status=status))
     return pd.DataFrame(rows)
