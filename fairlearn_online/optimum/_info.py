@@ -120,7 +120,7 @@ def encode_labels(values, n_samples=None, *, name):
         keys[:] = [tuple(row) for row in arr]
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
     try:  # sorted labels read better in tables; fall back to appearance order
-        order = np.argsort(np.asarray(list(uniques), dtype=object), kind="stable")
+        order = np.array(sorted(range(len(uniques)), key=lambda i: uniques[i]), dtype=np.int64)
         labels = [uniques[i] for i in order]
         remap = np.empty(len(order), dtype=np.int64)
         remap[order] = np.arange(len(order))
