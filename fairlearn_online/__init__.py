@@ -6,5 +6,7 @@ Estimators are exported here as they land; each lives in its method's subpackage
 __version__ = "0.1.0.dev0"
 
 from .forest import AranyaniClassifier, OnlineFairLogisticClassifier  # noqa: E402
+from .regret import GroupwiseRegretRegressor, groupwise_regret  # noqa: E402
 
-__all__ = ["__version__", "AranyaniClassifier", "OnlineFairLogisticClassifier"]
+__all__ = ["__version__", "AranyaniClassifier", "OnlineFairLogisticClassifier",
+           "GroupwiseRegretRegressor", "groupwise_regret"]

@@ -17,6 +17,8 @@ EXPECTED_FAILED_CHECKS.update({
     "AranyaniClassifier": {"check_supervised_y_2d": _Y_2D},
     "OnlineFairLogisticClassifier": {"check_supervised_y_2d": _Y_2D},
     "RiverClassifier": {"check_supervised_y_2d": _Y_2D},
+    "GroupwiseRegretRegressor": {"check_supervised_y_2d": _Y_2D},
+    "GroupIndicatorRidgeRegressor": {"check_supervised_y_2d": _Y_2D},
 })
 
 

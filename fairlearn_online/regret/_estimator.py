@@ -16,6 +16,11 @@ from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk, ridg
 __all__ = ["GroupwiseRegretRegressor", "GroupIndicatorRidgeRegressor"]
 
 
+def _writable(a):
+    """The array itself, or a copy when it is read-only (e.g. unpickled from a memmap)."""
+    return a if a.flags.writeable else a.copy()
+
+
 def _check_y_range(y_range):
     if y_range is None:
         return None
@@ -305,6 +310,8 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         pred = np.empty(n)
         hedge_loss = np.empty(n)
         Z = np.ascontiguousarray(self._design(X))
+        for name in ("_P_", "_theta_", "_R_", "_C_", "_yrange_"):
+            setattr(self, name, _writable(getattr(self, name)))
         if self.base_estimator is None:
             anh_ridge_chunk(Z, y, member, self._P_, self._theta_, self._R_, self._C_,
                             self._yrange_, self._y_range_fixed_, True, pred, hedge_loss)
@@ -383,7 +390,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         pred = np.empty(n)
         dummy = np.zeros(n)
         n_new = member.shape[1] - self._R_.shape[0]
-        P, theta, R, C = self._P_, self._theta_, self._R_, self._C_
+        P, theta, R, C = (_writable(a) for a in (self._P_, self._theta_, self._R_, self._C_))
         if n_new > 0:
             P2, theta2, R2, C2 = self._fresh(n_new)
             P, theta = np.concatenate([P, P2]), np.concatenate([theta, theta2])
@@ -476,6 +483,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
 
     def _partial_fit(self, X, y, member, return_predictions):
         pred = np.empty(X.shape[0])
+        for name in ("_P_", "_theta_", "_yrange_"):
+            setattr(self, name, _writable(getattr(self, name)))
         ridge_chunk(self._design(X, member), y, self._P_, self._theta_, self._yrange_,
                     self._y_range_fixed_, pred)
         self.n_samples_seen_ += X.shape[0]
