@@ -57,6 +57,11 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
             return self.classes_[np.argmax(before, axis=1)]
         return None
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.poor_score = True  # it ignores X by design
+        return tags
+
     def predict_proba(self, X):
         """Class frequencies seen so far, the same for every row."""
         check_fitted(self)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-__all__ = ["progress_bar", "save_figure", "EXPECTED_FAILED_CHECKS"]
+__all__ = ["progress_bar", "save_figure", "EXPECTED_FAILED_CHECKS", "NOT_SKLEARN_PREDICTORS"]
+
+#: Estimator class name -> why scikit-learn's (X, y) estimator checks do not apply to it at all.
+NOT_SKLEARN_PREDICTORS: dict[str, str] = {}
 
 #: Estimator class name -> {scikit-learn check name: one-line reason}. Handed to
 #: ``parametrize_with_checks(expected_failed_checks=...)`` by the test-suite; the one place where
@@ -17,6 +20,7 @@ EXPECTED_FAILED_CHECKS.update({
     "AranyaniClassifier": {"check_supervised_y_2d": _Y_2D},
     "OnlineFairLogisticClassifier": {"check_supervised_y_2d": _Y_2D},
     "RiverClassifier": {"check_supervised_y_2d": _Y_2D},
+    "MajorityClassClassifier": {"check_supervised_y_2d": _Y_2D},
     "GroupwiseRegretRegressor": {"check_supervised_y_2d": _Y_2D},
     "GroupIndicatorRidgeRegressor": {"check_supervised_y_2d": _Y_2D},
 })
