@@ -106,7 +106,7 @@ def _cell_distances(values):
 
 
 def _sort(x):
-    return np.argsort(x, kind="stable").astype(np.int64)
+    return np.argsort(x).astype(np.int64)  # ties are handled as blocks: any order
 
 
 def _pair_terms(x2d, Y, need_grad, *, cells=None, D=None):
@@ -501,7 +501,7 @@ def _sensitive_frame(sensitive_features, n, name):
 
 
 def encode_sensitive_features(sensitive_features, *, n_samples=None,
-                              name="sensitive_features"):
+                              name="sensitive_features", _values=True):
     """Encode multitype sensitive features for CCdCov/JdCov (DESIGN.md section 3).
 
     Column kinds are detected per column:
@@ -553,9 +553,12 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
             else f"sensitive_feature_{j}"
         if col.isna().any():
             raise ValueError(f"{name} column {label!r} contains missing values.")
-        kind_hint = pd.api.types.infer_dtype(col, skipna=False)
-        numeric = (kind_hint in _NUMERIC_KINDS and not pd.api.types.is_bool_dtype(col)
-                   and not isinstance(col.dtype, pd.CategoricalDtype))
+        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(col):
+            numeric = False
+        elif col.dtype.kind in "iuf":
+            numeric = True
+        else:
+            numeric = pd.api.types.infer_dtype(col, skipna=False) in _NUMERIC_KINDS
         if numeric:
             values = col.to_numpy(dtype=np.float64)
             if not np.all(np.isfinite(values)):
@@ -566,15 +569,18 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
             levels = np.asarray(levels, dtype=object)
         codes = np.asarray(codes, dtype=np.int64).reshape(-1)
         n_levels = len(levels)
-        if n_levels <= 1:
-            kind, enc = "constant", np.zeros((len(col), 0))
-        elif n_levels == 2:
-            kind, enc = "binary", codes.astype(np.float64).reshape(-1, 1)
-        elif numeric:
-            std = values.std()
-            kind, enc = "numeric", ((values - values.mean()) / std).reshape(-1, 1)
+        kind = ("constant" if n_levels <= 1 else "binary" if n_levels == 2
+                else "numeric" if numeric else "categorical")
+        enc = None
+        if kind == "numeric":  # always materialized: the generic paths need it
+            enc = ((values - values.mean()) / values.std()).reshape(-1, 1)
+        elif not _values:
+            pass
+        elif kind == "constant":
+            enc = np.zeros((len(col), 0))
+        elif kind == "binary":
+            enc = codes.astype(np.float64).reshape(-1, 1)
         else:
-            kind = "categorical"
             enc = np.zeros((len(col), n_levels))
             enc[np.arange(len(col)), codes] = 1.0
         blocks.append(dict(name=label, kind=kind, codes=codes, levels=list(levels), values=enc))
@@ -586,10 +592,17 @@ def _cells_of(blocks):
     n = len(blocks[0]["codes"])
     key = np.zeros(n, dtype=np.int64)
     sizes = [max(len(b["levels"]), 1) for b in blocks]
-    if np.prod([float(s) for s in sizes]) < 2 ** 62:
+    n_keys = np.prod([float(s) for s in sizes])
+    if n_keys < 2 ** 62:
         for b, s in zip(blocks, sizes):
             key = key * s + b["codes"]
-        uniq, cells = np.unique(key, return_inverse=True)
+        if n_keys <= max(4 * n, 1024):  # O(n) relabelling through a table
+            present = np.bincount(key, minlength=int(n_keys)) > 0
+            uniq = np.flatnonzero(present)
+            table = np.cumsum(present) - 1
+            cells = table[key]
+        else:
+            uniq, cells = np.unique(key, return_inverse=True)
         level_of = np.empty((len(uniq), len(blocks)), dtype=np.int64)
         rest = uniq.copy()
         for j in range(len(blocks) - 1, -1, -1):
@@ -609,12 +622,13 @@ def _ccdcov(yhat, sensitive_features, unbiased, need_grad):
     x = _as_1d(yhat, "yhat")
     n = len(x)
     _check_n(n, unbiased, "CCdCov")
-    blocks = encode_sensitive_features(sensitive_features, n_samples=n)
+    blocks = encode_sensitive_features(sensitive_features, n_samples=n, _values=False)
     X = x.reshape(-1, 1)
     if all(b["kind"] != "numeric" for b in blocks):
         cells, D = _cells_of(blocks)
         if D.shape[0] <= MAX_CELLS:
             return _dcov(X, None, unbiased=unbiased, need_grad=need_grad, cells=cells, D=D)
+    blocks = encode_sensitive_features(sensitive_features, n_samples=n)
     Y = np.hstack([b["values"] for b in blocks])
     if Y.shape[1] == 0:
         Y = np.zeros((n, 1))
