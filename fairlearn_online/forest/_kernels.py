@@ -209,7 +209,8 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     RG = np.zeros((G, T, K, d1))
     wts = np.zeros(G)
     seen = np.zeros(G, dtype=np.bool_)
-    s_r = np.empty((T, K))
+    Wt = np.empty((d, T * K))
+    Zs = np.empty(T * K)
     pred = np.empty(n if return_predictions else 0, dtype=np.int64)
     fW = W.reshape(-1)
     fT = TH.reshape(-1)
@@ -295,31 +296,35 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                     if seen[b]:
                         n_seen += 1
                 if n_seen >= 2:
+                    # W[:, :, :d] as a (d, T*K) matrix so that the reservoir's node outputs
+                    # are one matrix product per group
+                    for t in range(T):
+                        for k in range(K):
+                            for j in range(d):
+                                Wt[j, t * K + k] = W[t, k, j]
                     for b in range(G):
                         if not seen[b]:
                             continue
                         cnt = int(RN[b])
                         wts[b] = cnt
-                        for t in range(T):
-                            for k in range(K):
-                                M[b, t, k] = 0.0
-                                for j in range(d1):
-                                    RG[b, t, k, j] = 0.0
+                        Z = np.dot(RX[b, :cnt], Wt)  # (cnt, T*K)
                         for r in range(cnt):
-                            _node_outputs(RX[b, r], W, s_r)
                             for t in range(T):
                                 for k in range(K):
-                                    sk = s_r[t, k]
-                                    M[b, t, k] += sk
-                                    ds = sk * (1.0 - sk)
-                                    for j in range(d):
-                                        RG[b, t, k, j] += ds * RX[b, r, j]
-                                    RG[b, t, k, d] += ds
+                                    sk = _sigmoid(Z[r, t * K + k] + W[t, k, d])
+                                    Z[r, t * K + k] = sk * (1.0 - sk)
+                                    Zs[t * K + k] = sk if r == 0 else Zs[t * K + k] + sk
+                        DX = np.dot(Z.T, RX[b, :cnt])  # (T*K, d): sum_r ds_r x_r
                         for t in range(T):
                             for k in range(K):
-                                M[b, t, k] /= cnt
-                                for j in range(d1):
-                                    RG[b, t, k, j] /= cnt
+                                q = t * K + k
+                                M[b, t, k] = Zs[q] / cnt
+                                tot = 0.0
+                                for r in range(cnt):
+                                    tot += Z[r, q]
+                                for j in range(d):
+                                    RG[b, t, k, j] = DX[q, j] / cnt
+                                RG[b, t, k, d] = tot / cnt
                     _fairness_gradient(M, RG, wts, seen, lam, delta, shape, gW)
         # (5) Adam step
         step[0] += 1
