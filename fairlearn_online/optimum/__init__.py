@@ -6,12 +6,14 @@ Federated Learning Using Partial Information Decomposition", ICLR 2024).
 
 from ._aglfop import AGLFOPResult, aglfop, aglfop_from_samples, aglfop_frontier
 from ._info import conditional_mutual_information, entropy, mutual_information
+from ._limits import FairnessLimit, fairness_limit, fairness_limit_curve, quantile_cells
 from ._pid import (DisparityDecomposition, disparity_decomposition,
                    disparity_decomposition_from_joint)
 
 __all__ = [
     "AGLFOPResult",
     "DisparityDecomposition",
+    "FairnessLimit",
     "aglfop",
     "aglfop_from_samples",
     "aglfop_frontier",
@@ -19,5 +21,8 @@ __all__ = [
     "disparity_decomposition",
     "disparity_decomposition_from_joint",
     "entropy",
+    "fairness_limit",
+    "fairness_limit_curve",
     "mutual_information",
+    "quantile_cells",
 ]
