@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
+from .base import (StreamingClassifierMixin, check_chunk_X, check_fitted,
+                   check_sensitive_features, check_target)
 
 __all__ = ["MajorityClassClassifier"]
 
@@ -37,8 +38,8 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
         X_arr, commit_X = check_chunk_X(self, X, reset=reset)
         y_arr = check_target(y, X_arr.shape[0])
         codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
-        if sensitive_features is not None and len(sensitive_features) != X_arr.shape[0]:
-            raise ValueError("sensitive_features must have one entry per row of X.")
+        if sensitive_features is not None:  # validated for a uniform contract, then ignored
+            check_sensitive_features(sensitive_features, X_arr.shape[0])
 
         def commit():
             commit_X()
