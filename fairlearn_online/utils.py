@@ -23,6 +23,8 @@ EXPECTED_FAILED_CHECKS.update({
     "MajorityClassClassifier": {"check_supervised_y_2d": _Y_2D},
     "GroupwiseRegretRegressor": {"check_supervised_y_2d": _Y_2D},
     "GroupIndicatorRidgeRegressor": {"check_supervised_y_2d": _Y_2D},
+    "DCovRegularizedClassifier": {"check_supervised_y_2d": _Y_2D},
+    "DCovRegularizedRegressor": {"check_supervised_y_2d": _Y_2D},
 })
 
 

@@ -7,6 +7,7 @@ metrics of "Machine Learning with Multitype Protected Attributes: Intersectional
 through Regularisation".
 """
 
+from ._estimators import DCovRegularizedClassifier, DCovRegularizedRegressor, fairness_penalty_grad
 from ._stats import (
     concatenated_distance_covariance,
     concatenated_distance_covariance_grad,
@@ -20,6 +21,9 @@ from ._stats import (
 )
 
 __all__ = [
+    "DCovRegularizedClassifier",
+    "DCovRegularizedRegressor",
+    "fairness_penalty_grad",
     "distance_covariance",
     "distance_covariance_grad",
     "distance_correlation",

@@ -1,0 +1,666 @@
+"""Mini-batch estimators regularized by a distance-covariance penalty (DESIGN.md section 3).
+
+The model is a linear predictor or a one-hidden-layer perceptron, ``f(x) = W2 act(W1 x + b1) + b2``
+(``hidden_layer_sizes=()``: ``f(x) = W x + b``). Each mini-batch ``B`` takes one optimizer step on
+
+    loss_B + fairness_weight * penalty(yhat_B, S_B) + alpha/2 * ||weights||^2
+
+where ``yhat`` is the prediction the penalty looks at (the probability of the positive class,
+the mean for linear regression, the rate ``exp(f)`` per unit of exposure for Poisson) and the
+penalty is the U-statistic of
+
+* ``"dcov"``: ``sum_j dCov2(yhat, S_j)``, each protected attribute on its own;
+* ``"jdcov"``: ``JdCov(yhat, S_1, ..., S_k; c=1)``, the joint distance covariance;
+* ``"ccdcov"``: ``dCov2(yhat, [S_1, ..., S_k])``, the attributes concatenated (the paper's
+  proposal),
+
+attributes encoded by :func:`~fairlearn_online.dcov.encode_sensitive_features` (categorical
+one-hot, binary 0/1, numeric standardized within the batch). Its gradient with respect to
+``yhat`` (the ``*_grad`` functions) is chained through the output link and the network by hand
+(back-propagation), so the penalty shapes the parameters, not only the outputs.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils import check_random_state
+
+from ..base import (
+    StreamingClassifierMixin,
+    StreamingEstimatorMixin,
+    check_chunk_X,
+    check_fitted,
+    check_positive,
+    check_sensitive_features,
+    check_target,
+)
+from ._stats import (
+    concatenated_distance_covariance_grad,
+    distance_covariance_grad,
+    encode_sensitive_features,
+    joint_distance_covariance_grad,
+)
+
+__all__ = ["DCovRegularizedClassifier", "DCovRegularizedRegressor", "fairness_penalty_grad"]
+
+PENALTIES = ("dcov", "jdcov", "ccdcov")
+
+
+def fairness_penalty_grad(yhat, sensitive_features, penalty="ccdcov", *, c=1.0):
+    """Value and gradient (w.r.t. ``yhat``) of one of the three penalties on a batch.
+
+    Parameters
+    ----------
+    yhat : array-like of shape (n_samples,)
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
+    penalty : {"dcov", "jdcov", "ccdcov"}, default="ccdcov"
+        ``"dcov"``: sum over the attributes of ``dCov2_U(yhat, S_j)``; ``"jdcov"``:
+        ``JdCov(yhat, S_1, ..., S_k; c)``; ``"ccdcov"``: ``dCov2_U(yhat, concat(S))``.
+    c : float, default=1.0
+        JdCov's constant.
+
+    Returns
+    -------
+    value : float
+    grad : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> from fairlearn_online.dcov import fairness_penalty_grad
+    >>> value, grad = fairness_penalty_grad([0.2, 0.7, 0.4, 0.9, 0.1], [["F", 30], ["M", 50],
+    ...                                      ["F", 41], ["M", 22], ["F", 60]], "dcov")
+    >>> grad.shape
+    (5,)
+    """
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}.")
+    yhat = np.asarray(yhat, dtype=np.float64)
+    if penalty == "ccdcov":
+        return concatenated_distance_covariance_grad(yhat, sensitive_features)
+    blocks = encode_sensitive_features(sensitive_features, n_samples=len(yhat))
+    blocks = [b for b in blocks if b["kind"] != "constant"]
+    if not blocks:
+        return 0.0, np.zeros(len(yhat))
+    if penalty == "jdcov":
+        return joint_distance_covariance_grad([yhat] + [b["values"] for b in blocks], c=c)
+    value, grad = 0.0, np.zeros(len(yhat))
+    for b in blocks:
+        v, g = distance_covariance_grad(yhat, b["values"])
+        value += v
+        grad += g
+    return value, grad
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
+    """Shared network, optimizer and penalty plumbing."""
+
+    _n_outputs_fixed = None
+
+    # ------------------------------------------------------------------ parameters
+    def _check_params(self):
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}.")
+        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
+        check_positive(self.batch_size, "batch_size", integer=True)
+        check_positive(self.learning_rate, "learning_rate")
+        check_positive(self.alpha, "alpha", allow_zero=True)
+        check_positive(self.n_epochs, "n_epochs", integer=True)
+        if self.solver not in ("adam", "sgd"):
+            raise ValueError(f"solver must be 'adam' or 'sgd', got {self.solver!r}.")
+        if self.activation not in ("tanh", "relu"):
+            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}.")
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
+            sizes = (sizes,)
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            raise TypeError(
+                f"hidden_layer_sizes must be () or (h,), got {self.hidden_layer_sizes!r}.") from None
+        if len(sizes) > 1:
+            raise ValueError(
+                f"hidden_layer_sizes supports at most one hidden layer, got {sizes!r}.")
+        for h in sizes:
+            check_positive(h, "hidden_layer_sizes[0]", integer=True)
+        return sizes
+
+    # ------------------------------------------------------------------ network
+    def _init_network(self, n_features, n_outputs, sizes, rng):
+        coefs, intercepts = [], []
+        widths = [n_features, *sizes, n_outputs]
+        for i in range(len(widths) - 1):
+            fan_in, fan_out = widths[i], widths[i + 1]
+            if len(sizes) == 0:
+                W = np.zeros((fan_in, fan_out))  # convex model: start at 0
+            else:  # Glorot uniform
+                bound = np.sqrt(6.0 / (fan_in + fan_out))
+                W = rng.uniform(-bound, bound, size=(fan_in, fan_out))
+            coefs.append(W)
+            intercepts.append(np.zeros(fan_out))
+        self.coefs_ = coefs
+        self.intercepts_ = intercepts
+        self._opt_t_ = 0
+        self._opt_m_ = [np.zeros_like(p) for p in coefs + intercepts]
+        self._opt_v_ = [np.zeros_like(p) for p in coefs + intercepts]
+
+    def _forward(self, X):
+        if len(self.coefs_) == 1:
+            return X @ self.coefs_[0] + self.intercepts_[0], None
+        Z = X @ self.coefs_[0] + self.intercepts_[0]
+        H = np.tanh(Z) if self.activation == "tanh" else np.maximum(Z, 0.0)
+        return H @ self.coefs_[1] + self.intercepts_[1], (Z, H)
+
+    def _backward(self, X, cache, dF):
+        """Gradients of the parameters from ``dF = d objective / d F`` (F the raw outputs)."""
+        if cache is None:
+            return [X.T @ dF], [dF.sum(axis=0)]
+        Z, H = cache
+        dW2 = H.T @ dF
+        db2 = dF.sum(axis=0)
+        dH = dF @ self.coefs_[1].T
+        dZ = dH * (1.0 - H * H) if self.activation == "tanh" else dH * (Z > 0)
+        return [X.T @ dZ, dW2], [dZ.sum(axis=0), db2]
+
+    def _step(self, grads):
+        params = self.coefs_ + self.intercepts_
+        if self.solver == "sgd":
+            for p, g in zip(params, grads):
+                p -= self.learning_rate * g
+            return
+        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        self._opt_t_ += 1
+        t = self._opt_t_
+        lr = self.learning_rate * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+        for p, g, m, v in zip(params, grads, self._opt_m_, self._opt_v_):
+            m *= beta1
+            m += (1.0 - beta1) * g
+            v *= beta2
+            v += (1.0 - beta2) * g * g
+            p -= lr * m / (np.sqrt(v) + eps)
+
+    # ------------------------------------------------------------------ penalty
+    def _penalty_dF(self, F, yhat_and_jac, sens):
+        """``d (fairness_weight * penalty) / d F`` for a batch, and the penalty value."""
+        n = F.shape[0]
+        if sens is None or self.fairness_weight == 0 or n < 4:
+            return None, 0.0
+        yhat, jac = yhat_and_jac
+        if yhat.ndim == 1:
+            value, g = fairness_penalty_grad(yhat, sens, self.penalty)
+            return (self.fairness_weight * g * jac).reshape(-1, 1), value
+        # several classes: mean of the penalty of every class probability, through the softmax
+        K = yhat.shape[1]
+        gP = np.empty_like(yhat)
+        value = 0.0
+        for k in range(K):
+            v, gP[:, k] = fairness_penalty_grad(yhat[:, k], sens, self.penalty)
+            value += v / K
+        gP /= K
+        dF = yhat * (gP - (gP * yhat).sum(axis=1, keepdims=True))
+        return self.fairness_weight * dF, value
+
+    # ------------------------------------------------------------------ validation
+    def _check_sensitive(self, sensitive_features, n, reset):
+        columns_before = None if reset else self.sensitive_columns_
+        if sensitive_features is None:
+            if not reset and columns_before is not None:
+                raise ValueError(
+                    "sensitive_features is required: the estimator was fitted with sensitive "
+                    f"features {columns_before}.")
+            return None, None
+        values, columns = check_sensitive_features(sensitive_features, n)
+        if not reset:
+            if columns_before is None:
+                raise ValueError(
+                    "sensitive_features were not given at the first call; they cannot start "
+                    "mid-stream.")
+            if len(columns) != len(columns_before):
+                raise ValueError(
+                    f"sensitive_features has {len(columns)} columns but the estimator was fitted "
+                    f"with {len(columns_before)} ({columns_before}).")
+        frame = pd.DataFrame(values, columns=columns).infer_objects()
+        return frame, columns
+
+    def _validate_common(self, X, sensitive_features):
+        reset = not self._is_fitted()
+        sizes = self._check_params()
+        X_arr, commit_X = check_chunk_X(self, X, reset=reset)
+        sens, columns = self._check_sensitive(sensitive_features, X_arr.shape[0], reset)
+        return reset, sizes, X_arr, commit_X, sens, columns
+
+    def _commit_common(self, reset, sizes, X_arr, commit_X, columns, n_outputs):
+        commit_X()
+        if reset:
+            self.rng_ = np.random.default_rng(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            self._init_network(X_arr.shape[1], n_outputs, sizes, self.rng_)
+            self.sensitive_columns_ = columns
+            self.n_samples_seen_ = 0
+            self.penalty_history_ = []
+
+    # ------------------------------------------------------------------ training loop
+    def _batches(self, n):
+        n_batches = max(1, -(-n // self.batch_size))
+        return np.array_split(np.arange(n), n_batches)
+
+    def _learn(self, X, target, sens, extra, return_predictions):
+        n = X.shape[0]
+        preds = [] if return_predictions else None
+        for idx in self._batches(n):
+            if len(idx) == 0:
+                continue
+            Xb = X[idx]
+            F, cache = self._forward(Xb)
+            if return_predictions:
+                preds.append(self._predict_from_F(F, None if extra is None else extra[idx]))
+            dF, yhat_jac = self._loss_dF(F, target[idx], None if extra is None else extra[idx])
+            sens_b = None if sens is None else sens.iloc[idx].reset_index(drop=True)
+            dP, value = self._penalty_dF(F, yhat_jac, sens_b)
+            if dP is not None:
+                dF = dF + dP
+            self.penalty_history_.append(float(value))
+            gW, gb = self._backward(Xb, cache, dF)
+            if self.alpha:
+                gW = [g + self.alpha * W for g, W in zip(gW, self.coefs_)]
+            self._step(gW + gb)
+        self.n_samples_seen_ += n
+        if return_predictions:
+            return np.concatenate(preds) if preds else np.empty(0)
+        return None
+
+    def _fit_epochs(self, X, y, sensitive_features, **fit_params):
+        self._reset()
+        self._check_params()
+        for _ in range(self.n_epochs):
+            self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCovRegularizedBase):
+    """Logistic (softmax) classifier trained by mini-batches with a distance-covariance penalty.
+
+    Each mini-batch of ``batch_size`` consecutive rows takes one Adam (or SGD) step on the mean
+    log-loss plus ``fairness_weight`` times the penalty of the predicted probabilities of the
+    positive class (for more than two classes: the mean over classes of the penalty of each
+    class probability) and ``alpha/2`` times the squared weights. ``partial_fit`` makes one pass
+    over a chunk, in order; ``fit`` resets and makes ``n_epochs`` such passes.
+
+    Parameters
+    ----------
+    penalty : {"dcov", "jdcov", "ccdcov"}, default="ccdcov"
+        ``"dcov"``: sum over the protected attributes of ``dCov2_U(p, S_j)``;
+        ``"jdcov"``: ``JdCov(p, S_1, ..., S_k; c=1)``; ``"ccdcov"``: ``dCov2_U(p, concat(S))``.
+    fairness_weight : float, default=1.0
+        Weight ``lambda`` of the penalty (0: plain logistic regression / MLP).
+    hidden_layer_sizes : tuple, default=()
+        ``()`` linear model; ``(h,)`` one hidden layer of ``h`` units.
+    activation : {"tanh", "relu"}, default="tanh"
+        Hidden-layer activation.
+    batch_size : int, default=256
+        Rows per optimizer step. A chunk is split into ``ceil(n / batch_size)`` nearly equal
+        consecutive batches; batches with fewer than 4 rows get no penalty (the U-statistic needs 4).
+    learning_rate : float, default=0.01
+    solver : {"adam", "sgd"}, default="adam"
+        Adam (beta1 0.9, beta2 0.999, eps 1e-8) or plain SGD with constant step.
+    alpha : float, default=1e-4
+        L2 penalty on the weights (not the intercepts).
+    n_epochs : int, default=1
+        Passes over the data made by :meth:`fit` (``partial_fit`` always makes one).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the hidden-layer initialization (the linear model starts at 0).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coefs_ : list of ndarray
+        Weight matrices (one, or two with a hidden layer).
+    intercepts_ : list of ndarray
+    sensitive_columns_ : list of str or None
+        Protected-attribute names fixed at the first call (None: trained without them).
+    penalty_history_ : list of float
+        Penalty value (without the weight) of every mini-batch.
+    n_samples_seen_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online import DCovRegularizedClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> race = rng.choice(["a", "b", "c"], 1000)
+    >>> X = np.column_stack([rng.normal(size=1000), (race == "a") + rng.normal(size=1000)])
+    >>> y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
+    >>> clf = DCovRegularizedClassifier(fairness_weight=10.0, n_epochs=5, random_state=0)
+    >>> clf = clf.fit(X, y, sensitive_features=race)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, hidden_layer_sizes=(),
+                 activation="tanh", batch_size=256, learning_rate=0.01, solver="adam",
+                 alpha=1e-4, n_epochs=1, random_state=None):
+        self.penalty = penalty
+        self.fairness_weight = fairness_weight
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.solver = solver
+        self.alpha = alpha
+        self.n_epochs = n_epochs
+        self.random_state = random_state
+
+    def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
+        reset, sizes, X_arr, commit_X, sens, columns = self._validate_common(
+            X, sensitive_features)
+        y_arr = check_target(y, X_arr.shape[0])
+        codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
+        n_outputs = 1 if len(classes_) == 2 else len(classes_)
+
+        def commit():
+            self._commit_common(reset, sizes, X_arr, commit_X, columns, n_outputs)
+            if reset:
+                self.classes_ = classes_
+
+        return X_arr, codes, (sens, None), commit
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        sens, extra = groups
+        return self._learn(X, y, sens, extra, return_predictions)
+
+    def _proba_from_F(self, F):
+        if F.shape[1] == 1:
+            p = _sigmoid(F[:, 0])
+            return np.column_stack([1.0 - p, p])
+        F = F - F.max(axis=1, keepdims=True)
+        E = np.exp(F)
+        return E / E.sum(axis=1, keepdims=True)
+
+    def _predict_from_F(self, F, extra):
+        return self.classes_[np.argmax(self._proba_from_F(F), axis=1)]
+
+    def _loss_dF(self, F, codes, extra):
+        n = F.shape[0]
+        if F.shape[1] == 1:
+            p = _sigmoid(F[:, 0])
+            dF = ((p - codes) / n).reshape(-1, 1)
+            return dF, (p, p * (1.0 - p))
+        P = self._proba_from_F(F)
+        Y = np.zeros_like(P)
+        Y[np.arange(n), codes] = 1.0
+        return (P - Y) / n, (P, None)
+
+    def fit(self, X, y, *, sensitive_features=None, classes=None):
+        """Forget the learned state, then ``n_epochs`` in-order passes of :meth:`partial_fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            Protected attributes of any type (see ``encode_sensitive_features``); ``None``
+            trains without penalty.
+        classes : array-like, default=None
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_epochs(X, y, sensitive_features, classes=classes)
+
+    def partial_fit(self, X, y, *, sensitive_features=None, classes=None):
+        """Learn from one chunk: consecutive mini-batches, one optimizer step each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        classes : array-like, default=None
+            Every label, required at the first call when the first chunk misses some.
+
+        Returns
+        -------
+        self : object
+        """
+        self._learn_chunk(X, y, sensitive_features, return_predictions=False, classes=classes)
+        return self
+
+    def partial_fit_predict(self, X, y, *, sensitive_features=None, classes=None):
+        """Test-then-train: each row's label predicted by the model before its batch's step.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self._learn_chunk(X, y, sensitive_features, return_predictions=True,
+                                 classes=classes)
+
+    def decision_function(self, X):
+        """Raw scores: the logit of the positive class, or one score per class.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        F = self._forward(X_arr)[0]
+        return F[:, 0] if F.shape[1] == 1 else F
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        return self._proba_from_F(self._forward(X_arr)[0])
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # one in-order pass with a few optimizer steps on the checks' tiny data sets
+        tags.classifier_tags.poor_score = True
+        return tags
+
+
+class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
+    """Linear or Poisson regression trained by mini-batches with a distance-covariance penalty.
+
+    ``family="gaussian"``: identity link, loss ``mean((y - f)^2) / 2``, penalty on ``f``.
+    ``family="poisson"``: log link with optional exposure ``e`` (``mu = e * exp(f)``), loss
+    ``mean(mu - y log mu)`` (half the Poisson deviance up to a constant), penalty on the rate
+    ``exp(f)`` (the prediction per unit of exposure, so exposure differences are not penalized).
+    Other parameters as :class:`DCovRegularizedClassifier`.
+
+    Parameters
+    ----------
+    penalty : {"dcov", "jdcov", "ccdcov"}, default="ccdcov"
+    fairness_weight : float, default=1.0
+    family : {"gaussian", "poisson"}, default="gaussian"
+    hidden_layer_sizes : tuple, default=()
+    activation : {"tanh", "relu"}, default="tanh"
+    batch_size : int, default=256
+    learning_rate : float, default=0.01
+    solver : {"adam", "sgd"}, default="adam"
+    alpha : float, default=1e-4
+    n_epochs : int, default=1
+    random_state : int, RandomState instance or None, default=None
+
+    Attributes
+    ----------
+    coefs_, intercepts_, sensitive_columns_, penalty_history_, n_samples_seen_, n_features_in_
+        As :class:`DCovRegularizedClassifier`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fairlearn_online import DCovRegularizedRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> sex = rng.choice(["F", "M"], 2000)
+    >>> X = np.column_stack([rng.normal(size=2000), (sex == "M") + rng.normal(size=2000)])
+    >>> exposure = rng.uniform(0.5, 1.0, 2000)
+    >>> y = rng.poisson(exposure * np.exp(0.3 * X[:, 0] + 0.3 * X[:, 1]))
+    >>> reg = DCovRegularizedRegressor(family="poisson", fairness_weight=5.0, n_epochs=3)
+    >>> reg = reg.fit(X, y, sensitive_features=sex, exposure=exposure)
+    >>> reg.predict(X[:3], exposure=exposure[:3]).shape
+    (3,)
+    """
+
+    def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, family="gaussian",
+                 hidden_layer_sizes=(), activation="tanh", batch_size=256, learning_rate=0.01,
+                 solver="adam", alpha=1e-4, n_epochs=1, random_state=None):
+        self.penalty = penalty
+        self.fairness_weight = fairness_weight
+        self.family = family
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.solver = solver
+        self.alpha = alpha
+        self.n_epochs = n_epochs
+        self.random_state = random_state
+
+    def _check_params(self):
+        if self.family not in ("gaussian", "poisson"):
+            raise ValueError(f"family must be 'gaussian' or 'poisson', got {self.family!r}.")
+        return super()._check_params()
+
+    def _check_exposure(self, exposure, n):
+        if exposure is None:
+            return None
+        if self.family != "poisson":
+            raise ValueError("exposure is only used with family='poisson'.")
+        e = check_target(exposure, n, name="exposure", numeric=True)
+        if np.any(e <= 0):
+            raise ValueError("exposure must be > 0.")
+        return e
+
+    def _validate_partial_fit(self, X, y, sensitive_features, exposure=None):
+        reset, sizes, X_arr, commit_X, sens, columns = self._validate_common(
+            X, sensitive_features)
+        y_arr = check_target(y, X_arr.shape[0], numeric=True)
+        if self.family == "poisson" and np.any(y_arr < 0):
+            raise ValueError("y must be >= 0 (counts) with family='poisson'.")
+        e = self._check_exposure(exposure, X_arr.shape[0])
+
+        def commit():
+            self._commit_common(reset, sizes, X_arr, commit_X, columns, 1)
+
+        return X_arr, y_arr, (sens, e), commit
+
+    def _partial_fit(self, X, y, groups, return_predictions):
+        sens, exposure = groups
+        return self._learn(X, y, sens, exposure, return_predictions)
+
+    def _predict_from_F(self, F, exposure):
+        f = F[:, 0]
+        if self.family == "gaussian":
+            return f.copy()
+        mu = np.exp(f)
+        return mu if exposure is None else mu * exposure
+
+    def _loss_dF(self, F, y, exposure):
+        n = F.shape[0]
+        f = F[:, 0]
+        if self.family == "gaussian":
+            return ((f - y) / n).reshape(-1, 1), (f, np.ones(n))
+        rate = np.exp(f)
+        mu = rate if exposure is None else rate * exposure
+        return ((mu - y) / n).reshape(-1, 1), (rate, rate)
+
+    def fit(self, X, y, *, sensitive_features=None, exposure=None):
+        """Forget the learned state, then ``n_epochs`` in-order passes of :meth:`partial_fit`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+            Protected attributes of any type; ``None`` trains without penalty.
+        exposure : array-like of shape (n_samples,), default=None
+            Positive exposure (``family="poisson"`` only).
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit_epochs(X, y, sensitive_features, exposure=exposure)
+
+    def partial_fit(self, X, y, *, sensitive_features=None, exposure=None):
+        """Learn from one chunk: consecutive mini-batches, one optimizer step each.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        exposure : array-like of shape (n_samples,), default=None
+            Positive exposure (``family="poisson"`` only); ``None`` means 1.
+
+        Returns
+        -------
+        self : object
+        """
+        self._learn_chunk(X, y, sensitive_features, return_predictions=False, exposure=exposure)
+        return self
+
+    def partial_fit_predict(self, X, y, *, sensitive_features=None, exposure=None):
+        """Test-then-train: each row predicted by the model before its batch's step.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        return self._learn_chunk(X, y, sensitive_features, return_predictions=True,
+                                 exposure=exposure)
+
+    def predict(self, X, *, exposure=None):
+        """Predicted mean: ``f(x)``, or ``exposure * exp(f(x))`` for Poisson.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        exposure : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        e = self._check_exposure(exposure, X_arr.shape[0])
+        return self._predict_from_F(self._forward(X_arr)[0], e)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True  # one in-order pass: few optimizer steps
+        return tags
