@@ -73,3 +73,31 @@ def test_adult_baselines_point_runs_on_a_prefix():
     tables = run_point({"method": "majority", "seed": 0, "n_samples": 3000})
     assert tables["results"][0]["n_samples"] == 3000
     assert 0.7 < tables["results"][0]["accuracy"] < 0.8
+
+
+def test_dask_backend_runs_the_same_sweep(tmp_path):
+    pytest.importorskip("distributed", reason="the dask extra is not installed")
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, sys.argv[1])
+        import test_runner  # registers the toy experiment
+        from fairlearn_online.experiments import run_experiment
+        if __name__ == "__main__":
+            run_experiment("_toy-test", backend="dask", n_jobs=2, out=sys.argv[2],
+                           progress=False)
+    """)
+    path = tmp_path / "run_dask.py"
+    path.write_text(script)
+    subprocess.run([sys.executable, str(path), str(Path(__file__).parent), str(tmp_path / "out")],
+                   check=True, timeout=300)
+    local = run_experiment("_toy-test", out=tmp_path / "local", progress=False)["results"]
+    remote = pd.read_csv(tmp_path / "out" / "results.csv")
+    key = ["method", "seed", "value"]
+    pd.testing.assert_frame_equal(
+        remote[key].sort_values(key).reset_index(drop=True),
+        local[key].sort_values(key).reset_index(drop=True), check_dtype=False)

@@ -152,9 +152,11 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
             raise ImportError(
                 "backend='dask' needs the dask extra: pip install 'fairlearn_online[dask]'"
             ) from exc
+        # A local cluster starts worker processes: scripts calling this need the usual
+        # ``if __name__ == "__main__":`` guard (the console script has it).
         client = Client(scheduler) if scheduler else Client(
             n_workers=max(1, n_jobs if n_jobs > 0 else joblib.cpu_count()),
-            threads_per_worker=1)
+            threads_per_worker=1, dashboard_address=None)
     try:
         config = dict(backend="dask") if backend == "dask" else dict(backend="loky", n_jobs=n_jobs)
         with joblib.parallel_config(**config):
