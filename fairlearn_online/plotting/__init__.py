@@ -1,0 +1,98 @@
+"""Figures shared by the experiments: accuracy-fairness frontiers and curves over a stream.
+
+All functions take tidy DataFrames (one row per method, hyper-parameter and seed, as the
+experiment runner writes them) and return the matplotlib ``Figure``; save it with
+:func:`fairlearn_online.utils.save_figure` (PNG and SVG).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = ["summarize_over_seeds", "plot_frontier", "plot_stream_curves"]
+
+
+def summarize_over_seeds(results: pd.DataFrame, *, by, metrics) -> pd.DataFrame:
+    """Mean, standard deviation and count over seeds of ``metrics`` for each ``by`` group.
+
+    Returns a flat DataFrame with columns ``by + [f"{m}_mean", f"{m}_std", ...] + ["n_seeds"]``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from fairlearn_online.plotting import summarize_over_seeds
+    >>> df = pd.DataFrame({"method": ["a", "a"], "seed": [0, 1], "accuracy": [0.8, 0.9]})
+    >>> summarize_over_seeds(df, by=["method"], metrics=["accuracy"]).round(3).to_dict("records")
+    [{'method': 'a', 'accuracy_mean': 0.85, 'accuracy_std': 0.071, 'n_seeds': 2}]
+    """
+    by = list(by)
+    grouped = results.groupby(by, dropna=False, sort=True)
+    out = grouped[list(metrics)].agg(["mean", "std"])
+    out.columns = [f"{m}_{stat}" for m, stat in out.columns]
+    out["n_seeds"] = grouped.size()
+    return out.reset_index()
+
+
+def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y="accuracy",
+                  method="method", param="fairness_weight", limit=None, limit_label="limit",
+                  ax=None, title=None, xlabel=None, ylabel=None):
+    """Accuracy-fairness frontier: one curve per method along its ``param`` sweep.
+
+    Each point is the mean over seeds, with error bars of one standard deviation in both
+    directions. ``limit`` (a DataFrame with columns ``x`` and ``y`` named as here, e.g. from
+    :func:`fairlearn_online.optimum.fairness_limit_curve` renamed) is drawn as a dashed black
+    line: no model can lie above it.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    else:
+        fig = ax.figure
+    keys = [method] + ([param] if param in results.columns else [])
+    summary = summarize_over_seeds(results, by=keys, metrics=[x, y])
+    for name, frame in summary.groupby(method, sort=True):
+        frame = frame.sort_values(f"{x}_mean")
+        ax.errorbar(frame[f"{x}_mean"], frame[f"{y}_mean"], xerr=frame[f"{x}_std"].fillna(0),
+                    yerr=frame[f"{y}_std"].fillna(0), marker="o", ms=4, capsize=2,
+                    lw=1.2, label=str(name))
+    if limit is not None and len(limit):
+        limit = limit.sort_values(x)
+        ax.plot(limit[x], limit[y], "k--", lw=1.5, label=limit_label)
+    ax.set_xlabel(xlabel or x.replace("_", " "))
+    ax.set_ylabel(ylabel or y.replace("_", " "))
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_stream_curves(curves: pd.DataFrame, *, x="n_samples", y="demographic_parity_difference",
+                       hue="fairness_weight", ax=None, title=None, ylabel=None, logy=False):
+    """A metric over the stream, one line per ``hue`` value (mean over seeds, shaded +- std)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    else:
+        fig = ax.figure
+    for value, frame in curves.groupby(hue, sort=True):
+        stats = frame.groupby(x)[y].agg(["mean", "std"]).fillna(0.0)
+        ax.plot(stats.index, stats["mean"], label=f"{hue}={value}")
+        ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
+                        alpha=0.2)
+    ax.set_xlabel(x.replace("_", " "))
+    ax.set_ylabel(ylabel or y.replace("_", " "))
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
