@@ -8,6 +8,7 @@ through Regularisation".
 """
 
 from ._estimators import DCovRegularizedClassifier, DCovRegularizedRegressor, fairness_penalty_grad
+from ._metrics import intersectional_subgroups, js_calibration, unfairness_ratio
 from ._stats import (
     concatenated_distance_covariance,
     concatenated_distance_covariance_grad,
@@ -24,6 +25,9 @@ __all__ = [
     "DCovRegularizedClassifier",
     "DCovRegularizedRegressor",
     "fairness_penalty_grad",
+    "js_calibration",
+    "unfairness_ratio",
+    "intersectional_subgroups",
     "distance_covariance",
     "distance_covariance_grad",
     "distance_correlation",
