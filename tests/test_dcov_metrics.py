@@ -94,3 +94,15 @@ def test_degenerate_groups_and_bad_input():
         unfairness_ratio(np.r_[y[:-1], np.nan], g)
     with pytest.raises(ValueError, match="empty"):
         unfairness_ratio([], [])
+
+
+def test_min_group_size_leaves_small_groups_out():
+    rng = np.random.default_rng(4)
+    y = rng.uniform(size=430)
+    g = np.repeat(["a", "b", "c"], [200, 200, 30])
+    y[g == "c"] += 2.0  # a small, very different group
+    assert js_calibration(y, g, min_group_size=50) == pytest.approx(
+        js_calibration(y[g != "c"], g[g != "c"]), rel=1e-12)
+    assert js_calibration(y, g) > 0.2
+    with pytest.raises(ValueError, match="min_group_size"):
+        js_calibration(y, g, min_group_size=1)

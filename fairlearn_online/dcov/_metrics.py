@@ -88,20 +88,23 @@ def _entropy_bits(p):
     return float(-(p * np.log2(p)).sum())
 
 
-def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, numeric_bins=4):
+def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, numeric_bins=4,
+                   min_group_size=2):
     """Generalized Jensen-Shannon divergence (bits) of the subgroup prediction densities.
 
     ``JSD = H(sum_g w_g p_g) - sum_g w_g H(p_g)`` where ``p_g`` is the Gaussian KDE of the
     predictions of subgroup ``g`` (``scipy.stats.gaussian_kde`` with ``bw_method=bandwidth``,
     i.e. bandwidth = ``bandwidth`` x the subgroup's standard deviation, ``ddof=1``) evaluated on ``n_grid``
     equally spaced points and normalized to sum to 1, ``w_g`` the subgroup's share of the samples
-    and ``H`` the Shannon entropy in bits. The grid spans the range of ``yhat`` widened by three
+    and ``H`` the Shannon entropy in bits. The grid spans the range of the retained predictions widened by three
     of the largest subgroup bandwidths. 0 when every subgroup has the same prediction
     distribution; at most ``log2(n_subgroups)``.
 
-    Subgroups whose predictions take fewer than two distinct values have no KDE and are left
-    out (the weights of the others are renormalized); if fewer than two subgroups remain the
-    result is 0.
+    Subgroups with fewer than ``min_group_size`` samples, or whose predictions take fewer than
+    two distinct values (no KDE), are left out and the weights of the others renormalized; if
+    fewer than two subgroups remain the result is 0. A KDE of a handful of points is a few
+    spikes, so tiny subgroups add a sampling-noise floor to the divergence even for predictions
+    independent of the groups; ``min_group_size`` (e.g. 50) removes that floor.
 
     Parameters
     ----------
@@ -111,6 +114,8 @@ def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, num
     n_grid : int, default=1000
     numeric_bins : int, default=4
         Quantile bins of numeric attributes (see :func:`intersectional_subgroups`).
+    min_group_size : int, default=2
+        Smallest subgroup taken into account.
 
     Returns
     -------
@@ -132,10 +137,13 @@ def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, num
         raise ValueError(f"bandwidth must be > 0, got {bandwidth!r}.")
     if isinstance(n_grid, bool) or not isinstance(n_grid, numbers.Integral) or n_grid < 2:
         raise ValueError(f"n_grid must be an integer >= 2, got {n_grid!r}.")
+    if (isinstance(min_group_size, bool) or not isinstance(min_group_size, numbers.Integral)
+            or min_group_size < 2):
+        raise ValueError(f"min_group_size must be an integer >= 2, got {min_group_size!r}.")
     samples, weights, widths = [], [], []
     for g in range(codes.max() + 1):
         values = y[codes == g]
-        if len(np.unique(values)) < 2:
+        if len(values) < min_group_size or len(np.unique(values)) < 2:
             continue
         samples.append(values)
         weights.append(len(values))
@@ -144,7 +152,9 @@ def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, num
     if len(samples) < 2:
         return 0.0
     pad = 3.0 * max(widths)
-    grid = np.linspace(y.min() - pad, y.max() + pad, int(n_grid))
+    lo = min(v.min() for v in samples)
+    hi = max(v.max() for v in samples)
+    grid = np.linspace(lo - pad, hi + pad, int(n_grid))
     weights = np.asarray(weights, dtype=float) / np.sum(weights)
     dens = np.array([_gaussian_kde_on_grid(v, h, grid) for v, h in zip(samples, widths)])
     dens /= dens.sum(axis=1, keepdims=True)
