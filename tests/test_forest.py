@@ -42,7 +42,8 @@ def _state(est):
 
 FOREST_KW = [dict(fairness_weight=2.0), dict(fairness_weight=2.0, fairness_memory="reservoir",
                                              reservoir_size=20),
-             dict(fairness_weight=5.0, fairness_gradient="uncapped")]
+             dict(fairness_weight=5.0, fairness_gradient="uncapped"),
+             dict(fairness_weight=50.0, fairness_target="output", statistics_decay=0.99)]
 
 
 @pytest.mark.parametrize("kw", FOREST_KW)
@@ -164,7 +165,8 @@ def test_bad_chunk_raises_and_leaves_state_unchanged(cls, name, make, exc, match
     ("n_trees", 0, ValueError), ("depth", 2.5, TypeError), ("learning_rate", "big", TypeError),
     ("beta1", 1.0, ValueError), ("fairness_gradient", "linear", ValueError),
     ("fairness_memory", "all", ValueError), ("reservoir_size", 0, ValueError),
-    ("random_state", "seed", ValueError),
+    ("statistics_decay", 1.5, ValueError), ("statistics_decay", 0.0, ValueError),
+    ("fairness_target", "leaves", ValueError), ("random_state", "seed", ValueError),
 ])
 def test_bad_params(param, value, exc):
     X, y, g = _data(50)
@@ -193,6 +195,33 @@ def test_unfitted_single_class_and_empty_chunks():
     before = _state(est)
     assert est.partial_fit_predict(X[:0], y[:0], sensitive_features=g[:0]).shape == (0,)
     assert _state(est) == before
+
+
+def test_output_target_needs_binary_labels_and_aggregate_memory():
+    X, y, g = _data(60, n_classes=3)
+    with pytest.raises(ValueError, match="binary"):
+        AranyaniClassifier(fairness_target="output").fit(X, y, sensitive_features=g)
+    with pytest.raises(ValueError, match="aggregate"):
+        AranyaniClassifier(fairness_target="output", fairness_memory="reservoir").fit(
+            X, y > 0, sensitive_features=g)
+    est = AranyaniClassifier(fairness_target="output", fairness_weight=1.0).fit(
+        X, y > 0, sensitive_features=g)
+    assert est.node_gradient_means_.shape == (2, 1, 1, est.node_weights_.size
+                                              + est.leaf_logits_.size)
+    with pytest.raises(ValueError, match="nodes"):
+        est.node_parity_gaps()
+
+
+def test_output_target_reduces_prediction_gap():
+    X, y, g = _data(3000, seed=4)
+    X = np.column_stack([X, 2.0 * (g == "f")])
+    gap = []
+    for lam in (0.0, 100.0):
+        est = AranyaniClassifier(fairness_weight=lam, fairness_target="output", random_state=0)
+        est.fit(X, y, sensitive_features=g)
+        p = est.predict_proba(X)[:, 1]
+        gap.append(abs(p[g == "f"].mean() - p[g == "m"].mean()))
+    assert gap[1] < 0.5 * gap[0]
 
 
 def test_single_group_means_no_fairness_gradient():

@@ -39,12 +39,13 @@ class ReferenceForest:
     """Slow numpy transcription of the per-sample update of the forest."""
 
     def __init__(self, W, TH, lam, delta, shape, memory, reservoir_size, lr=2e-3, b1=0.9,
-                 b2=0.999, eps=1e-7):
+                 b2=0.999, eps=1e-7, decay=1.0, target="nodes"):
         self.W, self.TH = W.copy(), TH.copy()
         self.mW, self.vW = np.zeros_like(W), np.zeros_like(W)
         self.mT, self.vT = np.zeros_like(TH), np.zeros_like(TH)
         self.t = 0
         self.lam, self.delta, self.shape, self.memory = lam, delta, shape, memory
+        self.decay, self.target = decay, target
         self.res_size = reservoir_size
         self.lr, self.b1, self.b2, self.eps = lr, b1, b2, eps
         T, K, _ = W.shape
@@ -67,11 +68,12 @@ class ReferenceForest:
         P = np.einsum("tl,tlc->c", mu, Q) / T
         return s, mu, Q, P
 
-    def task_gradients(self, x, y, s, mu, Q, P):
+    def class_gradients(self, x, c, s, mu, Q):
+        """d P_c / d W and d P_c / d TH of the forest output P = mean_t sum_l mu_l q_l."""
         T, K = s.shape
         C = Q.shape[2]
-        onehot = np.eye(C)[y]
-        gT = -(1.0 / (T * P[y])) * mu[:, :, None] * Q[:, :, y][:, :, None] * (onehot - Q)
+        onehot = np.eye(C)[c]
+        gT = (1.0 / T) * mu[:, :, None] * Q[:, :, c][:, :, None] * (onehot - Q)
         dPds = np.zeros((T, K))
         for l, path in enumerate(self.paths):
             for k, left in path:
@@ -79,16 +81,20 @@ class ReferenceForest:
                 for k2, left2 in path:
                     if k2 != k:
                         others *= s[:, k2] if left2 else 1 - s[:, k2]
-                dPds[:, k] += Q[:, l, y] * others * (1.0 if left else -1.0)
+                dPds[:, k] += Q[:, l, c] * others * (1.0 if left else -1.0)
         xb = np.append(x, 1.0)
-        gW = (-(1.0 / (T * P[y])) * dPds * s * (1 - s))[:, :, None] * xb
+        gW = ((1.0 / T) * dPds * s * (1 - s))[:, :, None] * xb
         return gW, gT
+
+    def task_gradients(self, x, y, s, mu, Q, P):
+        gW, gT = self.class_gradients(x, y, s, mu, Q)
+        return -gW / P[y], -gT / P[y]
 
     def group_means(self):
         """{group: (weight, mean node output (T, K), mean node gradient (T, K, d + 1))}."""
         out = {}
         for a in self.N:
-            if self.memory == "aggregate":
+            if self.memory == "aggregate" or self.target == "output":
                 out[a] = (self.N[a], self.S[a] / self.N[a], self.Gsum[a] / self.N[a])
             else:
                 rows = np.array(self.res[a])
@@ -106,16 +112,25 @@ class ReferenceForest:
         if a not in self.N:
             self.N[a], self.S[a] = 0, np.zeros(s.shape)
             self.Gsum[a], self.res[a] = np.zeros(self.W.shape), []
-        self.N[a] += 1
-        if self.memory == "aggregate":
-            self.S[a] += s
-            self.Gsum[a] += (s * (1 - s))[:, :, None] * xb
-        elif len(self.res[a]) < self.res_size:
-            self.res[a].append(x.copy())
+        if self.target == "output":
+            if a not in self.S or np.ndim(self.S[a]) != 0:
+                self.S[a], self.Gsum[a] = 0.0, np.zeros(self.W.size + self.TH.size)
+            oW, oT = self.class_gradients(x, Q.shape[2] - 1, s, mu, Q)
+            self.N[a] = self.decay * self.N[a] + 1
+            self.S[a] = self.decay * self.S[a] + P[-1]
+            self.Gsum[a] = self.decay * self.Gsum[a] + np.concatenate([oW.ravel(), oT.ravel()])
+        elif self.memory == "aggregate":
+            self.N[a] = self.decay * self.N[a] + 1
+            self.S[a] = self.decay * self.S[a] + s
+            self.Gsum[a] = self.decay * self.Gsum[a] + (s * (1 - s))[:, :, None] * xb
         else:
-            j = int(u * self.N[a])
-            if j < self.res_size:
-                self.res[a][j] = x.copy()
+            self.N[a] += 1
+            if len(self.res[a]) < self.res_size:
+                self.res[a].append(x.copy())
+            else:
+                j = int(u * self.N[a])
+                if j < self.res_size:
+                    self.res[a][j] = x.copy()
         gW, gT = self.task_gradients(x, y, s, mu, Q, P)
         if self.lam != 0 and len(self.N) >= 2:
             stats = self.group_means()
@@ -125,7 +140,12 @@ class ReferenceForest:
                 m_rest = sum(stats[b][0] * stats[b][1] for b in others) / w_rest
                 g_rest = sum(stats[b][0] * stats[b][2] for b in others) / w_rest
                 h = huber_prime(stats[g][1] - m_rest, self.delta, self.shape)
-                gW = gW + self.lam / len(stats) * h[:, :, None] * (stats[g][2] - g_rest)
+                if self.target == "output":
+                    full = self.lam / len(stats) * h * (stats[g][2] - g_rest)
+                    gW = gW + full[:self.W.size].reshape(self.W.shape)
+                    gT = gT + full[self.W.size:].reshape(self.TH.shape)
+                else:
+                    gW = gW + self.lam / len(stats) * h[:, :, None] * (stats[g][2] - g_rest)
         self.t += 1
         for p, g, m, v in ((self.W, gW, self.mW, self.vW), (self.TH, gT, self.mT, self.vT)):
             m[...] = self.b1 * m + (1 - self.b1) * g
@@ -156,15 +176,24 @@ def _start(est, X, y, g):
     return {"W": est.node_weights_.copy(), "TH": est.leaf_logits_.copy()}, X_arr, codes, groups
 
 
-@pytest.mark.parametrize("memory", ["aggregate", "reservoir"])
+VARIANTS = [dict(memory=m, target="nodes", decay=1.0) for m in ("aggregate", "reservoir")] + [
+    dict(memory="aggregate", target="nodes", decay=0.97),
+    dict(memory="aggregate", target="output", decay=1.0),
+    dict(memory="aggregate", target="output", decay=0.95)]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(map(str, v.values())))
 @pytest.mark.parametrize("shape,lam", [("huber", 3.0), ("uncapped", 0.8), ("huber", 0.0)])
-def test_kernel_matches_numpy_reference(memory, shape, lam):
+def test_kernel_matches_numpy_reference(variant, shape, lam):
     """Two chunks, a third group appearing in the second: kernel == reference to 1e-10."""
+    memory, target, decay = variant["memory"], variant["target"], variant["decay"]
+    n_classes = 2 if target == "output" else 3
     est = AranyaniClassifier(n_trees=2, depth=3, fairness_weight=lam, huber_delta=0.02,
                              learning_rate=0.01, fairness_gradient=shape, fairness_memory=memory,
-                             reservoir_size=7, random_state=3)
-    X1, y1, g1 = _stream(0, 60)
-    X2, y2, g2 = _stream(1, 50, groups=("a", "b", "c"))
+                             reservoir_size=7, statistics_decay=decay, fairness_target=target,
+                             random_state=3)
+    X1, y1, g1 = _stream(0, 60, n_classes=n_classes)
+    X2, y2, g2 = _stream(1, 50, n_classes=n_classes, groups=("a", "b", "c"))
     g2[:5] = "b"  # "c" first appears mid-chunk
     init, X1a, c1, gr1 = _start(est, X1, y1, g1)
     rng = copy.deepcopy(est.rng_)
@@ -177,7 +206,7 @@ def test_kernel_matches_numpy_reference(memory, shape, lam):
 
     codes2 = est.group_encoder_.encode(g2.reshape(-1, 1), update=False)
     ref = ReferenceForest(init["W"], init["TH"], lam=lam, delta=0.02, shape=shape, memory=memory,
-                          reservoir_size=7, lr=0.01)
+                          reservoir_size=7, lr=0.01, decay=decay, target=target)
     rp1 = [ref.learn(X1[i], y1[i], gr1[i], u1[i] if len(u1) else 0.0) for i in range(60)]
     rp2 = [ref.learn(X2[i], y2[i], codes2[i], u2[i] if len(u2) else 0.0) for i in range(50)]
     np.testing.assert_array_equal(pred1, est.classes_[rp1])
@@ -186,8 +215,12 @@ def test_kernel_matches_numpy_reference(memory, shape, lam):
     np.testing.assert_allclose(est.leaf_logits_, ref.TH, rtol=0, atol=1e-10)
     assert est.n_samples_seen_ == 110
     for a in range(3):
-        assert est.group_counts_[a] == ref.N[a]
-        if memory == "aggregate":
+        assert est.group_counts_[a] == pytest.approx(ref.N[a], abs=1e-12)
+        if target == "output":
+            np.testing.assert_allclose(est.node_sums_[a, 0, 0], ref.S[a], rtol=0, atol=1e-10)
+            np.testing.assert_allclose(est.node_gradient_means_[a, 0, 0], ref.Gsum[a] / ref.N[a],
+                                       rtol=0, atol=1e-10)
+        elif memory == "aggregate":
             np.testing.assert_allclose(est.node_sums_[a], ref.S[a], rtol=0, atol=1e-10)
             np.testing.assert_allclose(est.node_gradient_means_[a], ref.Gsum[a] / ref.N[a],
                                        rtol=0, atol=1e-10)

@@ -17,6 +17,7 @@ __all__ = ["AranyaniClassifier"]
 
 _SHAPES = {"huber": K.HUBER, "uncapped": K.UNCAPPED}
 _MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
+_TARGETS = {"nodes": K.NODES, "output": K.OUTPUT}
 
 
 class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -60,6 +61,19 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         reservoir).
     reservoir_size : int, default=500
         Inputs kept per group with ``fairness_memory="reservoir"``.
+    statistics_decay : float in (0, 1], default=1.0
+        Forgetting factor of the aggregate statistics (an extension; 1 is the paper). Each new
+        sample of group ``a`` multiplies ``N_a``, ``S_a`` and the weight of the past in ``G_a``
+        by ``statistics_decay``, so the statistics cover about ``1 / (1 - statistics_decay)``
+        recent samples per group. With 1 the means span the whole stream, and a gap of the
+        current model moves ``F_k`` only at rate ``1 / N_a``.
+    fairness_target : {"nodes", "output"}, default="nodes"
+        What the penalty equalizes between groups. ``"nodes"`` is the paper: every node
+        decision ``s_k(x)``, gradient on the node parameters only. ``"output"`` (an extension,
+        binary labels, aggregate memory) equalizes the forest's output ``P(y = classes_[1] | x)``
+        with the same aggregate-gradient scheme: ``S_a`` sums the outputs and ``G_a`` is the
+        running mean of their gradient with respect to all parameters (nodes and leaves), so
+        the memory is ``O(n_groups * n_parameters)``.
     random_state : int, RandomState, Generator or None, default=None
         Seeds the initialization (``w, b ~ N(0, 1)``, ``theta ~ U[0, 1)``) and the reservoir.
 
@@ -75,11 +89,13 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         Oblique split of every node, bias last.
     leaf_logits_ : ndarray of shape (n_trees, 2**depth, n_classes)
     group_counts_ : ndarray of shape (n_groups,)
-        ``N_a``.
+        ``N_a`` (decayed with ``statistics_decay < 1``; otherwise the number of samples).
     node_sums_ : ndarray of shape (n_groups, n_trees, 2**depth - 1)
-        ``S_a[k]``, the running sum of ``s_k(x)`` over group ``a``.
+        ``S_a[k]``, the running sum of ``s_k(x)`` over group ``a`` (with
+        ``fairness_target="output"``: shape ``(n_groups, 1, 1)``, sums of the output).
     node_gradient_means_ : ndarray of shape (n_groups, n_trees, 2**depth - 1, n_features_in_ + 1)
-        ``G_a[k]``.
+        ``G_a[k]`` (with ``fairness_target="output"``: shape ``(n_groups, 1, 1, n_parameters)``,
+        node parameters then leaf logits).
     n_samples_seen_ : int
         Samples learned (= Adam steps).
 
@@ -117,7 +133,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
                  learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-7,
                  fairness_gradient="huber", fairness_memory="aggregate", reservoir_size=500,
-                 random_state=None):
+                 statistics_decay=1.0, fairness_target="nodes", random_state=None):
         self.n_trees = n_trees
         self.depth = depth
         self.fairness_weight = fairness_weight
@@ -129,6 +145,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         self.fairness_gradient = fairness_gradient
         self.fairness_memory = fairness_memory
         self.reservoir_size = reservoir_size
+        self.statistics_decay = statistics_decay
+        self.fairness_target = fairness_target
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
@@ -146,6 +164,12 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         check_choice(self.fairness_gradient, "fairness_gradient", _SHAPES)
         check_choice(self.fairness_memory, "fairness_memory", _MEMORIES)
         check_positive(self.reservoir_size, "reservoir_size", integer=True)
+        check_positive(self.statistics_decay, "statistics_decay")
+        if self.statistics_decay > 1:
+            raise ValueError(f"statistics_decay must be in (0, 1], got {self.statistics_decay!r}.")
+        check_choice(self.fairness_target, "fairness_target", _TARGETS)
+        if self.fairness_target == "output" and self.fairness_memory != "aggregate":
+            raise ValueError("fairness_target='output' needs fairness_memory='aggregate'.")
 
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
         self._check_params()
@@ -154,6 +178,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         n = X_arr.shape[0]
         y_arr = check_target(y, n)
         codes, classes_ = self._check_classes(y_arr, classes, reset=reset)
+        if reset and self.fairness_target == "output" and len(classes_) != 2:
+            raise ValueError(f"fairness_target='output' needs binary labels (parity of "
+                             f"P(y = classes_[1])); got {len(classes_)} classes.")
         groups, encoder = self._check_groups(sensitive_features, n, reset=reset)
 
         def commit():
@@ -180,8 +207,13 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         }
         self.adam_step_ = np.zeros(1, dtype=np.int64)
         self.group_counts_ = np.zeros(0)
-        self.node_sums_ = np.zeros((0, T, n_nodes))
-        self.node_gradient_means_ = np.zeros((0, T, n_nodes, n_features + 1))
+        if self.fairness_target == "nodes":
+            self.node_sums_ = np.zeros((0, T, n_nodes))
+            self.node_gradient_means_ = np.zeros((0, T, n_nodes, n_features + 1))
+        else:
+            n_params = self.node_weights_.size + self.leaf_logits_.size
+            self.node_sums_ = np.zeros((0, 1, 1))  # sums of P(y = classes_[1] | x)
+            self.node_gradient_means_ = np.zeros((0, 1, 1, n_params))
         res = int(self.reservoir_size) if self.fairness_memory == "reservoir" else 0
         self.reservoir_ = np.zeros((0, res, n_features))
         self.reservoir_counts_ = np.zeros(0)
@@ -213,7 +245,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             self.group_counts_, self.node_sums_, self.node_gradient_means_,
             self.reservoir_, self.reservoir_counts_,
             float(self.fairness_weight), float(self.huber_delta),
-            _SHAPES[self.fairness_gradient], memory, float(self.learning_rate),
+            _SHAPES[self.fairness_gradient], memory, _TARGETS[self.fairness_target],
+            float(self.statistics_decay),
+            float(self.learning_rate),
             float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions))
         if return_predictions:
             return self.classes_[pred]
@@ -246,6 +280,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             groups ``|F_k|``. The means mix parameters of different times, as the penalty does.
         """
         check_fitted(self)
+        if self.fairness_target != "nodes":
+            raise ValueError("node_parity_gaps needs fairness_target='nodes'.")
         seen = self.group_counts_ > 0
         if seen.sum() < 2:
             return np.zeros(self.node_sums_.shape[1:])

@@ -76,6 +76,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     beta1, beta2 : float, default=0.9, 0.999
     epsilon : float, default=1e-7
     fairness_gradient : {"huber", "uncapped"}, default="huber"
+    statistics_decay : float in (0, 1], default=1.0
+        Forgetting factor of the group statistics, as in :class:`AranyaniClassifier`.
 
     Attributes
     ----------
@@ -97,7 +99,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     """
 
     def __init__(self, fairness_weight=0.0, huber_delta=0.01, learning_rate=2e-3, beta1=0.9,
-                 beta2=0.999, epsilon=1e-7, fairness_gradient="huber"):
+                 beta2=0.999, epsilon=1e-7, fairness_gradient="huber", statistics_decay=1.0):
         self.fairness_weight = fairness_weight
         self.huber_delta = huber_delta
         self.learning_rate = learning_rate
@@ -105,6 +107,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         self.beta2 = beta2
         self.epsilon = epsilon
         self.fairness_gradient = fairness_gradient
+        self.statistics_decay = statistics_decay
 
     def _check_params(self):
         check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
@@ -114,6 +117,9 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         check_probability_like(self.beta2, "beta2")
         check_positive(self.epsilon, "epsilon")
         check_choice(self.fairness_gradient, "fairness_gradient", {"huber", "uncapped"})
+        check_positive(self.statistics_decay, "statistics_decay")
+        if self.statistics_decay > 1:
+            raise ValueError(f"statistics_decay must be in (0, 1], got {self.statistics_decay!r}.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -145,7 +151,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
             X, y.astype(np.float64), groups, self.coef_, self.adam_moments_["m"],
             self.adam_moments_["v"], self.adam_step_, self.group_counts_, self.output_sums_,
             self.gradient_means_, float(self.fairness_weight), float(self.huber_delta), shape,
-            float(self.learning_rate), float(self.beta1), float(self.beta2),
+            float(self.statistics_decay), float(self.learning_rate), float(self.beta1), float(self.beta2),
             float(self.epsilon), bool(return_predictions))
         return self.classes_[pred] if return_predictions else None
 

@@ -15,6 +15,9 @@ leaves, ``d`` features, ``C`` classes, ``G`` groups):
 * Group statistics (``fairness_memory="aggregate"``): ``N[a]`` samples of group ``a``,
   ``S[a, t, k] = sum s_k(x)`` and ``GM[a, t, k, :]`` the running mean of
   ``d s_k / d W[t, k] = s_k (1 - s_k) [x, 1]`` at the parameters of the time ``x`` was seen.
+  With ``decay < 1`` (an extension, not in the paper) the sums are exponentially weighted per
+  group: ``N_a <- decay N_a + 1``, ``S_a <- decay S_a + s``, and ``GM_a`` is the matching
+  weighted mean, so the statistics follow the current parameters instead of the whole past.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from numba import njit
 # fairness-gradient shapes (the derivative H' of the penalty H applied to the parity gap F)
 HUBER = 0  # H'(F) = F if |F| <= delta else delta * sign(F)        (DESIGN.md section 1)
 UNCAPPED = 1  # H'(F) = F: the quadratic F**2 / 2, i.e. Huber with delta = infinity
+
+# what the penalty equalizes between groups
+NODES = 0  # every node decision s_k(x) (the paper's method)
+OUTPUT = 1  # the forest's probability of the last class, P(y = classes_[-1] | x) (extension)
 
 # where the fairness gradient's group means come from
 AGGREGATE = 0  # O(1) running sums per group (the paper's method)
@@ -177,8 +184,39 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
 
 
 @njit(cache=True)
+def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
+    """``gW, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both).
+
+    With ``p_t = sum_l mu_l softmax(theta_l)``: ``d p_t[c] / d s_k = r_k (V_left - V_right)``
+    where ``V`` is the expected leaf value ``softmax(theta_l)[c]`` of a subtree given that it
+    is reached and ``r_k`` the reach probability of node ``k``; ``d s_k / d W_k = s_k (1 - s_k)
+    [x, 1]``; ``d p_t[c] / d theta_lc' = mu_l q_lc (1[c = c'] - q_lc')``.
+    """
+    T, K, d1 = gW.shape
+    L = K + 1
+    C = gT.shape[2]
+    for t in range(T):
+        for l in range(L):
+            V[K + l] = Q[t, l, cls]
+        for k in range(K - 1, -1, -1):
+            V[k] = s[t, k] * V[2 * k + 1] + (1.0 - s[t, k]) * V[2 * k + 2]
+        for k in range(K):
+            sk = s[t, k]
+            gk = coef * R[t, k] * (V[2 * k + 1] - V[2 * k + 2]) * sk * (1.0 - sk)
+            for j in range(d1):
+                gW[t, k, j] = gk * xb[j]
+        for l in range(L):
+            mu = R[t, K + l]
+            qy = Q[t, l, cls]
+            for c in range(C):
+                ind = 1.0 if c == cls else 0.0
+                gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
+
+
+@njit(cache=True)
 def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
-                       lam, delta, shape, memory, lr, b1, b2, eps, return_predictions):
+                       lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
+                       return_predictions):
     """Learn from a chunk one sample at a time; the whole per-sample loop of DESIGN.md section 1.
 
     For each sample, in order: (1) forward pass with the current parameters, the prediction
@@ -220,6 +258,14 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     fvW = vW.reshape(-1)
     fmT = mT.reshape(-1)
     fvT = vT.reshape(-1)
+    nW = W.size
+    nT = TH.size
+    oW = np.empty((T, K, d1))
+    oT = np.empty((T, L, C))
+    foW = oW.reshape(-1)
+    foT = oT.reshape(-1)
+    fo = np.empty((1, 1, nW + nT))
+    MO = np.zeros((G, 1, 1))
     for i in range(n):
         x = X[i]
         yi = y[i]
@@ -236,12 +282,15 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                     best = c
             pred[i] = best
         # (2) group statistics at the current parameters
-        if memory == AGGREGATE:
-            N[a] += 1.0
+        if target == OUTPUT:
+            pass  # see (2b): needs the output gradient
+        elif memory == AGGREGATE:
+            # with decay < 1 the group's past weighs decay**age (decay = 1: the paper's sums)
+            N[a] = decay * N[a] + 1.0
             for t in range(T):
                 for k in range(K):
                     sk = s[t, k]
-                    S[a, t, k] += sk
+                    S[a, t, k] = decay * S[a, t, k] + sk
                     ds = sk * (1.0 - sk)
                     for j in range(d1):
                         GM[a, t, k, j] += (ds * xb[j] - GM[a, t, k, j]) / N[a]
@@ -260,29 +309,33 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         py = P[yi]
         if py < 1e-300:
             py = 1e-300
-        coef = -1.0 / (T * py)
-        for t in range(T):
-            for l in range(L):
-                V[K + l] = Q[t, l, yi]
-            for k in range(K - 1, -1, -1):
-                V[k] = s[t, k] * V[2 * k + 1] + (1.0 - s[t, k]) * V[2 * k + 2]
-            for k in range(K):
-                sk = s[t, k]
-                # d p_t[y] / d s_k = r_k (V_left - V_right);  d s_k / d W = s_k (1 - s_k) [x, 1]
-                gk = coef * R[t, k] * (V[2 * k + 1] - V[2 * k + 2]) * sk * (1.0 - sk)
-                for j in range(d1):
-                    gW[t, k, j] = gk * xb[j]
-            for l in range(L):
-                mu = R[t, K + l]
-                qy = Q[t, l, yi]
-                for c in range(C):
-                    ind = 1.0 if c == yi else 0.0
-                    gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
+        _class_gradient(xb, s, R, Q, V, yi, -1.0 / (T * py), gW, gT)
+        # (2b) output-level statistics: P_pos(x) and its gradient d P_pos / d(W, TH)
+        if target == OUTPUT:
+            _class_gradient(xb, s, R, Q, V, C - 1, 1.0 / T, oW, oT)
+            N[a] = decay * N[a] + 1.0
+            S[a, 0, 0] = decay * S[a, 0, 0] + P[C - 1]
+            for j in range(nW):
+                GM[a, 0, 0, j] += (foW[j] - GM[a, 0, 0, j]) / N[a]
+            for j in range(nT):
+                GM[a, 0, 0, nW + j] += (foT[j] - GM[a, 0, 0, nW + j]) / N[a]
         # (4) fairness gradient on the node parameters only (leaves get the task gradient)
         if lam != 0.0:
             for b in range(G):
                 seen[b] = N[b] > 0.0
-            if memory == AGGREGATE:
+            if target == OUTPUT:
+                for b in range(G):
+                    wts[b] = N[b]
+                    if seen[b]:
+                        MO[b, 0, 0] = S[b, 0, 0] / N[b]
+                for j in range(nW + nT):
+                    fo[0, 0, j] = 0.0
+                _fairness_gradient(MO, GM, wts, seen, lam, delta, shape, fo)
+                for j in range(nW):
+                    fgW[j] += fo[0, 0, j]
+                for j in range(nT):
+                    fgT[j] += fo[0, 0, nW + j]
+            elif memory == AGGREGATE:
                 for b in range(G):
                     wts[b] = N[b]
                     if seen[b]:
@@ -336,7 +389,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
 
 
 @njit(cache=True)
-def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shape,
+def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shape, decay,
                          lr, b1, b2, eps, return_predictions):
     """Online logistic regression with the aggregate fairness gradient on its output ``s(x)``.
 
@@ -368,8 +421,8 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
         sx = _sigmoid(z)
         if return_predictions:
             pred[i] = 1 if sx > 0.5 else 0
-        N[a] += 1.0
-        S3[a, 0, 0] += sx
+        N[a] = decay * N[a] + 1.0
+        S3[a, 0, 0] = decay * S3[a, 0, 0] + sx
         ds = sx * (1.0 - sx)
         for j in range(d1):
             GM4[a, 0, 0, j] += (ds * xb[j] - GM4[a, 0, 0, j]) / N[a]

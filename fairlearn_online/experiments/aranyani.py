@@ -1,0 +1,258 @@
+"""``adult-frontier`` and ``compas-frontier``: the Aranyani paper's accuracy / parity frontiers.
+
+Protocol of DESIGN.md section 1: ``load_stream`` (label-encoded, standardized features; Adult's
+``adult.data`` with sex as the protected attribute, COMPAS's ``is_recid`` with White vs.
+non-White), one prequential pass per stream order (seed), the paper's lambda grids. Every
+method sees the same stream: the forest with the paper's capped Huber gradient
+(``aranyani``), with the uncapped gradient (``aranyani-uncapped``), with a 500-per-group
+reservoir instead of aggregate statistics (``aranyani-reservoir``), with the penalty on the
+forest's output instead of its nodes (``aranyani-output``, an extension), the online logistic
+model with the same aggregate fairness gradient (``fair-logistic``), majority class,
+scikit-learn's ``SGDClassifier(loss="log_loss")`` one sample at a time, and river's Hoeffding
+and Hoeffding adaptive trees.
+
+Tables: ``results`` (one row per method, lambda and seed: prequential accuracy and demographic
+parity difference at the end of the stream, plus for the forest the node-level parity gaps and
+the parity of the final model), ``curves`` (the running metrics over the stream) and
+``summary`` (mean and standard deviation over seeds). Figures: ``frontier``,
+``dp_over_stream`` and ``node_vs_prediction_parity``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..datasets import load_stream  # noqa: E402
+from ..evaluate import prequential  # noqa: E402
+from ..utils import save_figure  # noqa: E402
+from ._runner import Experiment, register  # noqa: E402
+
+#: the paper's grids (DESIGN.md section 1)
+ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
+COMPAS_LAMBDAS = [0.0] + [round(0.01 * i, 2) for i in range(1, 11)] + [0.3, 0.5, 1.0, 5.0,
+                                                                        10.0, 100.0]
+#: beyond the paper's grid, to locate where each fair method reaches DP <= 0.02 on Adult
+ADULT_EXTRA_LAMBDAS = [1000.0, 3000.0, 10000.0]
+
+FAIR_METHODS = ("aranyani", "aranyani-uncapped", "aranyani-reservoir", "aranyani-output",
+                "fair-logistic")
+PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree")
+STYLE = {
+    "aranyani": ("C0", "o"), "aranyani-uncapped": ("C1", "s"), "aranyani-reservoir": ("C2", "^"),
+    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"), "majority": ("k", "x"), "sgd-log-loss": ("C4", "P"),
+    "hoeffding-tree": ("C5", "v"), "hoeffding-adaptive-tree": ("C6", "<"),
+}
+
+
+def _has_river() -> bool:
+    return importlib.util.find_spec("river") is not None
+
+
+def _grid(dataset, quick, seeds):
+    if quick:  # the README's smoke run: a few lambdas, the cheap methods (< 2 minutes)
+        lambdas = ([0.0, 10.0, 100.0, 1000.0] if dataset == "adult"
+                   else [0.0, 0.05, 0.5, 5.0, 100.0])
+        per_method = {"aranyani": lambdas, "aranyani-output": lambdas[1:],
+                      "fair-logistic": lambdas}
+        plain = ["majority", "hoeffding-tree"]
+    else:
+        lambdas = ADULT_LAMBDAS + ADULT_EXTRA_LAMBDAS if dataset == "adult" else COMPAS_LAMBDAS
+        reservoir = [1.0, 10.0, 100.0, 1000.0] if dataset == "adult" else [0.1, 1.0, 10.0, 100.0]
+        per_method = {"aranyani": lambdas, "aranyani-uncapped": lambdas,
+                      "aranyani-output": lambdas, "fair-logistic": lambdas,
+                      "aranyani-reservoir": reservoir}
+        plain = list(PLAIN_METHODS)
+    if not _has_river():
+        plain = [m for m in plain if not m.startswith("hoeffding")]
+    points = []
+    for seed in range(seeds):
+        for method, grid in per_method.items():
+            points += [dict(dataset=dataset, method=method, fairness_weight=lam, seed=seed)
+                       for lam in grid]
+        points += [dict(dataset=dataset, method=m, fairness_weight=np.nan, seed=seed)
+                   for m in plain]
+    return points
+
+
+@lru_cache(maxsize=4)
+def _stream(dataset, seed):
+    X, y, groups = load_stream(dataset, random_state=seed)
+    X.flags.writeable = False
+    return X, y, groups
+
+
+def make_estimator(method, fairness_weight, seed):
+    """The estimator of one point of the sweep."""
+    from ..baselines import MajorityClassClassifier
+    from ..forest import AranyaniClassifier, OnlineFairLogisticClassifier, RiverClassifier
+
+    if method == "aranyani":
+        return AranyaniClassifier(fairness_weight=fairness_weight, random_state=seed)
+    if method == "aranyani-uncapped":
+        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_gradient="uncapped",
+                                  random_state=seed)
+    if method == "aranyani-reservoir":
+        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_memory="reservoir",
+                                  reservoir_size=500, random_state=seed)
+    if method == "aranyani-output":
+        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_target="output",
+                                  random_state=seed)
+    if method == "fair-logistic":
+        return OnlineFairLogisticClassifier(fairness_weight=fairness_weight)
+    if method == "majority":
+        return MajorityClassClassifier()
+    if method == "sgd-log-loss":
+        from sklearn.linear_model import SGDClassifier
+
+        return SGDClassifier(loss="log_loss", random_state=seed)
+    if method == "hoeffding-tree":
+        return RiverClassifier("hoeffding_tree")
+    if method == "hoeffding-adaptive-tree":
+        return RiverClassifier("hoeffding_adaptive_tree", model_params={"seed": seed})
+    raise ValueError(f"unknown method {method!r}")
+
+
+def _gap(values, groups):
+    means = [values[groups == a].mean() for a in np.unique(groups)]
+    return float(max(means) - min(means))
+
+
+def run_point(point):
+    """One prequential pass of one method on one stream order."""
+    X, y, groups = _stream(point["dataset"], point["seed"])
+    lam = point["fairness_weight"]
+    est = make_estimator(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"])
+    every = 1000 if point["dataset"] == "adult" else 200
+    curve = prequential(est, X, y, sensitive_features=groups, every=every, progress=False)
+    last = curve.iloc[-1]
+    row = {"accuracy": float(last["accuracy"]),
+           "demographic_parity_difference": float(last["demographic_parity_difference"]),
+           "equalized_odds_difference": float(last["equalized_odds_difference"]),
+           "n_samples": int(last["n_samples"])}
+    if point["method"].startswith("aranyani"):
+        proba = est.predict_proba(X)[:, 1]
+        row["soft_dp_final_model"] = _gap(proba, groups)
+        row["dp_final_model"] = _gap((proba > 0.5).astype(float), groups)
+    if point["method"].startswith("aranyani") and est.fairness_target == "nodes":
+        # node-level parity (what the penalty equalizes) against prediction-level parity
+        s_now = _node_outputs(est, X)
+        row["node_gap_aggregate"] = float(np.mean(est.node_parity_gaps()))
+        row["node_gap_final_model"] = float(np.mean(
+            [_gap(s_now[:, q], groups) for q in range(s_now.shape[1])]))
+    curves = curve[["n_samples", "accuracy", "demographic_parity_difference"]].to_dict("records")
+    return {"results": [row], "curves": curves}
+
+
+def _node_outputs(est, X):
+    """``s_k(x)`` of every node of every tree at the current parameters: shape (n, T * K)."""
+    W = est.node_weights_
+    z = np.einsum("nj,tkj->ntk", X, W[:, :, :-1]) + W[:, :, -1]
+    return (1.0 / (1.0 + np.exp(-z))).reshape(len(X), -1)
+
+
+def summarize(results):
+    cols = [c for c in ("accuracy", "demographic_parity_difference", "equalized_odds_difference",
+                        "node_gap_aggregate", "node_gap_final_model", "soft_dp_final_model",
+                        "dp_final_model") if c in results]
+    frame = results.assign(fairness_weight=results["fairness_weight"].fillna(-1.0))
+    out = frame.groupby(["method", "fairness_weight"])[cols].agg(["mean", "std"])
+    out.columns = [f"{a}_{b}" for a, b in out.columns]
+    out = out.reset_index()
+    out["fairness_weight"] = out["fairness_weight"].replace(-1.0, np.nan)
+    out["n_seeds"] = frame.groupby(["method", "fairness_weight"]).size().to_numpy()
+    return out
+
+
+def _report(dataset, title):
+    def report(tables, out_dir, quick):
+        results, curves = tables["results"], tables["curves"]
+        summary = summarize(results)
+        summary.to_csv(out_dir / "summary.csv", index=False)
+        _frontier_figure(summary, out_dir, title)
+        _stream_figure(curves, out_dir, title, dataset)
+        if "node_gap_aggregate_mean" in summary:
+            _node_figure(summary, out_dir, title)
+    return report
+
+
+def _frontier_figure(summary, out_dir, title):
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for method, frame in summary.groupby("method", sort=False):
+        color, marker = STYLE.get(method, ("gray", "."))
+        frame = frame.sort_values("fairness_weight")
+        x, y = frame["demographic_parity_difference_mean"], frame["accuracy_mean"]
+        xerr = frame["demographic_parity_difference_std"].fillna(0.0)
+        yerr = frame["accuracy_std"].fillna(0.0)
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, color=color, marker=marker, ms=5, capsize=2,
+                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, label=method)
+    ax.axvline(0.02, color="gray", ls=":", lw=1)
+    ax.set(xlabel="demographic parity difference (prequential, end of stream)",
+           ylabel="prequential accuracy", title=f"{title}: accuracy vs parity (mean ± sd over seeds)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, out_dir / "frontier")
+
+
+def _stream_figure(curves, out_dir, title, dataset):
+    frame = curves[curves["method"] == "aranyani"]
+    lambdas = sorted(frame["fairness_weight"].unique())
+    keep = [lam for lam in ([0.0, 1.0, 10.0, 100.0, 1000.0] if dataset == "adult"
+                            else [0.0, 0.05, 0.5, 5.0, 100.0]) if lam in lambdas]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for i, lam in enumerate(keep):
+        sub = frame[frame["fairness_weight"] == lam].groupby("n_samples")
+        for ax, col in zip(axes, ("demographic_parity_difference", "accuracy")):
+            mean, std = sub[col].mean(), sub[col].std().fillna(0.0)
+            ax.plot(mean.index, mean, color=f"C{i}", label=f"lambda = {lam:g}")
+            ax.fill_between(mean.index, mean - std, mean + std, color=f"C{i}", alpha=0.2)
+    axes[0].set(xlabel="samples seen", ylabel="demographic parity difference",
+                title=f"{title}: DP over the stream (aranyani)")
+    axes[1].set(xlabel="samples seen", ylabel="prequential accuracy",
+                title=f"{title}: accuracy over the stream")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, out_dir / "dp_over_stream")
+
+
+def _node_figure(summary, out_dir, title):
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for method, ls in (("aranyani", "-"), ("aranyani-uncapped", "--")):
+        frame = summary[(summary["method"] == method) & (summary["fairness_weight"] > 0)]
+        frame = frame.sort_values("fairness_weight")
+        if frame.empty:
+            continue
+        for col, color, label in (
+                ("node_gap_aggregate_mean", "C0", "node gap |F_k| (aggregate stats)"),
+                ("node_gap_final_model_mean", "C1", "node gap, final model"),
+                ("demographic_parity_difference_mean", "C3", "prediction DP (prequential)"),
+                ("soft_dp_final_model_mean", "C2", "gap in mean P(y=1), final model")):
+            ax.plot(frame["fairness_weight"], frame[col], ls=ls, color=color, marker="o", ms=3,
+                    label=f"{label} [{method}]")
+    ax.set_xscale("log")
+    ax.set(xlabel="fairness_weight (lambda)", ylabel="gap between groups",
+           title=f"{title}: node-level vs prediction-level parity")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, out_dir / "node_vs_prediction_parity")
+
+
+register(Experiment(
+    name="adult-frontier",
+    description="Aranyani forest vs baselines on Adult (sex): accuracy/DP frontier over lambda",
+    grid=lambda quick, seeds: _grid("adult", quick, seeds), run_point=run_point,
+    report=_report("adult", "Adult"), default_seeds=5, quick_seeds=2,
+))
+register(Experiment(
+    name="compas-frontier",
+    description="Aranyani forest vs baselines on COMPAS (race): accuracy/DP frontier over lambda",
+    grid=lambda quick, seeds: _grid("compas", quick, seeds), run_point=run_point,
+    report=_report("compas", "COMPAS"), default_seeds=5, quick_seeds=2,
+))
