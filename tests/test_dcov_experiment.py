@@ -11,7 +11,7 @@ def test_dcov_compas_quick_point_and_report(tmp_path):
     assert {p["penalty"] for p in points} == {"none", "ccdcov"}
     full = exp.grid(False, 5)
     assert {p["penalty"] for p in full} == {"none", "dcov", "jdcov", "ccdcov"}
-    assert len(full) == 5 * (1 + 3 * 5)
+    assert len(full) == 5 * (1 + 3 * 6)
     rows = []
     for point in points:
         row = exp.run_point(point)["results"][0]

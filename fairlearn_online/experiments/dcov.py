@@ -23,7 +23,7 @@ from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
 PENALTIES = ("dcov", "jdcov", "ccdcov")
-WEIGHTS = (1.0, 3.0, 10.0, 30.0, 100.0)
+WEIGHTS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
 #: subgroups smaller than this (in the test set) are left out of the JSD: the KDE of a handful of
 #: points is spikes, a sampling-noise floor unrelated to the model (``jsd_all`` keeps them all)
 MIN_GROUP = 50
