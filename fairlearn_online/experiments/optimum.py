@@ -181,7 +181,8 @@ def _pareto_plot(pareto, by, out, name, title):
         for i, key in enumerate(keys):
             sub = pareto[(pareto[by] == key) & (pareto["sweep"] == sweep)]
             mean = sub.groupby("eps")["accuracy"].mean()
-            ax.plot(mean.index, mean.to_numpy(), marker=".", color=f"C{i}", label=str(key))
+            ax.plot(mean.index, mean.to_numpy(), marker=".", color=f"C{i}", label=str(key),
+                    linestyle=("-", "--", ":", "-.")[i % 4])  # curves may coincide
         ax.set_title(labels[sweep], fontsize=9)
         ax.set_xlabel("eps (bits)")
         ax.set_ylabel("optimal accuracy")
