@@ -42,7 +42,8 @@ PAPER_SEEDS = (473, 503, 623, 550, 692, 989, 617, 458, 301, 205)
 DATA_SEED = 21
 VARIANTS = ("mean", "min", "max", "permutation")
 METHODS = ("ours", "ours_expected", "baseline")
-N_POINTS = 40
+N_POINTS = 30   # evenly spaced curve points per group, plus N_LOG_POINTS log-spaced ones
+N_LOG_POINTS = 15
 
 #: End regret (mean over the 10 seeds) published with the paper's code (``tables/*.csv`` of the
 #: authors' repository): (baseline, ours). Their learner loss is the expected loss
@@ -73,6 +74,17 @@ def _order(n, seed):
     return np.random.RandomState(int(seed)).permutation(n)
 
 
+def _round(v):
+    return float(f"{v:.6g}")
+
+
+def _curve_positions(T):
+    """Indices (0-based, within a group's rounds) kept on the curves: linear and log spacing."""
+    lin = np.linspace(0, T - 1, N_POINTS)
+    log = np.geomspace(1, T, N_LOG_POINTS) - 1
+    return np.unique(np.concatenate([lin, log]).round().astype(int))
+
+
 # --------------------------------------------------------------------------------------------
 # one run: both methods, regret curves of every group
 # --------------------------------------------------------------------------------------------
@@ -99,7 +111,7 @@ def _run_stream(x, y, groups: pd.DataFrame):
             rows = np.flatnonzero(member[:, g])
             if rows.size == 0:
                 continue
-            keep = rows[np.unique(np.linspace(0, rows.size - 1, N_POINTS).round().astype(int))]
+            keep = rows[_curve_positions(rows.size)]
             regret = cum[keep, g] - sse[keep, g]
             T_g = counts[keep, g]
             results.append(dict(method=method, group=name, T_g=int(rows.size),
@@ -107,8 +119,8 @@ def _run_stream(x, y, groups: pd.DataFrame):
                                 hindsight_loss=float(sse[rows[-1], g]),
                                 regret=float(regret[-1]),
                                 regret_per_round=float(regret[-1] / rows.size)))
-            curves.extend(dict(method=method, group=name, T_g=int(t), regret=float(r),
-                               regret_per_round=float(r / t)) for t, r in zip(T_g, regret))
+            curves.extend(dict(method=method, group=name, T_g=int(t), regret=_round(r),
+                               regret_per_round=_round(r / t)) for t, r in zip(T_g, regret))
     return results, curves
 
 
@@ -242,6 +254,8 @@ def _curves_figure(curves, title, path, value="regret", logx=False):
         ax.set_xlabel("rounds of the group $T_g$")
         if logx:
             ax.set_xscale("log")
+            # regret/T_g spans decades around 0: linear within +-1e-4, logarithmic beyond
+            ax.set_yscale("symlog", linthresh=1e-4)
     for ax in axes.ravel()[len(groups):]:
         ax.axis("off")
     axes[0, 0].set_ylabel("regret" if value == "regret" else "regret / $T_g$")
@@ -266,9 +280,14 @@ def _targets(results, curves, key):
         shrink = {}
         for group, g in ours.groupby("group"):
             per = g.groupby("T_g")["regret_per_round"].mean()
-            # positive part of regret/T_g at 10% of the group's rounds vs at the end
-            early = per.iloc[max(0, len(per) // 10)]
-            shrink[group] = {"at_10pct": float(early), "at_end": float(per.iloc[-1])}
+            # mean regret/T_g over the seeds at ~1% and ~10% of the group's rounds, and at the end
+            T = per.index.to_numpy()
+            at = {f"at_{q}pct": float(per.iloc[int(np.argmin(np.abs(T - T[-1] * q / 100)))])
+                  for q in (1, 10)}
+            base = curves[(curves[key] == k) & (curves["method"] == "baseline")
+                          & (curves["group"] == group)].groupby("T_g")["regret_per_round"].mean()
+            shrink[group] = at | {"at_end": float(per.iloc[-1]),
+                                  "baseline_at_end": float(base.iloc[-1])}
         out[str(k)]["regret_per_round_ours_expected"] = shrink
     return out
 
