@@ -120,7 +120,8 @@ def _zero_bound_lp(p, inputs, global_zero, local_zero):
         for s in range(ns):
             q_s = q_rows(lambda z, ss: ss == s)
             for z in range(nz):
-                for row in q_rows(lambda zz, ss: zz == z and ss == s) - p_zs[z, s] / p_zs[:, s].sum() * q_s:
+                ref = p_zs[z, s] / p_zs[:, s].sum() * q_s
+                for row in q_rows(lambda zz, ss: zz == z and ss == s) - ref:
                     A_eq.append(row)
                     b_eq.append(0.0)
     out = linprog(cost, A_eq=np.array(A_eq), b_eq=b_eq, bounds=(0, 1), method="highs")

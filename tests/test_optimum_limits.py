@@ -23,7 +23,7 @@ def _data(seed=0, n=1500, n_bins=6):
 
 
 def _expand(cells, z, y, decision, cell_labels):
-    """Samples of the randomized classifier: each row twice, with P(yhat=1) and P(yhat=0) weights."""
+    """Samples of a randomized classifier: each row twice, weighted P(yhat=1) and P(yhat=0)."""
     index = {c: i for i, c in enumerate(cell_labels)}
     t = decision[[index[c] for c in cells]]
     return (np.concatenate([y, y]), np.concatenate([np.ones_like(y), np.zeros_like(y)]),

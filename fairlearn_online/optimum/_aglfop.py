@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from ..utils import progress_bar
-from ._info import (LN2, check_joint, conditional_mutual_information, empirical_joint, encode_labels,
-                    entropy, mutual_information, solve)
+from ._info import (LN2, check_joint, conditional_mutual_information, empirical_joint,
+                    encode_labels, entropy, mutual_information, solve)
 
 __all__ = ["AGLFOPResult", "aglfop", "aglfop_from_samples", "aglfop_frontier"]
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ._info import (LN2, check_joint, conditional_mutual_information, empirical_joint,
+from ._info import (check_joint, conditional_mutual_information, empirical_joint,
                     encode_labels, mutual_information, solve)
 
 __all__ = ["DisparityDecomposition", "disparity_decomposition",
