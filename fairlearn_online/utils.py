@@ -27,6 +27,20 @@ EXPECTED_FAILED_CHECKS.update({
     "DCovRegularizedRegressor": {"check_supervised_y_2d": _Y_2D},
 })
 
+# MultiwinnerSelector learns from rankings (rows = permutations of 0..m-1, integer dtype); these
+# checks feed float/object feature matrices, which it rejects by design with a clear error.
+_RANKINGS = "input must be integer rankings (rows = permutations of item indices), not features"
+EXPECTED_FAILED_CHECKS["MultiwinnerSelector"] = {check: _RANKINGS for check in (
+    "check_fit_score_takes_y", "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters", "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input", "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit", "check_estimators_dtypes", "check_dtype_object",
+    "check_pipeline_consistency", "check_estimators_nan_inf", "check_estimators_pickle",
+    "check_f_contiguous_array_estimator", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
+    "check_dict_unchanged", "check_fit_idempotent", "check_fit_check_is_fitted",
+    "check_n_features_in", "check_fit2d_predict1d")}
+
 
 def progress_bar(iterable, *, total=None, desc=None, enable=None, unit="it"):
     """Wrap ``iterable`` in a tqdm bar, shown only on a terminal unless ``enable`` says so."""

@@ -162,10 +162,11 @@ def _properties(beta, lam):
 
 
 def _param_key(value):
-    if isinstance(value, np.ndarray):
-        return ("array", value.dtype.str, value.shape, value.tobytes())
-    if isinstance(value, (list, tuple)):
-        return ("seq", tuple(value))
+    if isinstance(value, (np.ndarray, list, tuple)):  # equal vectors compare equal
+        try:
+            return ("vector", tuple(np.asarray(value, dtype=np.float64).ravel().tolist()))
+        except (TypeError, ValueError):
+            return ("object", id(value))
     return value
 
 

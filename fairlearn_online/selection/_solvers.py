@@ -194,40 +194,52 @@ def solve_separable(profile, constraints=None):
 # --------------------------------------------------------------------------------------------
 # exact MILP (cvxpy + HiGHS)
 # --------------------------------------------------------------------------------------------
-def milp_size(profile):
-    """Number of continuous/binary variables of the MILP (used by ``solver="auto"``)."""
+def milp_size(profile, formulation="threshold"):
+    """Number of variables of the MILP (used by ``solver="auto"``)."""
     if profile.item_scores is not None:
         return profile.m
     n, m, k = profile.n_voters, profile.m, profile.k
-    if profile.nonincreasing:
-        levels = int(np.count_nonzero(profile.lam[:-1] - profile.lam[1:] > 0))
-        return m + levels * n * m
-    return m + k * n * m
+    if formulation == "assignment" and not profile.nonincreasing:
+        return m + k * n * m
+    delta = profile.lam[:-1] - profile.lam[1:]
+    return (m + int(np.count_nonzero(delta > 0)) * n * m
+            + int(np.count_nonzero(delta < 0)) * n * (m + 1))
 
 
-def solve_milp(profile, constraints=None, *, time_limit=None):
+def solve_milp(profile, constraints=None, *, time_limit=None, formulation="threshold"):
     """Exact committee by a mixed-integer linear program solved with HiGHS through cvxpy.
 
     Variables: ``x_i in {0, 1}`` (item i chosen), ``sum_i x_i = k``, group bounds on ``G x``.
+    A separable rule maximises ``s @ x``. Otherwise, with member utilities
+    ``U[v, i] = beta[pos_v(i)]`` shifted to ``U' = U - min(beta) + 1 > 0`` (this adds the constant
+    ``(1 - min beta) * sum(lam)`` per voter because ``|S| = k``), the OWA of voter v decomposes as
 
-    * separable rule: maximise ``s @ x``;
-    * non-increasing lambda (Chamberlin-Courant, harmonic, ...): with member utilities
-      ``U[v, i] = beta[pos_v(i)]`` sorted decreasingly, ``f_v = sum_{j<k} (lam_j - lam_{j+1}) T_j
-      + lam_k T_k`` where ``T_j`` = sum of the j best member utilities. ``T_k = U_v @ x`` is linear
-      and ``T_j = max {U_v @ y : 0 <= y <= x, sum y = j}`` (an integral LP once x is binary: the
-      base polytope of a uniform matroid restricted to S), so the OWA, a maximum of linear
-      functions, is linearised by one block ``Y_j`` of n x m continuous variables per level with
-      ``lam_j > lam_{j+1}``: ``Y_j <= x``, row sums ``= j``; the coefficients are >= 0 so
-      maximising over Y attains each ``T_j``;
-    * general lambda: sorted-position assignment variables ``A[j, v, i] in {0, 1}`` (member i sits
-      at sorted rank j for voter v): ``sum_i A[j, v, :] = 1``, ``sum_j A[:, v, i] = x_i`` and
-      ``U_v @ A[j, v] >= U_v @ A[j+1, v]`` forces the ranks to follow the voter's order, so the
-      objective ``sum lam_j U_v @ A[j, v]`` is exactly f.
+    ``f_v = sum_{j<k} (lam_j - lam_{j+1}) T_j + lam_k T_k``,  ``T_j`` = sum of the j best member
+    utilities (best = earliest in v's ranking; beta is non-increasing so that is the j largest).
+
+    ``T_k = U'_v @ x`` is linear. For the other levels:
+
+    * ``lam_j > lam_{j+1}`` (every level of a non-increasing lambda: Chamberlin-Courant,
+      harmonic): ``T_j = max {U'_v @ y : 0 <= y <= x, sum y <= j}``, an integral LP once x is
+      binary (uniform-matroid polytope restricted to S). The OWA is a maximum of linear functions
+      and the positive coefficient lets the maximisation pick that maximum: one block ``Y_j`` of
+      n x m continuous variables per level;
+    * ``lam_j < lam_{j+1}`` (general lambda, ``formulation="threshold"``): by LP duality
+      ``T_j = min {j t + sum_i z_i : z_i >= U'_vi x_i - t, z >= 0}``; the coefficient is negative,
+      so maximising drives ``j t + sum z`` down to exactly ``T_j``: n (m + 1) continuous variables
+      per level and still only the m binaries x;
+    * ``formulation="assignment"`` (general lambda): sorted-position assignment variables
+      ``A[j, v, i] in {0, 1}`` (member i sits at sorted rank j for voter v) with
+      ``sum_i A[j, v, :] = 1``, ``sum_j A[:, v, i] = x_i`` and ``U_v @ A[j, v] >= U_v @ A[j+1, v]``
+      (ranks follow the voter's order), objective ``sum_j lam_j U_v @ A[j, v]``. Exact too, but
+      k n m binaries and a weak relaxation: kept as a cross-check.
 
     Returns ``(committee, info)`` with the solver status and wall time.
     """
     import cvxpy as cp
 
+    if formulation not in ("threshold", "assignment"):
+        raise ValueError(f"formulation must be 'threshold' or 'assignment'; got {formulation!r}.")
     m, k = profile.m, profile.k
     start = time.perf_counter()
     x = cp.Variable(m, boolean=True)
@@ -240,26 +252,14 @@ def solve_milp(profile, constraints=None, *, time_limit=None):
     if profile.item_scores is not None:
         objective = profile.item_scores @ x
     else:
-        U = profile.utilities()
-        n = U.shape[0]
-        C = profile.weights[:, None] * U  # voter-weighted utilities
         lam = profile.lam
+        w = profile.weights
+        n = profile.n_voters
         rep = sp.kron(np.ones((n, 1)), sp.identity(m), format="csr")  # (n m) x m: x per voter
         rowsum = sp.kron(sp.identity(n), np.ones((1, m)), format="csr")  # n x (n m)
-        nonneg = bool(np.all(profile.beta >= 0))
-        if profile.nonincreasing:
-            objective = (lam[-1] * C.sum(axis=0)) @ x
-            for j in range(1, k):  # level j (1-based): coefficient lam_j - lam_{j+1}
-                delta = lam[j - 1] - lam[j]
-                if delta <= 0:
-                    continue
-                Y = cp.Variable(n * m, bounds=[0, 1])
-                n_cont += n * m
-                # with utilities >= 0, "sum y <= j" attains the same maximum and is looser for HiGHS
-                cons += [Y <= rep @ x,
-                         (rowsum @ Y <= j) if nonneg else (rowsum @ Y == j)]
-                objective = objective + (delta * C.ravel()) @ Y
-        else:
+        if formulation == "assignment" and not profile.nonincreasing:
+            U = profile.utilities()
+            C = w[:, None] * U
             A = cp.Variable(k * n * m, boolean=True)
             n_cont += k * n * m
             cons += [sp.kron(sp.identity(k * n), np.ones((1, m)), format="csr") @ A == 1,
@@ -270,7 +270,26 @@ def solve_milp(profile, constraints=None, *, time_limit=None):
                               shape=(k * n, k * n * m))
             if k > 1:
                 cons.append((M[: (k - 1) * n] - M[n:]) @ A >= 0)
-            objective = (np.kron(lam, C.ravel())) @ A
+            objective = np.kron(lam, C.ravel()) @ A
+        else:
+            U = profile.utilities() - profile.beta.min() + 1.0  # U' > 0
+            C = w[:, None] * U
+            objective = (lam[-1] * C.sum(axis=0)) @ x
+            objective = objective - (1.0 - profile.beta.min()) * lam.sum() * w.sum()
+            Ux = sp.diags(U.ravel()) @ rep  # (U'_vi x_i) as a linear map of x
+            for j in range(1, k):  # level j (1-based): coefficient lam_j - lam_{j+1}
+                delta = lam[j - 1] - lam[j]
+                if delta > 0:
+                    Y = cp.Variable(n * m, bounds=[0, 1])
+                    n_cont += n * m
+                    cons += [Y <= rep @ x, rowsum @ Y <= j]
+                    objective = objective + (delta * C.ravel()) @ Y
+                elif delta < 0:
+                    t = cp.Variable(n)
+                    Z = cp.Variable(n * m, nonneg=True)
+                    n_cont += n * (m + 1)
+                    cons += [Z >= Ux @ x - rowsum.T @ t]
+                    objective = objective + delta * (j * (w @ t) + np.repeat(w, m) @ Z)
     problem = cp.Problem(cp.Maximize(objective), cons)
     opts = {"mip_rel_gap": 1e-9, "mip_abs_gap": 1e-9, "output_flag": False}
     if time_limit is not None:
