@@ -145,6 +145,22 @@ def test_no_group_and_no_always_on_mixes_all_experts_and_learns_nothing():
         GroupwiseRegretRegressor(include_always_on=False).fit(X, y)
 
 
+@pytest.mark.parametrize("grouping, expected", [
+    ("pairs", ["always_on", "sex=F", "sex=M", "race=a", "race=b"]),
+    ("intersections", ["always_on", "sex=F, race=a", "sex=M, race=b", "sex=M, race=a"]),
+    ("both", ["always_on", "sex=F", "sex=M", "race=a", "race=b", "sex=F, race=a",
+              "sex=M, race=b", "sex=M, race=a"]),
+])
+def test_grouping_options(grouping, expected):
+    X, y, _ = _data(4)
+    sf = pd.DataFrame({"sex": ["F", "M", "M", "F"], "race": ["a", "b", "a", "a"]})
+    est = GroupwiseRegretRegressor(groups=grouping).fit(X, y, sensitive_features=sf)
+    assert est.group_names_ == expected
+    # one attribute: groups are named by their label
+    one = GroupwiseRegretRegressor(groups=grouping).fit(X, y, sensitive_features=sf["sex"].to_numpy())
+    assert one.group_names_ == ["always_on", "F", "M"]
+
+
 def test_no_sensitive_features_is_a_plain_online_ridge():
     X, y, _ = _data()
     est = GroupwiseRegretRegressor().fit(X, y)

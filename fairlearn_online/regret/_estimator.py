@@ -143,9 +143,6 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
         """
         return self._learn_chunk(X, y, sensitive_features, return_predictions=True, groups=groups)
 
-    def _more_tags(self):  # pragma: no cover - old scikit-learn
-        return {"requires_y": True}
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
