@@ -224,3 +224,15 @@ def test_classifier_of_cells_generalizes_the_input_choice():
     assert aglfop(p4, 0.01, 0.002).accuracy == pytest.approx(
         aglfop_from_samples(z, s, y, 0.01, 0.002, cells=np.column_stack([z, s])).accuracy,
         abs=1e-7)
+
+
+def test_badly_scaled_entries_warn_and_solver_failures_raise():
+    p = np.full((2, 2, 2), 0.125)
+    p[0, 0, 0] = 1e-14
+    p /= p.sum()
+    with pytest.warns(RuntimeWarning, match="badly scaled"):
+        res = aglfop(p, 0.01, 0.01)
+    assert res.status in ("optimal", "optimal_inaccurate")
+    # a solver without exponential cones cannot solve the program: a clear RuntimeError
+    with pytest.raises(RuntimeError, match="AGLFOP could not be solved"):
+        aglfop(np.full((2, 2, 2), 0.125), 0.01, 0.01, solver="OSQP")

@@ -66,3 +66,26 @@ def test_surface_point_quick():
     # masked disparity: global fairness is free, local fairness is not
     assert acc[(0.0, np.inf)] == pytest.approx(1.0, abs=1e-6)
     assert acc[(np.inf, 0.0)] < 0.7
+
+
+def test_quick_synthetic_run_writes_tables_and_figures(tmp_path):
+    from fairlearn_online.experiments import run_experiment
+
+    tables = run_experiment("aglfop-synthetic", quick=True, out=tmp_path, progress=False)
+    assert {"results", "surface", "pareto"} <= set(tables)
+    for name in ("results.csv", "surface.csv", "canonical_pid.png", "surfaces.svg",
+                 "pareto.png", "optimum_pid.png"):
+        assert (tmp_path / name).is_file(), name
+
+
+@pytest.mark.slow
+def test_quick_adult_run(tmp_path):
+    from fairlearn_online.experiments import run_experiment
+
+    tables = run_experiment("aglfop-adult", quick=True, out=tmp_path, progress=False)
+    res = tables["results"]
+    assert set(res["model"]) == {"global logistic", "local logistic (per client)",
+                                 "perfect (Yhat = Y)"}
+    np.testing.assert_allclose(res["global_disparity"], res["unique"] + res["redundant"],
+                               atol=1e-9)
+    assert (tmp_path / "limits.png").is_file() and (tmp_path / "summary.csv").is_file()
