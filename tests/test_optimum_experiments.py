@@ -88,4 +88,6 @@ def test_quick_adult_run(tmp_path):
                                  "perfect (Yhat = Y)"}
     np.testing.assert_allclose(res["global_disparity"], res["unique"] + res["redundant"],
                                atol=1e-9)
+    # the AGLFOP optimum at a model's own disparities bounds its accuracy
+    assert np.all(res["accuracy"] <= res["aglfop_bound"] + 1e-6)
     assert (tmp_path / "limits.png").is_file() and (tmp_path / "summary.csv").is_file()
