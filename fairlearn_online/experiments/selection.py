@@ -1,0 +1,223 @@
+"""``selection-bias``: quality of multiwinner selections from biased rankings (DESIGN.md section 4).
+
+Reproduces the question of Boehmer, Celis, Huang, Mehrotra and Vishnoi, "Subset Selection Based
+On Multiple Rankings in the Presence of Bias: Effectiveness of Fairness Constraints for
+Multiwinner Voting Score Functions" (ICML 2023): with a disadvantaged item group under-valued by a
+factor theta in every ranking, how many rankings does each multiwinner score function need before
+the selection - with proportional group constraints, and without - reaches a given fraction of
+the optimum with respect to unbiased rankings?
+
+Setup (per seed): m items, half of them in the disadvantaged group (alternating labels), latent
+utilities ``u_i ~ Uniform(0, 1)``; biased rankings from :func:`make_biased_rankings` (Mallows
+around the biased order, or utility plus Gaussian noise); the reference is ``n_eval`` unbiased
+rankings from the same noise model, on which the optimum is computed (``solver="auto"``: exact
+for separable rules, the MILP for Chamberlin-Courant, greedy + swaps for the harmonic rule whose
+MILP is too large there). The biased rankings are streamed into two selectors, with
+``constraints="proportional"`` and without, and a committee is selected after every number of
+rankings of a doubling grid. Curves use the exact solver for separable rules and greedy + swap
+local search for the others; on the Mallows instances at ``GAP_N`` rankings the MILP is also
+solved and the greedy gap recorded (table ``gaps``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..selection import MultiwinnerSelector, make_biased_rankings  # noqa: E402
+from ..utils import save_figure  # noqa: E402
+from ._runner import Experiment, register  # noqa: E402
+
+RULES = ("sntv", "bloc", "k_borda", "chamberlin_courant", "harmonic")
+SEPARABLE = ("sntv", "bloc", "k_borda")
+TARGETS = (0.9, 0.95, 0.99)
+
+FULL = dict(m=40, k=8, thetas=(0.25, 0.5, 0.75, 1.0), noises=("mallows", "gaussian"),
+            n_max=4096, n_eval=500, gap_n=(16, 64), dispersion={"mallows": 0.8, "gaussian": 0.25})
+QUICK = dict(m=20, k=4, thetas=(0.5,), noises=("mallows",), n_max=256, n_eval=200, gap_n=(16,),
+             dispersion={"mallows": 0.8, "gaussian": 0.25})
+
+
+def _config(quick):
+    return QUICK if quick else FULL
+
+
+def grid(quick, seeds):
+    cfg = _config(quick)
+    return [dict(rule=r, noise=nz, seed=s, quick=quick)
+            for nz in cfg["noises"] for r in RULES for s in range(seeds)]
+
+
+def run_point(point):
+    cfg = _config(point["quick"])
+    rule, noise, seed = point["rule"], point["noise"], point["seed"]
+    m, k = cfg["m"], cfg["k"]
+    rng = np.random.default_rng([seed, 7])
+    utilities = rng.random(m)
+    groups = np.arange(m) % 2  # group 1 is the disadvantaged one
+    model = dict(noise=noise, dispersion=cfg["dispersion"][noise], disadvantaged=1)
+    reference = make_biased_rankings(cfg["n_eval"], utilities, groups, bias=1.0,
+                                     random_state=rng, **model)
+    judge = MultiwinnerSelector(k=k, rule=rule).fit(reference)
+    best, info = judge.select(return_info=True)
+    optimum = judge.score(best)
+    n_grid = 2 ** np.arange(int(np.log2(cfg["n_max"])) + 1)
+    solver = "exact" if rule in SEPARABLE else "greedy"
+    curves, gaps, results = [], [], []
+    for theta in cfg["thetas"]:
+        biased = make_biased_rankings(int(n_grid[-1]), utilities, groups, bias=theta,
+                                      random_state=rng, **model)
+        for constrained in (True, False):
+            cons = "proportional" if constrained else None
+            sel = MultiwinnerSelector(k=k, rule=rule, constraints=cons, solver=solver)
+            start = 0
+            ratios = []
+            for n in n_grid:
+                sel.partial_fit(biased[start:n], item_groups=groups)
+                start = n
+                committee = sel.select()
+                ratio = judge.score(committee) / optimum
+                ratios.append(ratio)
+                curves.append(dict(theta=theta, constrained=constrained, n_rankings=int(n),
+                                   ratio=ratio, n_disadvantaged=int(groups[committee].sum())))
+                if rule not in SEPARABLE and noise == "mallows" and n in cfg["gap_n"]:
+                    gaps.append(_gap_row(sel, theta, constrained, int(n)))
+            ratios = np.array(ratios)
+            row = dict(theta=theta, constrained=constrained, optimum_solver=info["solver"],
+                       ratio_at_max_n=float(ratios[-1]))
+            for t in TARGETS:  # smallest grid size reaching the target in this run
+                hit = np.flatnonzero(ratios >= t)
+                row[f"n_needed_{t}"] = int(n_grid[hit[0]]) if hit.size else np.nan
+            results.append(row)
+    return {"results": results, "curves": curves, "gaps": gaps}
+
+
+def _gap_row(selector, theta, constrained, n):
+    start = time.perf_counter()
+    g_committee, g_info = selector.select(return_info=True)
+    greedy_s = time.perf_counter() - start
+    exact = selector.set_params(solver="milp")
+    start = time.perf_counter()
+    e_committee, e_info = exact.select(return_info=True)
+    milp_s = time.perf_counter() - start
+    selector.set_params(solver="greedy")
+    return dict(theta=theta, constrained=constrained, n_rankings=n,
+                greedy_value=g_info["value"], greedy_before_swaps=g_info["greedy_value"],
+                milp_value=e_info["value"], milp_optimal=bool(e_info["optimal"]),
+                gap=(e_info["value"] - g_info["value"]) / abs(e_info["value"]),
+                greedy_seconds=greedy_s, milp_seconds=milp_s,
+                milp_variables=e_info["n_variables"])
+
+
+# --------------------------------------------------------------------------------------------
+# report
+# --------------------------------------------------------------------------------------------
+def _needed_from_mean(curves, target):
+    """Smallest grid size whose mean ratio over seeds reaches ``target`` (NaN if never)."""
+    mean = curves.groupby(["noise", "rule", "theta", "constrained", "n_rankings"])["ratio"].mean()
+    rows = []
+    for key, part in mean.groupby(level=[0, 1, 2, 3]):
+        ok = part[part >= target]
+        rows.append(dict(zip(["noise", "rule", "theta", "constrained"], key), target=target,
+                         n_needed=int(ok.index.get_level_values("n_rankings").min())
+                         if len(ok) else np.nan))
+    return pd.DataFrame(rows)
+
+
+def report(tables, out_dir, quick):
+    curves = tables["curves"]
+    needed = pd.concat([_needed_from_mean(curves, t) for t in TARGETS], ignore_index=True)
+    needed.to_csv(out_dir / "rankings_needed.csv", index=False)
+    for noise, part in curves.groupby("noise"):
+        _plot_curves(part, noise, out_dir)
+        _plot_needed(needed[(needed["noise"] == noise) & (needed["target"] == 0.95)], noise,
+                     out_dir, n_max=int(part["n_rankings"].max()))
+    gaps = tables.get("gaps")
+    if gaps is not None and len(gaps):
+        _plot_gaps(gaps, out_dir)
+        summary = gaps.groupby("rule")["gap"].describe(percentiles=[0.5, 0.9, 0.99])
+        summary["milp_seconds_max"] = gaps.groupby("rule")["milp_seconds"].max()
+        summary["all_milp_optimal"] = gaps.groupby("rule")["milp_optimal"].all()
+        summary.reset_index().to_csv(out_dir / "gaps_summary.csv", index=False)
+
+
+def _plot_curves(curves, noise, out_dir):
+    thetas = sorted(curves["theta"].unique())
+    fig, axes = plt.subplots(len(thetas), len(RULES), figsize=(3.1 * len(RULES), 2.5 * len(thetas)),
+                             sharex=True, sharey=True, squeeze=False)
+    stats = curves.groupby(["rule", "theta", "constrained", "n_rankings"])["ratio"].agg(
+        ["mean", "std"]).reset_index()
+    for r, theta in enumerate(thetas):
+        for c, rule in enumerate(RULES):
+            ax = axes[r, c]
+            for constrained, color in ((True, "tab:blue"), (False, "tab:red")):
+                s = stats[(stats["rule"] == rule) & (stats["theta"] == theta)
+                          & (stats["constrained"] == constrained)]
+                if s.empty:
+                    continue
+                label = "proportional constraints" if constrained else "unconstrained"
+                ax.plot(s["n_rankings"], s["mean"], color=color, label=label)
+                ax.fill_between(s["n_rankings"], s["mean"] - s["std"].fillna(0),
+                                np.minimum(s["mean"] + s["std"].fillna(0), 1.0), color=color,
+                                alpha=0.2)
+            ax.set_xscale("log", base=2)
+            ax.axhline(1.0, color="grey", lw=0.5)
+            if r == 0:
+                ax.set_title(rule)
+            if c == 0:
+                ax.set_ylabel(f"theta = {theta}\nquality ratio")
+            if r == len(thetas) - 1:
+                ax.set_xlabel("number of rankings")
+    axes[0, 0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(f"Selection quality vs number of biased rankings ({noise} noise)")
+    fig.tight_layout()
+    save_figure(fig, out_dir / f"quality_vs_rankings_{noise}")
+
+
+def _plot_needed(needed, noise, out_dir, n_max):
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    for ax, constrained in zip(axes, (True, False)):
+        part = needed[needed["constrained"] == constrained]
+        for rule in RULES:
+            s = part[part["rule"] == rule].sort_values("theta")
+            if s.empty:
+                continue
+            y = s["n_needed"].fillna(2 * n_max)  # "not reached" drawn above the grid
+            ax.plot(s["theta"], y, marker="o", label=rule)
+        ax.axhline(2 * n_max, color="grey", ls=":", lw=0.8)
+        ax.set_yscale("log", base=2)
+        ax.set_xlabel("theta (bias factor)")
+        ax.set_title("proportional constraints" if constrained else "unconstrained")
+    axes[0].set_ylabel("rankings needed for 95% of optimum\n(dotted: not within grid)")
+    axes[1].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, out_dir / f"rankings_needed_{noise}")
+
+
+def _plot_gaps(gaps, out_dir):
+    fig, ax = plt.subplots(figsize=(5, 3))
+    for rule, part in gaps.groupby("rule"):
+        ax.hist(100 * part["gap"], bins=20, alpha=0.6, label=f"{rule} (n={len(part)})")
+    ax.set_xlabel("greedy + swaps gap to the MILP optimum (%)")
+    ax.set_ylabel("instances")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, out_dir / "greedy_gap")
+
+
+register(Experiment(
+    name="selection-bias",
+    description="Multiwinner selection from biased rankings: quality vs number of rankings, "
+                "with and without proportional constraints (Boehmer et al., ICML 2023)",
+    grid=grid,
+    run_point=run_point,
+    report=report,
+    default_seeds=5,
+    quick_seeds=2,
+))
