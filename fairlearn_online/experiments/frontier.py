@@ -1,0 +1,165 @@
+"""``frontier``: every classifier of the library on one accuracy-vs-parity figure, with the limit.
+
+On Adult (protected attribute sex) and COMPAS (White vs. non-White), under the Aranyani protocol
+(:func:`~fairlearn_online.datasets.load_stream`, one prequential pass per stream order), each
+method sweeps its ``fairness_weight``:
+
+* ``aranyani`` (DESIGN.md section 1, paper's capped Huber gradient on node decisions) and
+  ``aranyani-output`` (the same aggregate-gradient penalty on the forest's output);
+* ``fair-logistic``: an online logistic model with the same aggregate fairness gradient;
+* ``dcov-logistic``: :class:`~fairlearn_online.DCovRegularizedClassifier` (DESIGN.md section 3)
+  with the dCov penalty between its predicted probability and the protected attribute, trained
+  on mini-batches of 32 in the same single prequential pass;
+* reference points without fairness: majority class, ``SGDClassifier(loss="log_loss")`` one
+  sample at a time, river's Hoeffding tree (when the ``baselines`` extra is installed).
+
+Two limits from :mod:`fairlearn_online.optimum` (DESIGN.md section 5) are drawn:
+
+* ``limit (Z, Y)``: the largest accuracy of ANY classifier whose demographic-parity difference is
+  at most eps. Every classifier induces a channel Q(Yhat | Z, Y); the best channel under the
+  parity bound is an LP over the data's (Z, Y) distribution, so no model can lie above this curve.
+* ``offline post-processing``: the best randomized post-processing of an offline gradient-boosting
+  score (20 quantile cells x the protected attribute, fitted and evaluated in-sample) under the
+  same bound: what a strong offline model can reach, a tighter, attainable reference.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..datasets import load_stream  # noqa: E402
+from ..evaluate import prequential  # noqa: E402
+from ..plotting import plot_frontier, summarize_over_seeds  # noqa: E402
+from ..utils import save_figure  # noqa: E402
+from . import aranyani  # noqa: E402
+from ._runner import Experiment, register  # noqa: E402
+
+DATASETS = ("adult", "compas")
+FULL_GRID = {
+    "adult": {
+        "aranyani": [0.0, 1.0, 10.0, 100.0, 1000.0, 3000.0, 10000.0],
+        "aranyani-output": [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
+        "fair-logistic": [0.0, 1.0, 10.0, 100.0, 1000.0, 3000.0, 10000.0],
+        "dcov-logistic": [0.0, 1.0, 3.0, 10.0, 30.0, 100.0],
+    },
+    "compas": {
+        "aranyani": [0.0, 0.05, 0.5, 5.0, 100.0, 1000.0],
+        "aranyani-output": [0.1, 0.3, 1.0, 3.0, 10.0, 30.0],
+        "fair-logistic": [0.0, 0.05, 0.5, 5.0, 100.0, 1000.0],
+        "dcov-logistic": [0.0, 1.0, 3.0, 10.0, 30.0, 100.0],
+    },
+}
+QUICK_GRID = {
+    "adult": {"aranyani": [0.0, 1000.0], "aranyani-output": [1.0, 10.0],
+              "fair-logistic": [0.0, 1000.0], "dcov-logistic": [0.0, 30.0]},
+    "compas": {"aranyani": [0.0, 100.0], "aranyani-output": [1.0, 10.0],
+               "fair-logistic": [0.0, 100.0], "dcov-logistic": [0.0, 30.0]},
+}
+PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree")
+
+
+def grid(quick, seeds):
+    plain = [m for m in PLAIN_METHODS
+             if not m.startswith("hoeffding") or importlib.util.find_spec("river")]
+    if quick:
+        plain = ["majority"]
+    points = []
+    for dataset in DATASETS:
+        sweep = (QUICK_GRID if quick else FULL_GRID)[dataset]
+        for seed in range(seeds):
+            for method, weights in sweep.items():
+                points += [dict(dataset=dataset, method=method, fairness_weight=w, seed=seed)
+                           for w in weights]
+            points += [dict(dataset=dataset, method=m, fairness_weight=np.nan, seed=seed)
+                       for m in plain]
+    return points
+
+
+def _make(method, fairness_weight, seed):
+    if method == "dcov-logistic":
+        from ..dcov import DCovRegularizedClassifier
+
+        return DCovRegularizedClassifier(penalty="dcov", fairness_weight=fairness_weight,
+                                         batch_size=32, learning_rate=0.01, random_state=seed)
+    return aranyani.make_estimator(method, fairness_weight, seed)
+
+
+def run_point(point):
+    """One prequential pass of one method and fairness weight on one stream order."""
+    X, y, groups = load_stream(point["dataset"], random_state=point["seed"])
+    lam = point["fairness_weight"]
+    est = _make(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"])
+    curve = prequential(est, X, y, sensitive_features=groups, every=len(y), progress=False)
+    last = curve.iloc[-1]
+    return {"results": [{
+        "accuracy": float(last["accuracy"]),
+        "demographic_parity_difference": float(last["demographic_parity_difference"]),
+        "equalized_odds_difference": float(last["equalized_odds_difference"]),
+        "n_samples": int(last["n_samples"]),
+    }]}
+
+
+@lru_cache(maxsize=None)
+def limit_curves(dataset, n_points=21):
+    """The two limit curves of ``dataset`` as one DataFrame (columns ``limit``, ``eps``,
+    ``accuracy``, ``demographic_parity_difference``)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from ..optimum import fairness_limit_curve, quantile_cells
+
+    X, y, groups = load_stream(dataset)
+    z = (groups == groups[0]).astype(np.int64)
+    frames = []
+    # the classifier may see the protected attribute as well: cells are (label, group) pairs
+    any_model = fairness_limit_curve(np.column_stack([y, z]), z, y,
+                                     constraint="demographic_parity", n_points=n_points)
+    frames.append(any_model.assign(limit="limit (Z, Y): no classifier can exceed"))
+    scores = HistGradientBoostingClassifier(random_state=0).fit(X, y).predict_proba(X)[:, 1]
+    cells = np.column_stack([quantile_cells(scores, n_bins=20), z])
+    post = fairness_limit_curve(cells, z, y, constraint="demographic_parity", n_points=n_points)
+    frames.append(post.assign(limit="offline post-processing of a boosted model (in-sample)"))
+    out = pd.concat(frames, ignore_index=True)
+    return out.rename(columns={"disparity": "demographic_parity_difference"})
+
+
+def report(tables, out_dir, quick):
+    results = tables["results"]
+    keys = ["dataset", "method", "fairness_weight"]
+    frame = results.assign(fairness_weight=results["fairness_weight"].fillna(-1.0))
+    summary = summarize_over_seeds(frame, by=keys, metrics=[
+        "accuracy", "demographic_parity_difference", "equalized_odds_difference"])
+    summary["fairness_weight"] = summary["fairness_weight"].replace(-1.0, np.nan)
+    summary.to_csv(out_dir / "summary.csv", index=False)
+    limits = []
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    for ax, dataset in zip(axes, DATASETS):
+        curves = limit_curves(dataset, n_points=11 if quick else 21)
+        limits.append(curves.assign(dataset=dataset))
+        plot_frontier(results[results["dataset"] == dataset], ax=ax,
+                      title=f"{dataset.capitalize()}: prequential accuracy vs parity",
+                      xlabel="demographic parity difference", ylabel="prequential accuracy")
+        for (label, curve), style in zip(curves.groupby("limit", sort=False), ("k--", "k:")):
+            curve = curve.sort_values("demographic_parity_difference")
+            ax.plot(curve["demographic_parity_difference"], curve["accuracy"], style, lw=1.4,
+                    label=label)
+        top = results.loc[results["dataset"] == dataset, "demographic_parity_difference"].max()
+        ax.set_xlim(-0.01, max(0.25, 1.1 * top))
+        ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    save_figure(fig, out_dir / "frontier")
+    pd.concat(limits, ignore_index=True).to_csv(out_dir / "limits.csv", index=False)
+
+
+register(Experiment(
+    name="frontier",
+    description="Every classifier on one accuracy-vs-DP figure per data set, with the convex limit",
+    grid=grid, run_point=run_point, report=report, default_seeds=5, quick_seeds=1,
+))
