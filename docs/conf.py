@@ -68,11 +68,6 @@ nitpick_ignore_regex = [
                r"(\..*)?"),
 ]
 nitpick_ignore = [
-    # numpydoc renders the free-text type of parameters ("array-like of shape ...") without
-    # links (numpydoc_xref_param_type is off), but Python builtins named in signatures or in
-    # "Returns" may still be looked up.
-    ("py:class", "callable"),
-    ("py:class", "optional"),
     # TODO(regret): the docstring of fairlearn_online.regret.hindsight_loss links to a private
     # kernel that is not part of the documented API; drop this entry once it names a public
     # object (or plain ``code``).

@@ -82,7 +82,17 @@ def _pages_citing(srcdir: Path, name: str) -> list[str]:
     return found
 
 
+def _descriptions() -> dict[str, str]:
+    try:
+        from fairlearn_online.experiments import list_experiments
+
+        return {e.name: e.description for e in list_experiments()}
+    except Exception:  # reported by experiments_table()
+        return {}
+
+
 def results_index(srcdir: Path) -> str:
+    descriptions = _descriptions()
     results = srcdir / "results"
     folders = sorted(p for p in results.iterdir() if p.is_dir()) if results.is_dir() else []
     folders = [p for p in folders if any(p.glob("*.csv")) or any(p.glob("*.png"))]
@@ -92,6 +102,8 @@ def results_index(srcdir: Path) -> str:
     for folder in folders:
         name = folder.name
         out.append(f"## {name}\n")
+        if name in descriptions:
+            out.append(f"*{descriptions[name]}.*\n")
         meta_path = folder / "run.json"
         if meta_path.exists():
             meta = json.loads(meta_path.read_text())
