@@ -27,6 +27,11 @@ import math
 import numpy as np
 from numba import njit
 
+# reassociation lets LLVM vectorize the dot products and reductions; results differ from
+# strict IEEE order by rounding only (the numpy reference agrees to 1e-10). No "nnan"/"ninf":
+# the guards against under/overflow stay valid.
+_FASTMATH = {"reassoc", "contract", "arcp"}
+
 # fairness-gradient shapes (the derivative H' of the penalty H applied to the parity gap F)
 HUBER = 0  # H'(F) = F if |F| <= delta else delta * sign(F)        (DESIGN.md section 1)
 UNCAPPED = 1  # H'(F) = F: the quadratic F**2 / 2, i.e. Huber with delta = infinity
@@ -40,7 +45,7 @@ AGGREGATE = 0  # O(1) running sums per group (the paper's method)
 RESERVOIR = 1  # a reservoir of past inputs per group, re-evaluated at the current parameters
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -48,7 +53,7 @@ def _sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _huber_prime(f, delta, shape):
     if shape == UNCAPPED:
         return f
@@ -59,7 +64,7 @@ def _huber_prime(f, delta, shape):
     return f
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _node_outputs(x, W, s):
     """``s[t, k] = sigmoid(W[t, k, :d] . x + W[t, k, d])`` for one sample."""
     T, K, d1 = W.shape
@@ -72,9 +77,20 @@ def _node_outputs(x, W, s):
             s[t, k] = _sigmoid(z)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _leaf_softmax(TH, Q):
     T, L, C = TH.shape
+    if C == 2:  # softmax of two logits = sigmoid of their difference (one exp)
+        for t in range(T):
+            for l in range(L):
+                z = TH[t, l, 1] - TH[t, l, 0]
+                e = math.exp(-abs(z))  # both probabilities accurate, even the tiny one
+                big, small = 1.0 / (1.0 + e), e / (1.0 + e)
+                if z >= 0.0:
+                    Q[t, l, 1], Q[t, l, 0] = big, small
+                else:
+                    Q[t, l, 1], Q[t, l, 0] = small, big
+        return
     for t in range(T):
         for l in range(L):
             m = TH[t, l, 0]
@@ -89,7 +105,7 @@ def _leaf_softmax(TH, Q):
                 Q[t, l, c] /= tot
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _forward(x, W, TH, s, R, Q, P):
     """Node outputs ``s``, heap reach probabilities ``R`` (leaves at ``K..2K``), leaf softmax
     ``Q`` and the forest output ``P`` (mean over trees of ``sum_l mu_l softmax(theta_l)``)."""
@@ -113,7 +129,7 @@ def _forward(x, W, TH, s, R, Q, P):
         P[c] /= T
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def forest_proba(X, W, TH):
     """Forest output ``P(x)`` for every row of ``X``: shape ``(n, C)``."""
     n = X.shape[0]
@@ -128,16 +144,21 @@ def forest_proba(X, W, TH):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
-    """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba)."""
+    """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba),
+    with ``m_hat = m / bc1``, ``v_hat = v / bc2``, computed as
+    ``p -= (lr sqrt(bc2) / bc1) * m / (sqrt(v) + eps sqrt(bc2))`` (the same quantity)."""
+    root = math.sqrt(bc2)
+    step = lr * root / bc1
+    eps_hat = eps * root
     for i in range(p.size):
         m[i] = b1 * m[i] + (1.0 - b1) * g[i]
         v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
-        p[i] -= lr * (m[i] / bc1) / (math.sqrt(v[i] / bc2) + eps)
+        p[i] -= step * m[i] / (math.sqrt(v[i]) + eps_hat)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
     """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (DESIGN.md section 1).
 
@@ -183,7 +204,7 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
                     out[t, k, j] += h * (GM[a, t, k, j] - grest)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
     """``gW, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both).
 
@@ -213,7 +234,7 @@ def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
                 gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
                        lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
                        return_predictions):
@@ -287,13 +308,14 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         elif memory == AGGREGATE:
             # with decay < 1 the group's past weighs decay**age (decay = 1: the paper's sums)
             N[a] = decay * N[a] + 1.0
+            inv_n = 1.0 / N[a]
             for t in range(T):
                 for k in range(K):
                     sk = s[t, k]
                     S[a, t, k] = decay * S[a, t, k] + sk
                     ds = sk * (1.0 - sk)
                     for j in range(d1):
-                        GM[a, t, k, j] += (ds * xb[j] - GM[a, t, k, j]) / N[a]
+                        GM[a, t, k, j] += (ds * xb[j] - GM[a, t, k, j]) * inv_n
         else:
             N[a] += 1.0
             cnt = int(RN[a])
@@ -388,7 +410,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     return pred
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FASTMATH)
 def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shape, decay,
                          lr, b1, b2, eps, return_predictions):
     """Online logistic regression with the aggregate fairness gradient on its output ``s(x)``.
