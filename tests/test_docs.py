@@ -67,3 +67,38 @@ def test_docs_build_without_warnings(tmp_path):
     figures = re.findall(r'<img[^>]+src="([^"]+\.png)"', results.read_text())
     for figure in figures:  # every figure of the results page was copied into the site
         assert (results.parent / figure).is_file(), figure
+
+
+def test_results_gallery_renders_tidy_and_summary_tables(tmp_path):
+    """The results gallery (docs/_ext/results_index.py) on a folder written by the runner."""
+    sys.path.insert(0, str(DOCS / "_ext"))
+    try:
+        import results_index
+    finally:
+        sys.path.remove(str(DOCS / "_ext"))
+    import pandas as pd
+
+    folder = tmp_path / "results" / "toy"
+    folder.mkdir(parents=True)
+    results = pd.DataFrame({"method": ["a", "a", "b"], "seed": [0, 1, 0],
+                            "accuracy": [0.81234567, 0.8, 0.7]})
+    results.to_csv(folder / "results.csv", index=False)
+    # pandas writes groupby().agg([...]) with two header rows and an index-name row
+    results.groupby("method")[["accuracy"]].agg(["mean", "std"]).to_csv(folder / "summary.csv")
+    (folder / "run.json").write_text('{"experiment": "toy", "quick": false, "seeds": 2, '
+                                     '"n_points": 3, "n_jobs": 1, "backend": "loky", '
+                                     '"seconds": 1.5, "python": "3.11"}')
+    (folder / "fig.png").write_bytes(b"")
+
+    table = results_index.csv_to_markdown(folder / "summary.csv")
+    assert table.splitlines()[0] == "| method | accuracy (mean) | accuracy (std) |"
+    assert table.splitlines()[2] == "| a | 0.8062 | 0.00873 |"
+    assert results_index.csv_to_markdown(folder / "results.csv", max_rows=2) is None
+
+    page = results_index.results_index(tmp_path)
+    assert "## toy" in page
+    assert "`fairlearn-online run toy --seeds 2 --out docs/results/toy`" in page
+    assert "```{figure} results/toy/fig.png" in page
+    assert "| method | accuracy (mean) | accuracy (std) |" in page
+    assert "{download}`results.csv <results/toy/results.csv>`" in page
+    assert results_index.featured(tmp_path).strip() == ""

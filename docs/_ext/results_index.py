@@ -1,10 +1,12 @@
-"""Generated pages fragments: the experiment list and the gallery of reproduced results.
+"""Generated page fragments: the experiment list and the gallery of reproduced results.
 
-At ``builder-inited`` this extension writes two MyST fragments into ``docs/_generated/``
+At ``builder-inited`` this extension writes three MyST fragments into ``docs/_generated/``
 (ignored by git, excluded from the page list, pulled in by ``{include}``):
 
 * ``experiments_table.md``: every experiment registered with the runner (name, description,
   seeds), so ``experiments.md`` lists new experiments as soon as their module lands;
+* ``featured.md``: the figures of ``docs/results/frontier/`` (the accuracy-fairness frontier of
+  every classifier of the library), shown on the home page once that experiment is committed;
 * ``results_index.md``: one section per folder ``docs/results/<experiment>/`` (written by
   ``fairlearn-online run <experiment> --out docs/results/<experiment>``): the settings of the
   run (``run.json``), its figures, its small summary tables rendered inline, download links to
@@ -148,8 +150,25 @@ def experiments_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+FEATURED = "frontier"  # the experiment whose figures the home page shows, once committed
+
+
+def featured(srcdir: Path) -> str:
+    """The figures of docs/results/<FEATURED>/ for the home page (empty until they exist)."""
+    folder = srcdir / "results" / FEATURED
+    pngs = sorted(folder.glob("*.png")) if folder.is_dir() else []
+    out = []
+    for png in pngs:
+        rel = png.relative_to(srcdir).as_posix()
+        out.append(f"```{{figure}} {rel}\n:width: 100%\n:alt: {FEATURED}: {png.stem}\n\n"
+                   f"`fairlearn-online run {FEATURED}`: `{png.stem}`. "
+                   f"See {{doc}}`/results`.\n```\n")
+    return "\n".join(out) if out else "\n"
+
+
 def _generate(app):
     srcdir = Path(app.srcdir)
+    _write_if_changed(srcdir / "_generated" / "featured.md", featured(srcdir))
     _write_if_changed(srcdir / "_generated" / "results_index.md", results_index(srcdir))
     _write_if_changed(srcdir / "_generated" / "experiments_table.md", experiments_table())
 
