@@ -208,7 +208,7 @@ def test_output_target_needs_binary_labels_and_aggregate_memory():
         X, y > 0, sensitive_features=g)
     assert est.node_gradient_means_.shape == (2, 1, 1, est.node_weights_.size
                                               + est.leaf_logits_.size)
-    with pytest.raises(ValueError, match="nodes"):
+    with pytest.raises(ValueError, match="aggregate node statistics"):
         est.node_parity_gaps()
 
 

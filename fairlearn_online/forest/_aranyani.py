@@ -280,8 +280,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             groups ``|F_k|``. The means mix parameters of different times, as the penalty does.
         """
         check_fitted(self)
-        if self.fairness_target != "nodes":
-            raise ValueError("node_parity_gaps needs fairness_target='nodes'.")
+        if self.fairness_target != "nodes" or self.fairness_memory != "aggregate":
+            raise ValueError("node_parity_gaps needs the aggregate node statistics "
+                             "(fairness_target='nodes', fairness_memory='aggregate').")
         seen = self.group_counts_ > 0
         if seen.sum() < 2:
             return np.zeros(self.node_sums_.shape[1:])
