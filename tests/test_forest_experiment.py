@@ -1,0 +1,71 @@
+"""The adult-frontier / compas-frontier experiment definitions (grids, one point, the report)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairlearn_online.experiments import get_experiment
+from fairlearn_online.experiments.aranyani import (
+    ADULT_LAMBDAS, COMPAS_LAMBDAS, make_estimator, run_point, summarize)
+
+
+def test_grids_follow_the_paper():
+    assert ADULT_LAMBDAS == [0, 0.1, 0.3, 0.5, 1, 5, 10, 100]
+    assert COMPAS_LAMBDAS == [0, .01, .02, .03, .04, .05, .06, .07, .08, .09, .1, .3, .5, 1, 5,
+                              10, 100]
+    full = get_experiment("adult-frontier").grid(False, 5)
+    lams = {p["fairness_weight"] for p in full if p["method"] == "aranyani"}
+    assert set(ADULT_LAMBDAS) <= lams
+    assert {p["seed"] for p in full} == set(range(5))
+    quick = get_experiment("adult-frontier").grid(True, 2)
+    assert len(quick) < len(full) / 5
+    compas = get_experiment("compas-frontier").grid(False, 1)
+    assert {p["fairness_weight"] for p in compas if p["method"] == "aranyani"} == set(
+        COMPAS_LAMBDAS)
+
+
+@pytest.mark.parametrize("method", ["aranyani", "aranyani-output", "fair-logistic", "majority"])
+def test_run_point_on_compas(method):
+    point = dict(dataset="compas", method=method, fairness_weight=1.0, seed=0)
+    tables = run_point(point)
+    (row,) = tables["results"]
+    assert 0.45 < row["accuracy"] < 0.75 and 0 <= row["demographic_parity_difference"] <= 1
+    assert row["n_samples"] == 6172
+    if method == "aranyani":
+        assert {"node_gap_aggregate", "node_gap_final_model", "dp_final_model"} <= set(row)
+    curves = pd.DataFrame(tables["curves"])
+    assert curves["n_samples"].iloc[-1] == 6172 and curves["n_samples"].is_monotonic_increasing
+
+
+def test_make_estimator_unknown_method():
+    with pytest.raises(ValueError, match="unknown method"):
+        make_estimator("svm", 0.0, 0)
+
+
+def test_summary_and_report(tmp_path):
+    rng = np.random.default_rng(0)
+    rows, curves = [], []
+    for method, lams in (("aranyani", [0.0, 1.0, 10.0]), ("fair-logistic", [0.0, 1.0]),
+                         ("majority", [np.nan])):
+        for lam in lams:
+            for seed in range(2):
+                row = dict(method=method, fairness_weight=lam, seed=seed,
+                           accuracy=rng.uniform(.7, .8),
+                           demographic_parity_difference=rng.uniform(0, .2),
+                           equalized_odds_difference=rng.uniform(0, .2))
+                if method == "aranyani":
+                    row.update(node_gap_aggregate=.01, node_gap_final_model=.05,
+                               soft_dp_final_model=.1, dp_final_model=.1)
+                rows.append(row)
+                curves += [dict(method=method, fairness_weight=lam, seed=seed, n_samples=n,
+                                accuracy=.7, demographic_parity_difference=.1)
+                           for n in (100, 200)]
+    results = pd.DataFrame(rows)
+    summary = summarize(results)
+    assert len(summary) == 6 and summary["n_seeds"].eq(2).all()
+    assert summary.loc[summary.method == "majority", "fairness_weight"].isna().all()
+    get_experiment("compas-frontier").report(
+        {"results": results, "curves": pd.DataFrame(curves)}, tmp_path, True)
+    for name in ("frontier", "dp_over_stream", "node_vs_prediction_parity"):
+        assert (tmp_path / f"{name}.png").is_file() and (tmp_path / f"{name}.svg").is_file()
+    assert (tmp_path / "summary.csv").is_file()
