@@ -65,7 +65,7 @@ def _grid(dataset, quick, seeds):
         plain = ["majority", "hoeffding-tree"]
     else:
         lambdas = ADULT_LAMBDAS + ADULT_EXTRA_LAMBDAS if dataset == "adult" else COMPAS_LAMBDAS
-        reservoir = [10.0, 100.0, 1000.0] if dataset == "adult" else [0.1, 1.0, 10.0, 100.0]
+        reservoir = [100.0, 1000.0] if dataset == "adult" else [0.1, 1.0, 10.0, 100.0]
         per_method = {"aranyani": lambdas, "aranyani-uncapped": lambdas,
                       "aranyani-output": lambdas, "fair-logistic": lambdas,
                       "aranyani-reservoir": reservoir}
