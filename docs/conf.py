@@ -99,7 +99,8 @@ myst_dmath_double_inline = True
 # -- HTML ------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"fairlearn_online {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
 html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
@@ -109,6 +110,9 @@ html_theme_options = {
 }
 html_context = {"default_mode": "light"}
 html_show_sourcelink = False
+# Pages without sub-pages need no left "Section Navigation" column.
+html_sidebars = {page: [] for page in
+                 ("index", "getting_started", "experiments", "results", "dask")}
 # MathJax is loaded by the browser (CDN by default). To view formulas offline, point
 # FAIRLEARN_ONLINE_MATHJAX at a local tex-chtml.js / tex-mml-chtml.js (MathJax 3).
 if os.environ.get("FAIRLEARN_ONLINE_MATHJAX"):
