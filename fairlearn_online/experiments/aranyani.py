@@ -47,7 +47,8 @@ FAIR_METHODS = ("aranyani", "aranyani-uncapped", "aranyani-reservoir", "aranyani
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree")
 STYLE = {
     "aranyani": ("C0", "o"), "aranyani-uncapped": ("C1", "s"), "aranyani-reservoir": ("C2", "^"),
-    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"), "majority": ("k", "x"), "sgd-log-loss": ("C4", "P"),
+    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"), "majority": ("k", "x"),
+    "sgd-log-loss": ("C4", "P"),
     "hoeffding-tree": ("C5", "v"), "hoeffding-adaptive-tree": ("C6", "<"),
 }
 
@@ -196,7 +197,8 @@ def _frontier_figure(summary, out_dir, title):
                     lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, label=method)
     ax.axvline(0.02, color="gray", ls=":", lw=1)
     ax.set(xlabel="demographic parity difference (prequential, end of stream)",
-           ylabel="prequential accuracy", title=f"{title}: accuracy vs parity (mean ± sd over seeds)")
+           ylabel="prequential accuracy",
+           title=f"{title}: accuracy vs parity (mean ± sd over seeds)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, out_dir / "frontier")

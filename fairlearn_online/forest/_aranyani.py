@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive, check_target
+from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive,
+                    check_target)
 from . import _kernels as K
 from ._common import check_choice, check_probability_like, grow_rows, make_generator
 

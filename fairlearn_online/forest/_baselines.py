@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive, check_target
+from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive,
+                    check_target)
 from . import _kernels as K
 from ._common import check_choice, check_probability_like, grow_rows
 
@@ -93,7 +94,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(300, 2))
     >>> y = (X[:, 0] > 0).astype(int)
-    >>> clf = OnlineFairLogisticClassifier(learning_rate=0.05).fit(X, y, sensitive_features=X[:, 1] > 0)
+    >>> clf = OnlineFairLogisticClassifier(learning_rate=0.05)
+    >>> clf = clf.fit(X, y, sensitive_features=X[:, 1] > 0)
     >>> bool(clf.score(X, y) > 0.9)
     True
     """
@@ -151,8 +153,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
             X, y.astype(np.float64), groups, self.coef_, self.adam_moments_["m"],
             self.adam_moments_["v"], self.adam_step_, self.group_counts_, self.output_sums_,
             self.gradient_means_, float(self.fairness_weight), float(self.huber_delta), shape,
-            float(self.statistics_decay), float(self.learning_rate), float(self.beta1), float(self.beta2),
-            float(self.epsilon), bool(return_predictions))
+            float(self.statistics_decay), float(self.learning_rate), float(self.beta1),
+            float(self.beta2), float(self.epsilon), bool(return_predictions))
         return self.classes_[pred] if return_predictions else None
 
     def decision_function(self, X):
