@@ -14,7 +14,10 @@ rankings from the same noise model, on which the optimum is computed (``solver="
 for separable rules, the MILP for Chamberlin-Courant, greedy + swaps for the harmonic rule whose
 MILP is too large there). The biased rankings are streamed into two selectors, with
 ``constraints="proportional"`` and without, and a committee is selected after every number of
-rankings of a doubling grid. Curves use the exact solver for separable rules and greedy + swap
+rankings of a doubling grid. Three constraint settings: ``none``; ``proportional``
+(``floor``/``ceil`` of ``k |G_g| / m``, here k/2 per group); ``optimum_counts``: exactly as many items
+of each group as the unbiased optimum of that rule has (an oracle that isolates how many rankings the
+within-group comparisons need: with it the constrained optimum is the unbiased optimum). Curves use the exact solver for separable rules and greedy + swap
 local search for the others; on the Mallows instances at ``GAP_N`` rankings the MILP is also
 solved and the greedy gap recorded (table ``gaps``).
 """
@@ -37,6 +40,9 @@ from ._runner import Experiment, register  # noqa: E402
 RULES = ("sntv", "bloc", "k_borda", "chamberlin_courant", "harmonic")
 SEPARABLE = ("sntv", "bloc", "k_borda")
 TARGETS = (0.9, 0.95, 0.99)
+COLORS = {"none": "tab:red", "proportional": "tab:blue", "optimum_counts": "tab:green"}
+LABELS = {"none": "unconstrained", "proportional": "proportional constraints",
+          "optimum_counts": "optimum's group counts (oracle)"}
 
 FULL = dict(m=40, k=8, thetas=(0.25, 0.5, 0.75, 1.0), noises=("mallows", "gaussian"),
             n_max=4096, n_eval=500, gap_n=(16, 64), dispersion={"mallows": 0.8, "gaussian": 0.25})
@@ -70,11 +76,13 @@ def run_point(point):
     n_grid = 2 ** np.arange(int(np.log2(cfg["n_max"])) + 1)
     solver = "exact" if rule in SEPARABLE else "greedy"
     curves, gaps, results = [], [], []
+    best_counts = np.bincount(groups[best], minlength=2)
+    settings = {"none": None, "proportional": "proportional",
+                "optimum_counts": {g: (int(c), int(c)) for g, c in enumerate(best_counts)}}
     for theta in cfg["thetas"]:
         biased = make_biased_rankings(int(n_grid[-1]), utilities, groups, bias=theta,
                                       random_state=rng, **model)
-        for constrained in (True, False):
-            cons = "proportional" if constrained else None
+        for constrained, cons in settings.items():
             sel = MultiwinnerSelector(k=k, rule=rule, constraints=cons, solver=solver)
             start = 0
             ratios = []
@@ -84,12 +92,13 @@ def run_point(point):
                 committee = sel.select()
                 ratio = judge.score(committee) / optimum
                 ratios.append(ratio)
-                curves.append(dict(theta=theta, constrained=constrained, n_rankings=int(n),
+                curves.append(dict(theta=theta, constraints=constrained, n_rankings=int(n),
                                    ratio=ratio, n_disadvantaged=int(groups[committee].sum())))
                 if rule not in SEPARABLE and noise == "mallows" and n in cfg["gap_n"]:
                     gaps.append(_gap_row(sel, theta, constrained, int(n)))
             ratios = np.array(ratios)
-            row = dict(theta=theta, constrained=constrained, optimum_solver=info["solver"],
+            row = dict(theta=theta, constraints=constrained, optimum_solver=info["solver"],
+                       optimum_disadvantaged=int(best_counts[1]),
                        ratio_at_max_n=float(ratios[-1]))
             for t in TARGETS:  # smallest grid size reaching the target in this run
                 hit = np.flatnonzero(ratios >= t)
@@ -107,7 +116,7 @@ def _gap_row(selector, theta, constrained, n):
     e_committee, e_info = exact.select(return_info=True)
     milp_s = time.perf_counter() - start
     selector.set_params(solver="greedy")
-    return dict(theta=theta, constrained=constrained, n_rankings=n,
+    return dict(theta=theta, constraints=constrained, n_rankings=n,
                 greedy_value=g_info["value"], greedy_before_swaps=g_info["greedy_value"],
                 milp_value=e_info["value"], milp_optimal=bool(e_info["optimal"]),
                 gap=(e_info["value"] - g_info["value"]) / abs(e_info["value"]),
@@ -120,11 +129,11 @@ def _gap_row(selector, theta, constrained, n):
 # --------------------------------------------------------------------------------------------
 def _needed_from_mean(curves, target):
     """Smallest grid size whose mean ratio over seeds reaches ``target`` (NaN if never)."""
-    mean = curves.groupby(["noise", "rule", "theta", "constrained", "n_rankings"])["ratio"].mean()
+    mean = curves.groupby(["noise", "rule", "theta", "constraints", "n_rankings"])["ratio"].mean()
     rows = []
     for key, part in mean.groupby(level=[0, 1, 2, 3]):
         ok = part[part >= target]
-        rows.append(dict(zip(["noise", "rule", "theta", "constrained"], key), target=target,
+        rows.append(dict(zip(["noise", "rule", "theta", "constraints"], key), target=target,
                          n_needed=int(ok.index.get_level_values("n_rankings").min())
                          if len(ok) else np.nan))
     return pd.DataFrame(rows)
@@ -151,17 +160,17 @@ def _plot_curves(curves, noise, out_dir):
     thetas = sorted(curves["theta"].unique())
     fig, axes = plt.subplots(len(thetas), len(RULES), figsize=(3.1 * len(RULES), 2.5 * len(thetas)),
                              sharex=True, sharey=True, squeeze=False)
-    stats = curves.groupby(["rule", "theta", "constrained", "n_rankings"])["ratio"].agg(
+    stats = curves.groupby(["rule", "theta", "constraints", "n_rankings"])["ratio"].agg(
         ["mean", "std"]).reset_index()
     for r, theta in enumerate(thetas):
         for c, rule in enumerate(RULES):
             ax = axes[r, c]
-            for constrained, color in ((True, "tab:blue"), (False, "tab:red")):
+            for constrained, color in COLORS.items():
                 s = stats[(stats["rule"] == rule) & (stats["theta"] == theta)
-                          & (stats["constrained"] == constrained)]
+                          & (stats["constraints"] == constrained)]
                 if s.empty:
                     continue
-                label = "proportional constraints" if constrained else "unconstrained"
+                label = LABELS[constrained]
                 ax.plot(s["n_rankings"], s["mean"], color=color, label=label)
                 ax.fill_between(s["n_rankings"], s["mean"] - s["std"].fillna(0),
                                 np.minimum(s["mean"] + s["std"].fillna(0), 1.0), color=color,
@@ -181,9 +190,9 @@ def _plot_curves(curves, noise, out_dir):
 
 
 def _plot_needed(needed, noise, out_dir, n_max):
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
-    for ax, constrained in zip(axes, (True, False)):
-        part = needed[needed["constrained"] == constrained]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
+    for ax, constrained in zip(axes, COLORS):
+        part = needed[needed["constraints"] == constrained]
         for rule in RULES:
             s = part[part["rule"] == rule].sort_values("theta")
             if s.empty:
@@ -193,9 +202,9 @@ def _plot_needed(needed, noise, out_dir, n_max):
         ax.axhline(2 * n_max, color="grey", ls=":", lw=0.8)
         ax.set_yscale("log", base=2)
         ax.set_xlabel("theta (bias factor)")
-        ax.set_title("proportional constraints" if constrained else "unconstrained")
+        ax.set_title(LABELS[constrained])
     axes[0].set_ylabel("rankings needed for 95% of optimum\n(dotted: not within grid)")
-    axes[1].legend(fontsize=7)
+    axes[-1].legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, out_dir / f"rankings_needed_{noise}")
 
