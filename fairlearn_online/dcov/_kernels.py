@@ -86,7 +86,7 @@ def sign_weighted_sums(x, order, w):
 # 1-D x against a cell-structured variable: b_kl = D[cell_k, cell_l]
 # ------------------------------------------------------------------------------------------
 @njit(cache=True)
-def cells_terms(x, order, cells, D, need_grad):
+def cells_terms(xs, cs, D, need_grad):
     """Pair sums for ``a_kl = |x_k - x_l|`` and ``b_kl = D[cells[k], cells[l]]``.
 
     ``D`` is symmetric with a zero diagonal (e.g. ``sqrt(2)`` between two different one-hot
@@ -102,16 +102,19 @@ def cells_terms(x, order, cells, D, need_grad):
     and read in ``O(1)``: ``O(n * cells)`` after sorting, ``O(n + cells^2)`` memory. Tied values
     are inserted as a block between the "below" and the "above" reads (ties add 0).
 
-    Returns ``P, alpha, r, h, sigma, rho`` (the last three are empty unless ``need_grad``).
+    ``xs`` is ``x`` sorted increasingly and ``cs`` the cells in the same order; the per-sample
+    outputs are in that sorted order too (contiguous sweeps, no random access: the caller
+    un-permutes only the final gradient). Returns ``P, alpha, r, h, sigma, rho`` (the last three
+    are empty unless ``need_grad``).
     Reference: the dense matrices ``a = |x_k - x_l|``, ``b = D[cells][:, cells]``.
     """
-    n = x.shape[0]
+    n = xs.shape[0]
     m = D.shape[0]
     count = np.zeros(m)
     total = np.zeros(m)
     for k in range(n):
-        count[cells[k]] += 1.0
-        total[cells[k]] += x[k]
+        count[cs[k]] += 1.0
+        total[cs[k]] += xs[k]
     rcell = np.zeros(m)  # row sum of b for a sample of cell c
     wcount = np.zeros(m)  # sum_c D[c', c] count_c
     wtotal = np.zeros(m)  # sum_c D[c', c] total_c
@@ -128,7 +131,7 @@ def cells_terms(x, order, cells, D, need_grad):
     alpha = np.empty(n)
     r = np.empty(n)
     for k in range(n):
-        r[k] = rcell[cells[k]]
+        r[k] = rcell[cs[k]]
     ng = n if need_grad else 0
     h = np.empty(ng)
     sigma = np.empty(ng)
@@ -143,14 +146,13 @@ def cells_terms(x, order, cells, D, need_grad):
     P = 0.0
     i = 0
     while i < n:
-        v = x[order[i]]
+        v = xs[i]
         j = i
-        while j < n and x[order[j]] == v:
+        while j < n and xs[j] == v:
             j += 1
         # parts from the values strictly below v
-        for t in range(i, j):
-            k = order[t]
-            ck = cells[k]
+        for k in range(i, j):
+            ck = cs[k]
             pk[k] = WL[ck] * v - WSL[ck]
             alpha[k] = l_tot * v - sl_tot
             if need_grad:
@@ -158,8 +160,8 @@ def cells_terms(x, order, cells, D, need_grad):
                 sigma[k] = l_tot
                 rho[k] = rl
         # insert the block of ties
-        for t in range(i, j):
-            c = cells[order[t]]
+        for k in range(i, j):
+            c = cs[k]
             for d in range(m):
                 WL[d] += D[d, c]
                 WSL[d] += D[d, c] * v
@@ -167,9 +169,8 @@ def cells_terms(x, order, cells, D, need_grad):
             sl_tot += v
             rl += rcell[c]
         # parts from the values strictly above v
-        for t in range(i, j):
-            k = order[t]
-            ck = cells[k]
+        for k in range(i, j):
+            ck = cs[k]
             wg = wcount[ck] - WL[ck]
             wsg = wtotal[ck] - WSL[ck]
             g_tot = n - l_tot

@@ -110,7 +110,10 @@ def _sort(x):
 
 
 def _pair_terms(x2d, Y, need_grad, *, cells=None, D=None):
-    """Sums ``(n, P, alpha, r, h, sigma, rho)`` for ``a`` from ``x2d`` and ``b`` from ``Y``.
+    """Sums ``(P, alpha, r, h, sigma, rho, order)`` for ``a`` from ``x2d`` and ``b`` from ``Y``.
+
+    ``order`` is ``None`` when the per-sample sums are in sample order, else the permutation
+    they follow (the cell sweep returns them in sorted order of ``x``).
 
     Path (exact in all cases):
 
@@ -133,9 +136,9 @@ def _pair_terms(x2d, Y, need_grad, *, cells=None, D=None):
     if cells is not None:
         x = np.ascontiguousarray(x2d[:, 0])
         order = _sort(x)
-        P, alpha, r, h, sigma, rho = K.cells_terms(x, order, cells, np.ascontiguousarray(D),
-                                                  need_grad)
-        return P, alpha, r, h, sigma, rho
+        P, alpha, r, h, sigma, rho = K.cells_terms(x[order], cells[order],
+                                                  np.ascontiguousarray(D), need_grad)
+        return P, alpha, r, h, sigma, rho, order
     if one_d and Y.shape[1] == 1:
         x = np.ascontiguousarray(x2d[:, 0])
         y = Y[:, 0] - np.mean(Y[:, 0])
@@ -150,7 +153,7 @@ def _pair_terms(x2d, Y, need_grad, *, cells=None, D=None):
         if need_grad:
             sigma = K.sign_weighted_sums(x, order, np.ones(n))
             rho = K.sign_weighted_sums(x, order, r)
-        return P, alpha, r, h, sigma, rho
+        return P, alpha, r, h, sigma, rho, None
     P, alpha, r, h = K.pairs_terms(x2d, Y, need_grad)
     sigma = rho = None
     if need_grad:
@@ -158,7 +161,7 @@ def _pair_terms(x2d, Y, need_grad, *, cells=None, D=None):
         order = _sort(x)
         sigma = K.sign_weighted_sums(x, order, np.ones(n))
         rho = K.sign_weighted_sums(x, order, r)
-    return P, alpha, r, h, sigma, rho
+    return P, alpha, r, h, sigma, rho, None
 
 
 def _assemble(n, P, alpha, r, unbiased):
@@ -185,11 +188,16 @@ def _dcov(x2d, Y, *, unbiased, need_grad, cells=None, D=None):
         x2d = x2d - np.mean(x2d)  # shift invariance; improves the rounding of the sweeps
     elif Y.shape[1] == 1 and not need_grad and cells is None:
         x2d, Y = Y - np.mean(Y), x2d  # dCov is symmetric: put the 1-D variable first
-    P, alpha, r, h, sigma, rho = _pair_terms(x2d, Y, need_grad, cells=cells, D=D)
-    value = float(_assemble(n, P, alpha, r, unbiased))
+    P, alpha, r, h, sigma, rho, order = _pair_terms(x2d, Y, need_grad, cells=cells, D=D)
+    value = float(_assemble(n, P, alpha, r, unbiased))  # order-free sums
     if not need_grad:
         return value, None
-    return value, _assemble_grad(n, r, h, sigma, rho, unbiased)
+    grad = _assemble_grad(n, r, h, sigma, rho, unbiased)
+    if order is not None:
+        out = np.empty_like(grad)
+        out[order] = grad
+        grad = out
+    return value, grad
 
 
 # ------------------------------------------------------------------------------------------
