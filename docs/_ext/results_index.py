@@ -22,10 +22,6 @@ import json
 import math
 from pathlib import Path
 
-from sphinx.util import logging
-
-logger = logging.getLogger(__name__)
-
 MAX_INLINE_ROWS = 30  # larger CSV tables are only offered for download
 
 
@@ -141,7 +137,10 @@ def experiments_table() -> str:
 
         experiments = [e for e in list_experiments() if not e.name.startswith("_")]
     except Exception as exc:  # an experiment module that fails to import is a real bug
-        logger.warning("could not list the registered experiments: %r", exc)
+        from sphinx.util import logging  # imported here: the helpers above need no Sphinx
+
+        logging.getLogger(__name__).warning("could not list the registered experiments: %r",
+                                            exc)
         return "The experiment registry could not be imported.\n"
     lines = ["| command | what it runs | seeds (default / `--quick`) |", "|---|---|---|"]
     for exp in experiments:
