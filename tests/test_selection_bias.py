@@ -112,3 +112,22 @@ def test_rankings_needed_validation():
         rankings_needed("k_borda", 2, U, G, bias=0.5, target=1.5)
     with pytest.raises(ValueError, match="n_trials"):
         rankings_needed("k_borda", 2, U, G, bias=0.5, n_trials=0)
+
+
+def test_experiment_point_and_report(tmp_path):
+    """One quick point of ``selection-bias`` (k-Borda) and its report run end to end."""
+    import pandas as pd
+
+    from fairlearn_online.experiments.selection import report, run_point
+
+    tables = run_point(dict(rule="k_borda", noise="mallows", seed=0, quick=True))
+    curves = pd.DataFrame(tables["curves"])
+    assert set(curves["constraints"]) == {"none", "proportional", "optimum_counts"}
+    assert curves["ratio"].between(0, 1 + 1e-9).all()
+    assert tables["gaps"] == []  # gaps are recorded for the non-separable rules only
+    frames = {name: pd.DataFrame(rows).assign(rule="k_borda", noise="mallows", seed=0)
+              for name, rows in tables.items()}
+    report(frames, tmp_path, True)
+    needed = pd.read_csv(tmp_path / "rankings_needed.csv")
+    assert set(needed["target"]) == {0.9, 0.95, 0.99}
+    assert (tmp_path / "quality_vs_rankings_mallows.png").exists()
