@@ -250,3 +250,27 @@ def test_metadata_routing_in_pipeline():
         assert pipe[-1].sensitive_columns_ == ["race", "sex", "age"]
         reg = DCovRegularizedRegressor(family="poisson").set_fit_request(exposure=True)
         make_pipeline(StandardScaler(), reg).fit(X, np.abs(y), exposure=np.ones(300))
+
+
+def test_unseen_category_mid_stream_and_string_labels():
+    X, y, sf = _data(600, seed=14)
+    labels = np.where(y == 1, "recid", "no")
+    est = DCovRegularizedClassifier(fairness_weight=5.0, random_state=0)
+    est.partial_fit(X[:300], labels[:300], sensitive_features=sf[:300])
+    later = sf[300:].copy()
+    later.loc[later.index[:40], "race"] = "new-race"  # a category never seen before
+    est.partial_fit(X[300:], labels[300:], sensitive_features=later)
+    assert set(est.predict(X)) <= {"no", "recid"}
+    assert np.isfinite(est.penalty_history_).all()
+
+
+def test_fairness_penalty_grad_edge_cases():
+    yhat = np.linspace(0, 1, 10)
+    value, grad = fairness_penalty_grad(yhat, ["a"] * 10, "jdcov")  # constant attribute
+    assert value == 0.0 and not grad.any()
+    with pytest.raises(ValueError, match="penalty must be"):
+        fairness_penalty_grad(yhat, ["a", "b"] * 5, "hsic")
+    # one attribute: dcov and ccdcov coincide
+    sf = ["a", "b", "c", "a", "b"] * 2
+    np.testing.assert_allclose(fairness_penalty_grad(yhat, sf, "dcov")[1],
+                               fairness_penalty_grad(yhat, sf, "ccdcov")[1])
