@@ -18,7 +18,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._stats import _as_1d, encode_sensitive_features
+from ._stats import _as_1d, _encode_columns
 
 __all__ = ["intersectional_subgroups", "js_calibration", "unfairness_ratio"]
 
@@ -51,7 +51,7 @@ def intersectional_subgroups(sensitive_features, *, numeric_bins=4, n_samples=No
     if (isinstance(numeric_bins, bool) or not isinstance(numeric_bins, numbers.Integral)
             or numeric_bins < 1):
         raise ValueError(f"numeric_bins must be an integer >= 1, got {numeric_bins!r}.")
-    blocks = encode_sensitive_features(sensitive_features, n_samples=n_samples, _values=False)
+    blocks = _encode_columns(sensitive_features, n_samples, values=False)
     columns = []
     for b in blocks:
         if b["kind"] == "numeric":

@@ -509,7 +509,7 @@ def _sensitive_frame(sensitive_features, n, name):
 
 
 def encode_sensitive_features(sensitive_features, *, n_samples=None,
-                              name="sensitive_features", _values=True):
+                              name="sensitive_features"):
     """Encode multitype sensitive features for CCdCov/JdCov (DESIGN.md section 3).
 
     Column kinds are detected per column:
@@ -549,6 +549,12 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
     >>> [(b["name"], b["kind"], b["values"].shape[1]) for b in blocks]
     [('race', 'categorical', 3), ('sex', 'binary', 1), ('age', 'numeric', 1)]
     """
+    return _encode_columns(sensitive_features, n_samples, name, values=True)
+
+
+def _encode_columns(sensitive_features, n_samples, name="sensitive_features", *, values=True):
+    """:func:`encode_sensitive_features`; ``values=False`` skips building the binary/one-hot
+    matrices (the cell sweep only needs the level codes)."""
     if n_samples is None:
         n_samples = len(sensitive_features) if hasattr(sensitive_features, "__len__") else -1
         if isinstance(sensitive_features, dict):
@@ -568,10 +574,10 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
         else:
             numeric = pd.api.types.infer_dtype(col, skipna=False) in _NUMERIC_KINDS
         if numeric:
-            values = col.to_numpy(dtype=np.float64)
-            if not np.all(np.isfinite(values)):
+            numbers_ = col.to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(numbers_)):
                 raise ValueError(f"{name} column {label!r} contains infinity.")
-            levels, codes = np.unique(values, return_inverse=True)
+            levels, codes = np.unique(numbers_, return_inverse=True)
         else:
             codes, levels = pd.factorize(col, sort=True)
             levels = np.asarray(levels, dtype=object)
@@ -581,8 +587,8 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
                 else "numeric" if numeric else "categorical")
         enc = None
         if kind == "numeric":  # always materialized: the generic paths need it
-            enc = ((values - values.mean()) / values.std()).reshape(-1, 1)
-        elif not _values:
+            enc = ((numbers_ - numbers_.mean()) / numbers_.std()).reshape(-1, 1)
+        elif not values:
             pass
         elif kind == "constant":
             enc = np.zeros((len(col), 0))
@@ -630,7 +636,7 @@ def _ccdcov(yhat, sensitive_features, unbiased, need_grad):
     x = _as_1d(yhat, "yhat")
     n = len(x)
     _check_n(n, unbiased, "CCdCov")
-    blocks = encode_sensitive_features(sensitive_features, n_samples=n, _values=False)
+    blocks = _encode_columns(sensitive_features, n, values=False)
     X = x.reshape(-1, 1)
     if all(b["kind"] != "numeric" for b in blocks):
         cells, D = _cells_of(blocks)
