@@ -48,7 +48,6 @@ root_doc = "index"
 exclude_patterns = [
     "_build",
     "_generated",  # included by results.md, not pages of their own
-    "results/**",  # CSV/PNG/SVG of the experiments (figures are referenced, not built as pages)
     "**/README.md",
     "Thumbs.db",
     ".DS_Store",
@@ -177,7 +176,44 @@ def _user_guide_toctree(app, docname, source):
     source[0] = text[:start] + "\n".join(kept) + text[end:]
 
 
+# Experiments may write Markdown tables next to their CSV files (docs/results/<name>/*.md) and
+# the method pages link to them. They become pages of their own, outside every toctree
+# (orphan), titled after their folder and file when they have no title.
+def _results_tables_as_pages(app, docname, source):
+    if not docname.startswith("results/"):
+        return
+    text = source[0]
+    title = "" if text.lstrip().startswith("# ") else (
+        f"# {docname.split('/')[1]}: `{docname.split('/')[-1]}.md`\n\n")
+    source[0] = "---\norphan: true\n---\n\n" + title + text
+
+
+# Estimators are re-exported at the top level (``from fairlearn_online import X``) but documented
+# once, in their subpackage. A reference to ``fairlearn_online.X`` (or to one of its members)
+# resolves to ``fairlearn_online.<subpackage>.X``; a name that is not re-exported stays broken.
+def _resolve_top_level_reexports(app, env, node, contnode):
+    if node.get("refdomain") != "py":
+        return None
+    parts = node.get("reftarget", "").split(".")
+    if len(parts) < 2 or parts[0] != "fairlearn_online" or parts[1] not in getattr(
+            fairlearn_online, "__all__", ()):
+        return None
+    module = getattr(getattr(fairlearn_online, parts[1]), "__module__", "") or ""
+    public = []
+    for part in module.split("."):
+        if part.startswith("_"):
+            break
+        public.append(part)
+    if len(public) < 2:
+        return None
+    target = ".".join(public + parts[1:])
+    return env.domains["py"].resolve_xref(env, node["refdoc"], app.builder, node["reftype"],
+                                          target, node, contnode)
+
+
 def setup(app):
+    app.connect("missing-reference", _resolve_top_level_reexports)
+    app.connect("source-read", _results_tables_as_pages)
     app.connect("autodoc-skip-member", _skip_third_party_members)
     app.connect("autodoc-process-docstring", _escape_attribute_names_in_types, priority=400)
     app.connect("source-read", _user_guide_toctree)

@@ -119,6 +119,11 @@ def results_index(srcdir: Path) -> str:
             rel = png.relative_to(srcdir).as_posix()
             out.append(f"```{{figure}} {rel}\n:width: 100%\n:alt: {name}: {png.stem}\n\n"
                        f"`{png.stem}` ({name})\n```\n")
+        tables = sorted(folder.glob("*.md"))
+        if tables:
+            links = ", ".join(f"{{doc}}`{t.name} </{t.relative_to(srcdir).with_suffix('').as_posix()}>`"
+                              for t in tables)
+            out.append(f"Tables written by the experiment: {links}.\n")
         csvs = sorted(folder.glob("*.csv"))
         for table in csvs:
             markdown = csv_to_markdown(table)
