@@ -165,8 +165,9 @@ def featured(srcdir: Path) -> str:
     for png in pngs:
         rel = png.relative_to(srcdir).as_posix()
         out.append(f"```{{figure}} {rel}\n:width: 100%\n:alt: {FEATURED}: {png.stem}\n\n"
-                   f"`fairlearn-online run {FEATURED}`: `{png.stem}`. "
-                   f"See {{doc}}`/results`.\n```\n")
+                   f"Accuracy against demographic-parity difference of every classifier of the "
+                   f"library (`fairlearn-online run {FEATURED}`, figure `{png.stem}`); "
+                   f"see {{doc}}`/results`.\n```\n")
     return "\n".join(out) if out else "\n"
 
 
