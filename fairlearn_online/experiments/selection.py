@@ -143,6 +143,7 @@ def report(tables, out_dir, quick):
     curves = tables["curves"]
     needed = pd.concat([_needed_from_mean(curves, t) for t in TARGETS], ignore_index=True)
     needed.to_csv(out_dir / "rankings_needed.csv", index=False)
+    _write_tables_md(curves, needed, out_dir)
     for noise, part in curves.groupby("noise"):
         _plot_curves(part, noise, out_dir)
         _plot_needed(needed[(needed["noise"] == noise) & (needed["target"] == 0.95)], noise,
@@ -154,6 +155,52 @@ def report(tables, out_dir, quick):
         summary["milp_seconds_max"] = gaps.groupby("rule")["milp_seconds"].max()
         summary["all_milp_optimal"] = gaps.groupby("rule")["milp_optimal"].all()
         summary.reset_index().to_csv(out_dir / "gaps_summary.csv", index=False)
+        table = pd.DataFrame({
+            "instances": gaps.groupby("rule").size(),
+            "zero gap": gaps.groupby("rule")["gap"].apply(lambda g: int((g <= 1e-12).sum())),
+            "median gap (%)": 100 * gaps.groupby("rule")["gap"].median(),
+            "90% quantile (%)": 100 * gaps.groupby("rule")["gap"].quantile(0.9),
+            "max gap (%)": 100 * gaps.groupby("rule")["gap"].max(),
+            "MILP optimal": gaps.groupby("rule")["milp_optimal"].all().map(str),
+            "max MILP seconds": gaps.groupby("rule")["milp_seconds"].max(),
+            "max MILP variables": gaps.groupby("rule")["milp_variables"].max(),
+        })
+        (out_dir / "gaps_summary.md").write_text(_markdown(table))
+
+
+def _markdown(frame):
+    """A Markdown table (first column = index) without extra dependencies."""
+    frame = frame.reset_index()
+    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "---|" * frame.shape[1]
+
+    def fmt(v):
+        if isinstance(v, float):
+            return "not reached" if np.isnan(v) else f"{v:.3f}".rstrip("0").rstrip(".")
+        return str(v)
+
+    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def _write_tables_md(curves, needed, out_dir):
+    """``tables.md``: rankings needed (mean ratio >= 0.95) and mean ratio at the largest n."""
+    parts = []
+    n_max = int(curves["n_rankings"].max())
+    for noise in sorted(curves["noise"].unique()):
+        part = needed[(needed["noise"] == noise) & (needed["target"] == 0.95)]
+        table = part.pivot_table(index=["rule", "constraints"], columns="theta",
+                                 values="n_needed", aggfunc="first", dropna=False)
+        table.columns = [f"theta={t:g}" for t in table.columns]
+        parts.append(f"**{noise} noise: rankings needed for a mean quality ratio >= 0.95** "
+                     f"(grid 1, 2, 4, ..., {n_max}; mean over seeds)\n\n" + _markdown(table))
+        end = curves[(curves["noise"] == noise) & (curves["n_rankings"] == n_max)]
+        table = end.pivot_table(index=["rule", "constraints"], columns="theta", values="ratio",
+                                aggfunc="mean")
+        table.columns = [f"theta={t:g}" for t in table.columns]
+        parts.append(f"**{noise} noise: mean quality ratio after {n_max} rankings**\n\n"
+                     + _markdown(table))
+    (out_dir / "tables.md").write_text("\n".join(parts))
 
 
 def _plot_curves(curves, noise, out_dir):
