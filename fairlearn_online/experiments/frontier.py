@@ -139,21 +139,24 @@ def report(tables, out_dir, quick):
     summary["fairness_weight"] = summary["fairness_weight"].replace(-1.0, np.nan)
     summary.to_csv(out_dir / "summary.csv", index=False)
     limits = []
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 6.2))
     for ax, dataset in zip(axes, DATASETS):
         curves = limit_curves(dataset, n_points=11 if quick else 21)
         limits.append(curves.assign(dataset=dataset))
         plot_frontier(results[results["dataset"] == dataset], ax=ax,
                       title=f"{dataset.capitalize()}: prequential accuracy vs parity",
-                      xlabel="demographic parity difference", ylabel="prequential accuracy")
+                      xlabel="demographic parity difference (prequential)",
+                      ylabel="prequential accuracy")
         for (label, curve), style in zip(curves.groupby("limit", sort=False), ("k--", "k:")):
             curve = curve.sort_values("demographic_parity_difference")
             ax.plot(curve["demographic_parity_difference"], curve["accuracy"], style, lw=1.4,
                     label=label)
         top = results.loc[results["dataset"] == dataset, "demographic_parity_difference"].max()
         ax.set_xlim(-0.01, max(0.25, 1.1 * top))
-        ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+        ax.get_legend().remove()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.09, 1, 1))
     save_figure(fig, out_dir / "frontier")
     pd.concat(limits, ignore_index=True).to_csv(out_dir / "limits.csv", index=False)
 
