@@ -145,8 +145,8 @@ def quality_ratio(committee, unbiased_rankings, rule="k_borda", *, optimum=None,
     >>> import numpy as np
     >>> from fairlearn_online.selection import quality_ratio
     >>> rankings = np.array([[0, 1, 2, 3], [1, 0, 2, 3]])
-    >>> round(quality_ratio([0, 2], rankings, "k_borda"), 4)  # (5 + 3) / (5 + 5)
-    0.8
+    >>> round(quality_ratio([0, 2], rankings, "k_borda"), 4)  # (5 + 2) / (5 + 5)
+    0.7
     """
     from ._selector import MultiwinnerSelector
 

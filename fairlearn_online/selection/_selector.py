@@ -130,7 +130,7 @@ class MultiwinnerSelector(BaseEstimator):
     >>> fair.fit(rankings, item_groups=["a", "a", "b", "b"]).select().tolist()
     [0, 2]
     >>> float(fair.score([0, 2]))
-    13.0
+    11.0
     """
 
     def __init__(self, k=10, rule="k_borda", constraints=None, solver="auto", time_limit=None):
