@@ -230,7 +230,10 @@ def _plot_curves(curves, noise, out_dir):
                 ax.set_ylabel(f"theta = {theta}\nquality ratio")
             if r == len(thetas) - 1:
                 ax.set_xlabel("number of rankings")
-    axes[0, 0].legend(fontsize=7, loc="lower right")
+    for ax in axes.flat:  # legend on the first panel that has curves
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7, loc="lower right")
+            break
     fig.suptitle(f"Selection quality vs number of biased rankings ({noise} noise)")
     fig.tight_layout()
     save_figure(fig, out_dir / f"quality_vs_rankings_{noise}")
