@@ -48,6 +48,7 @@ root_doc = "index"
 exclude_patterns = [
     "_build",
     "_generated",  # included by results.md, not pages of their own
+    "README.md",  # docs/README.md: notes for contributors, not a page
     "**/README.md",
     "Thumbs.db",
     ".DS_Store",
