@@ -395,3 +395,16 @@ def test_constraints_object_helpers():
     cons = Constraints(codes=np.array([0, 0, 1]), lower=np.array([1, 0]),
                        upper=np.array([2, 1]), labels=["a", "b"])
     assert cons.satisfied(np.array([0, 2])) and not cons.satisfied(np.array([2]))
+
+
+def test_auto_falls_back_to_greedy_when_the_milp_times_out():
+    """Uniformly random rankings make the CC MILP hard: under a tiny time limit ``auto``
+    returns the better of the MILP incumbent and greedy + swaps, flagged as not optimal."""
+    rng = np.random.default_rng(11)
+    R = _rankings(rng, 150, 60)
+    sel = MultiwinnerSelector(k=8, rule="chamberlin_courant", time_limit=0.05).fit(R)
+    committee, info = sel.select(return_info=True)
+    assert not info["optimal"]
+    greedy = MultiwinnerSelector(k=8, rule="chamberlin_courant", solver="greedy").fit(R)
+    assert info["value"] >= greedy.score(greedy.select()) - 1e-9
+    assert len(committee) == 8

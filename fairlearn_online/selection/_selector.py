@@ -22,6 +22,9 @@ _SOLVERS = ("auto", "exact", "milp", "greedy", "brute_force")
 #: ``solver="auto"`` uses the MILP for a non-separable rule while it has at most this many
 #: variables (``m + levels * n_distinct_rankings * m``), the greedy + swap solver beyond.
 AUTO_MILP_MAX_VARIABLES = 60_000
+#: Seconds HiGHS gets under ``solver="auto"`` when ``time_limit`` is None; if the MILP is not
+#: proven optimal by then, the better of its incumbent and the greedy + swap committee is returned.
+AUTO_MILP_TIME_LIMIT = 60.0
 
 
 def _check_rankings(rankings, *, name="rankings", allow_empty=False):
@@ -89,9 +92,10 @@ class MultiwinnerSelector(BaseEstimator):
     solver : {"auto", "exact", "milp", "greedy", "brute_force"}, default="auto"
         ``"exact"``: the O(m log m) algorithm for separable rules, the MILP otherwise;
         ``"milp"``: cvxpy + HiGHS for every rule; ``"greedy"``: greedy + swap local search;
-        ``"brute_force"``: enumeration (small instances). ``"auto"``: exact for separable rules,
-        else the MILP while it has at most ``AUTO_MILP_MAX_VARIABLES`` = 60,000 variables, else
-        greedy.
+        ``"brute_force"``: enumeration (small instances). ``"auto"``: exact for separable rules;
+        else, while the MILP has at most ``AUTO_MILP_MAX_VARIABLES`` = 60,000 variables, greedy
+        + swaps and then the MILP limited to ``time_limit`` (default ``AUTO_MILP_TIME_LIMIT`` =
+        60 s), keeping the better committee; greedy + swaps alone beyond.
     time_limit : float or None, default=None
         Wall-clock limit in seconds handed to HiGHS; if it is hit the best committee found is
         returned and ``select(return_info=True)`` reports ``optimal=False``.
@@ -331,12 +335,20 @@ class MultiwinnerSelector(BaseEstimator):
             if profile.separable:
                 solver = "exact"
             elif milp_size(profile) <= AUTO_MILP_MAX_VARIABLES:
-                solver = "milp"
+                solver = "auto_milp"
             else:
                 solver = "greedy"
         if solver == "exact":
             solver = "separable" if profile.separable else "milp"
-        if solver == "separable":
+        if solver == "auto_milp":
+            # greedy first (cheap), then the MILP under a time limit; keep the better committee
+            g_committee, _ = solve_greedy(profile, cons)
+            limit = AUTO_MILP_TIME_LIMIT if self.time_limit is None else self.time_limit
+            committee, info = solve_milp(profile, cons, time_limit=limit)
+            if not info["optimal"] and profile.value(g_committee) > profile.value(committee):
+                committee = g_committee
+                info = dict(info, solver="greedy (MILP hit its time limit)")
+        elif solver == "separable":
             committee, info = solve_separable(profile, cons), {"solver": "separable",
                                                                 "optimal": True}
         elif solver == "milp":

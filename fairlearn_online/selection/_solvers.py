@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -295,7 +296,9 @@ def solve_milp(profile, constraints=None, *, time_limit=None, formulation="thres
     if time_limit is not None:
         opts["time_limit"] = float(time_limit)
     try:
-        problem.solve(solver=cp.HIGHS, **opts)
+        with warnings.catch_warnings():  # a time-limit stop is reported through info["status"]
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            problem.solve(solver=cp.HIGHS, **opts)
     except cp.error.SolverError as exc:  # pragma: no cover - solver failure
         raise RuntimeError(f"HiGHS failed on the selection MILP: {exc}") from exc
     if x.value is None:
