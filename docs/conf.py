@@ -67,12 +67,7 @@ nitpick_ignore_regex = [
                r"|river|dask|distributed|dcor|dit|typing|collections|pathlib|dataclasses)"
                r"(\..*)?"),
 ]
-nitpick_ignore = [
-    # TODO(regret): the docstring of fairlearn_online.regret.hindsight_loss links to a private
-    # kernel that is not part of the documented API; drop this entry once it names a public
-    # object (or plain ``code``).
-    ("py:func", "fairlearn_online.regret._kernels.hindsight_sse_chunk"),
-]
+nitpick_ignore = []
 # The user guide grows one method page at a time: see _user_guide_toctree below.
 
 # -- autodoc / autosummary / numpydoc --------------------------------------------------------

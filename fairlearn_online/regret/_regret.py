@@ -20,7 +20,7 @@ def hindsight_loss(X, y, member, *, fit_intercept=True):
     """Squared error of the best fixed linear predictor on each group's first rounds.
 
     Exact least squares (no regularization) computed incrementally in O(p^2) per round and group
-    (see :func:`~fairlearn_online.regret._kernels.hindsight_sse_chunk`); rank-deficient inputs
+    (a numba kernel updates each group's running normal equations); rank-deficient inputs
     (fewer rows than features, duplicated or collinear columns) are handled exactly, as a
     minimum-norm ``lstsq`` would.
 
