@@ -93,11 +93,11 @@ def mallows_rim():
     def ours():
         return make_biased_rankings(10_000, u, g, bias=1.0, dispersion=0.8, random_state=0)
 
-    peer = None
-    if mallows is not None:
-        def peer():
-            return mallows(10_000, 100, 0.8, central_vote=np.arange(100), seed=0)
-    return [compare("Mallows RIM 1e4 rankings x 100 items", ours, peer,
+    def peer():
+        return mallows(10_000, 100, 0.8, central_vote=np.arange(100), seed=0)
+
+    return [compare("Mallows RIM 1e4 rankings x 100 items", ours,
+                    peer if mallows is not None else None,
                     peer_name="prefsampling.ordinal.mallows", repeat=3, unit_count=10_000,
                     unit="rankings")]
 

@@ -12,14 +12,14 @@ utilities ``u_i ~ Uniform(0, 1)``; biased rankings from :func:`make_biased_ranki
 around the biased order, or utility plus Gaussian noise); the reference is ``n_eval`` unbiased
 rankings from the same noise model, on which the optimum is computed (``solver="auto"``: exact
 for separable rules, the MILP for Chamberlin-Courant, greedy + swaps for the harmonic rule whose
-MILP is too large there). The biased rankings are streamed into two selectors, with
-``constraints="proportional"`` and without, and a committee is selected after every number of
-rankings of a doubling grid. Three constraint settings: ``none``; ``proportional``
-(``floor``/``ceil`` of ``k |G_g| / m``, here k/2 per group); ``optimum_counts``: exactly as many items
-of each group as the unbiased optimum of that rule has (an oracle that isolates how many rankings the
-within-group comparisons need: with it the constrained optimum is the unbiased optimum). Curves use the exact solver for separable rules and greedy + swap
-local search for the others; on the Mallows instances at ``GAP_N`` rankings the MILP is also
-solved and the greedy gap recorded (table ``gaps``).
+MILP is too large there). The biased rankings are streamed into three selectors and a committee
+is selected after every number of rankings of a doubling grid. The three constraint settings:
+``none``; ``proportional`` (``floor``/``ceil`` of ``k |G_g| / m``, here k/2 per group); and
+``optimum_counts``: exactly as many items of each group as the unbiased optimum of that rule has
+(an oracle that isolates how many rankings the within-group comparisons need: with it the
+constrained optimum is the unbiased optimum). Curves use the exact solver for separable rules and
+greedy + swap local search for the others; on the Mallows instances at 16 and 64 rankings
+(``gap_n``) the MILP is also solved and the greedy gap recorded (table ``gaps``).
 """
 
 from __future__ import annotations

@@ -113,11 +113,12 @@ def owa_gains(rankings, weights, in_committee, beta, lam, gains):
 def mallows_rim(center, uniforms, phi):
     """Mallows rankings by the repeated insertion method (RIM).
 
-    ``center`` is the central ranking (best first); row ``v`` of ``uniforms`` drives voter v. Item ``c_i`` (i = 0..m-1, in
-    central order) is inserted into the list of the i items already placed at 0-based position
-    ``i - d`` where ``d`` in ``{0, ..., i}`` is the number of better items it jumps over and
-    ``P(d) = phi**d / (1 + phi + ... + phi**i)`` (a truncated geometric drawn by inverting its
-    CDF with ``uniforms[v, i]``). Then ``P(ranking) ∝ phi ** kendall_tau(ranking, center)``.
+    ``center`` is the central ranking (best first); row ``v`` of ``uniforms`` drives voter v.
+    Item ``c_i`` (i = 0..m-1, in central order) is inserted into the list of the i items already
+    placed at 0-based position ``i - d``, where ``d`` in ``{0, ..., i}`` is the number of better
+    items it jumps over and ``P(d) = phi**d / (1 + phi + ... + phi**i)`` (a truncated geometric
+    drawn by inverting its CDF with ``uniforms[v, i]``). Then
+    ``P(ranking) ∝ phi ** kendall_tau(ranking, center)``.
     """
     n, m = uniforms.shape
     out = np.empty((n, m), dtype=np.int64)
@@ -132,7 +133,8 @@ def mallows_rim(center, uniforms, phi):
                 if d > i:
                     d = i
             else:
-                # inverse CDF of P(d) ∝ phi^d on {0..i}: d = floor(log(1 - U (1 - phi^(i+1))) / log phi)
+                # inverse CDF of P(d) ∝ phi^d on {0..i}:
+                # d = floor(log(1 - U (1 - phi^(i+1))) / log phi)
                 total = 1.0 - phi ** (i + 1)
                 d = int(np.floor(np.log(1.0 - uniforms[v, i] * total) / log_phi))
                 if d > i:

@@ -6,9 +6,9 @@ A committee scoring rule in OWA form scores a committee S of k items from n rank
 
     f(S) = \\sum_{v=1}^{n} \\sum_{j=1}^{k} \\lambda_j \\, \\beta(\\mathrm{pos}_v(s_{(j)}))
 
-where ``pos_v(i)`` is the 0-based position of item i in voter v's ranking, ``s_(j)`` is the member of
-S that v ranks j-th best among S, ``beta`` is a non-increasing positional score vector of length m
-and ``lambda`` an ordered-weighted-average (OWA) vector of length k.
+where ``pos_v(i)`` is the 0-based position of item i in voter v's ranking, ``s_(j)`` is the member
+of S that v ranks j-th best among S, ``beta`` is a non-increasing positional score vector of
+length m and ``lambda`` an ordered-weighted-average (OWA) vector of length k.
 
 Properties used by the solvers (proofs in ``docs/user_guide/selection.md``):
 
@@ -187,7 +187,8 @@ def check_committee(committee, m, k=None):
     """Sorted unique int64 item indices of a committee; errors name the argument."""
     arr = np.asarray(committee)
     if arr.ndim != 1:
-        raise ValueError(f"committee must be a 1-D sequence of item indices; got shape {arr.shape}.")
+        raise ValueError("committee must be a 1-D sequence of item indices; "
+                         f"got shape {arr.shape}.")
     if arr.size == 0:
         raise ValueError("committee is empty.")
     if arr.dtype.kind not in "iu":

@@ -83,8 +83,9 @@ class MultiwinnerSelector(BaseEstimator):
     ----------
     k : int, default=10
         Committee size, ``1 <= k <= m``.
-    rule : {"sntv", "bloc", "k_borda", "chamberlin_courant", "harmonic"} or OWARule, default="k_borda"
-        Committee scoring rule (see :class:`OWARule`).
+    rule : str or OWARule, default="k_borda"
+        Committee scoring rule: one of "sntv", "bloc", "k_borda", "chamberlin_courant",
+        "harmonic", or an :class:`OWARule`.
     constraints : dict, "proportional" or None, default=None
         ``{group label: (lower, upper)}`` bounds on ``|S ∩ G_g|`` (``upper=None`` for no cap;
         groups not listed are unconstrained), or ``"proportional"``: ``lower = floor(k |G_g| / m)``
@@ -382,7 +383,8 @@ class MultiwinnerSelector(BaseEstimator):
             raise ValueError(f"committee has {len(committee)} items; the selector's k is "
                              f"{len(self.owa_weights_)}.")
         if self.separable_:
-            return float(self.owa_weights_[0] * (self.position_counts_[committee] @ self.beta_).sum())
+            scores = self.position_counts_[committee] @ self.beta_
+            return float(self.owa_weights_[0] * scores.sum())
         mask = np.zeros(m, dtype=np.bool_)
         mask[committee] = True
         return float(sum(owa_scores(c, np.ones(c.shape[0]), mask, self.beta_,

@@ -57,7 +57,8 @@ class Profile:
     beta, lam : ndarray
         Resolved rule (see :meth:`OWARule.resolve`).
     item_scores : ndarray of shape (m,), optional
-        For a separable rule: ``s_i = sum_v beta(pos_v(i))``, so ``f(S) = lam_1 * sum_{i in S} s_i``.
+        For a separable rule: ``s_i = sum_v beta(pos_v(i))``, so
+        ``f(S) = lam_1 * sum_{i in S} s_i``.
     rankings, weights : ndarray, optional
         Distinct rankings and how many voters submitted each (needed by non-separable rules).
     """
