@@ -214,7 +214,14 @@ RULES = {
 
 
 def get_rule(rule):
-    """An :class:`OWARule` from a name of :data:`RULES` or an ``OWARule``."""
+    """An :class:`OWARule` from a name of ``RULES`` or an ``OWARule`` (returned as is).
+
+    Examples
+    --------
+    >>> from fairlearn_online.selection import get_rule
+    >>> get_rule("harmonic").resolve(m=3, k=2)[1].tolist()
+    [1.0, 0.5]
+    """
     if isinstance(rule, OWARule):
         return rule
     if isinstance(rule, str) and rule in RULES:
