@@ -408,3 +408,17 @@ def test_auto_falls_back_to_greedy_when_the_milp_times_out():
     greedy = MultiwinnerSelector(k=8, rule="chamberlin_courant", solver="greedy").fit(R)
     assert info["value"] >= greedy.score(greedy.select()) - 1e-9
     assert len(committee) == 8
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_upper_bound_brackets_the_optimum(seed):
+    """For submodular rules greedy reports f(S) <= OPT <= upper_bound (a posteriori gap)."""
+    rng = np.random.default_rng(3000 + seed)
+    R, k, _, groups, constraints = _random_instance(rng, m_max=10)
+    rule = RULES[("chamberlin_courant", "harmonic")[seed % 2]]
+    sel = MultiwinnerSelector(k=k, rule=rule, constraints=constraints, solver="greedy")
+    _, info = sel.fit(R, item_groups=groups).select(return_info=True)
+    best = MultiwinnerSelector(k=k, rule=rule, constraints=constraints, solver="brute_force")
+    opt = best.fit(R, item_groups=groups).select(return_info=True)[1]["value"]
+    assert info["value"] - 1e-9 <= opt <= info["upper_bound"] + 1e-9
+    assert 0 <= info["gap_bound"] <= 1

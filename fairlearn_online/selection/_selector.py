@@ -319,8 +319,10 @@ class MultiwinnerSelector(BaseEstimator):
         Parameters
         ----------
         return_info : bool, default=False
-            Also return a dict with the solver used, the objective value, the wall time and, for
-            the MILP, its status.
+            Also return a dict with the solver used, the objective value (``value``), the wall
+            time and, for the MILP, its status and ``optimal``; for greedy, ``upper_bound`` on
+            the optimum and ``gap_bound`` (relative) when the rule is separable or monotone
+            submodular.
 
         Returns
         -------

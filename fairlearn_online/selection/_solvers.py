@@ -387,7 +387,35 @@ def solve_greedy(profile, constraints=None, *, local_search=True, max_passes=Non
     committee = np.flatnonzero(mask)
     info = dict(solver="greedy", greedy_value=greedy_value, n_swaps=n_swaps,
                 seconds=time.perf_counter() - start)
+    # a certificate of the gap: the exact optimum for separable rules, the a posteriori
+    # submodular bound for monotone submodular ones, nothing otherwise
+    if profile.separable and profile.item_scores is not None:
+        info["upper_bound"] = profile.value(solve_separable(profile, constraints))
+    elif profile.submodular:
+        info["upper_bound"] = _submodular_upper_bound(profile, constraints, mask, value)
+    if "upper_bound" in info:
+        ub = info["upper_bound"]
+        info["gap_bound"] = max(ub - value, 0.0) / abs(ub) if ub != 0 else 0.0
     return committee, info
+
+
+def _submodular_upper_bound(profile, constraints, mask, value):
+    """A posteriori bound ``OPT <= f(S) + max_{T feasible} sum_{i in T \\ S} gain_i(S)``.
+
+    For monotone submodular f and the optimal committee O: ``f(O) <= f(S ∪ O) <= f(S) +
+    sum_{i in O \\ S} (f(S + i) - f(S))``. O is feasible, so the sum is at most the best feasible
+    committee under the (modular) gains, which :func:`solve_separable` finds exactly. The gains
+    need ``|S| < k`` weights; S has k members, so they use the OWA extended by ``lam_{k+1} = 0``
+    (the value of a (k+1)-set under weights (lam, 0) is its best-k value, >= any k-subset's).
+    """
+    lam = np.append(profile.lam, 0.0)
+    gains = np.empty(profile.m)
+    owa_gains(profile.rankings, profile.weights, mask, profile.beta, lam, gains)
+    gains = np.where(mask, 0.0, np.maximum(gains, 0.0))
+    bound_profile = Profile(profile.m, profile.k, profile.beta, np.ones(profile.k),
+                            item_scores=gains)
+    best = solve_separable(bound_profile, constraints)
+    return float(value + gains[best].sum())
 
 
 # --------------------------------------------------------------------------------------------
