@@ -103,9 +103,23 @@ def check_sensitive_features(sensitive_features, n_samples, *, name="sensitive_f
         )
     if values.shape[0] and _is_missing(values).any():
         raise ValueError(f"{name} contains missing values (None/NaN); every sample needs a group.")
-    values = np.array([[_as_python_scalar(v, name) for v in row] for row in values], dtype=object
-                      ).reshape(values.shape)
-    return values, columns
+    return _as_python_scalars(values, name), columns
+
+
+def _as_python_scalars(values, name):
+    """:func:`_as_python_scalar` of every entry, converting each distinct label once per column."""
+    out = np.empty(values.shape, dtype=object)
+    for j in range(values.shape[1]):
+        column = values[:, j]
+        try:
+            codes, uniques = pd.factorize(column, use_na_sentinel=False)
+        except TypeError:  # unhashable labels: the scalar check raises the clear error
+            out[:, j] = [_as_python_scalar(v, name) for v in column]
+            continue
+        converted = np.empty(len(uniques), dtype=object)
+        converted[:] = [_as_python_scalar(v, name) for v in uniques]
+        out[:, j] = converted[codes]
+    return out
 
 
 def _as_python_scalar(value, name):
