@@ -29,7 +29,8 @@ from numba import njit
 
 # reassociation lets LLVM vectorize the dot products and reductions; results differ from
 # strict IEEE order by rounding only (the numpy reference agrees to 1e-10). No "nnan"/"ninf":
-# the guards against under/overflow stay valid.
+# the guards against under/overflow stay valid. error_model="numpy" drops the per-division
+# ZeroDivisionError check that otherwise blocks vectorization (no denominator here can be 0).
 _FASTMATH = {"reassoc", "contract", "arcp"}
 
 # fairness-gradient shapes (the derivative H' of the penalty H applied to the parity gap F)
@@ -45,7 +46,7 @@ AGGREGATE = 0  # O(1) running sums per group (the paper's method)
 RESERVOIR = 1  # a reservoir of past inputs per group, re-evaluated at the current parameters
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -53,7 +54,7 @@ def _sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _huber_prime(f, delta, shape):
     if shape == UNCAPPED:
         return f
@@ -64,7 +65,7 @@ def _huber_prime(f, delta, shape):
     return f
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _node_outputs(x, W, s):
     """``s[t, k] = sigmoid(W[t, k, :d] . x + W[t, k, d])`` for one sample."""
     T, K, d1 = W.shape
@@ -77,7 +78,7 @@ def _node_outputs(x, W, s):
             s[t, k] = _sigmoid(z)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _leaf_softmax(TH, Q):
     T, L, C = TH.shape
     if C == 2:  # softmax of two logits = sigmoid of their difference (one exp)
@@ -105,7 +106,7 @@ def _leaf_softmax(TH, Q):
                 Q[t, l, c] /= tot
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _forward(x, W, TH, s, R, Q, P):
     """Node outputs ``s``, heap reach probabilities ``R`` (leaves at ``K..2K``), leaf softmax
     ``Q`` and the forest output ``P`` (mean over trees of ``sum_l mu_l softmax(theta_l)``)."""
@@ -129,7 +130,7 @@ def _forward(x, W, TH, s, R, Q, P):
         P[c] /= T
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_proba(X, W, TH):
     """Forest output ``P(x)`` for every row of ``X``: shape ``(n, C)``."""
     n = X.shape[0]
@@ -144,7 +145,7 @@ def forest_proba(X, W, TH):
     return out
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
     """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba),
     with ``m_hat = m / bc1``, ``v_hat = v / bc2``, computed as
@@ -158,7 +159,7 @@ def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
         p[i] -= step * m[i] / (math.sqrt(v[i]) + eps_hat)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
     """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (DESIGN.md section 1).
 
@@ -204,7 +205,7 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
                     out[t, k, j] += h * (GM[a, t, k, j] - grest)
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
     """``gW, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both).
 
@@ -234,7 +235,7 @@ def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
                 gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
                        lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
                        return_predictions):
@@ -410,7 +411,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     return pred
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shape, decay,
                          lr, b1, b2, eps, return_predictions):
     """Online logistic regression with the aggregate fairness gradient on its output ``s(x)``.
