@@ -10,15 +10,12 @@ forest trades a few points of accuracy for a much smaller parity gap.
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from fairlearn_online import AranyaniClassifier  # noqa: E402
-from fairlearn_online.datasets import load_stream  # noqa: E402
-from fairlearn_online.evaluate import prequential  # noqa: E402
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online import AranyaniClassifier
+from fairlearn_online.datasets import load_stream
+from fairlearn_online.evaluate import prequential
+from fairlearn_online.utils import save_figure
 
 N_SAMPLES = 12_000  # a slice of the 32,561 rows keeps the example fast
 FAIRNESS_WEIGHTS = [0.0, 100.0]

@@ -11,20 +11,17 @@ the predictions with each attribute on its own (right).
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-
-from fairlearn_online import DCovRegularizedClassifier  # noqa: E402
-from fairlearn_online.datasets import load_compas  # noqa: E402
-from fairlearn_online.dcov import (concatenated_distance_covariance,  # noqa: E402
+from fairlearn_online import DCovRegularizedClassifier
+from fairlearn_online.datasets import load_compas
+from fairlearn_online.dcov import (concatenated_distance_covariance,
                                    distance_correlation, encode_sensitive_features)
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online.utils import save_figure
 
 FAIRNESS_WEIGHTS = [0.0, 1.0, 3.0, 10.0, 30.0, 100.0]
 

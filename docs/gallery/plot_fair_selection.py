@@ -12,16 +12,13 @@ unconstrained selector stays biased however many rankings it reads.
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from fairlearn_online.selection import (MultiwinnerSelector, make_biased_rankings,  # noqa: E402
+from fairlearn_online.selection import (MultiwinnerSelector, make_biased_rankings,
                                         quality_ratio)
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online.utils import save_figure
 
 M, K, BIAS, N_TRIALS = 40, 8, 0.5, 5
 N_GRID = 2 ** np.arange(11)  # 1, 2, 4, ..., 1024 rankings

@@ -14,18 +14,16 @@ a single draw scatters around them).
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from fairlearn_online.datasets import load_stream  # noqa: E402
-from fairlearn_online.metrics import (demographic_parity_difference,  # noqa: E402
+from fairlearn_online.datasets import load_stream
+from fairlearn_online.metrics import (demographic_parity_difference,
                                       equalized_odds_difference)
-from fairlearn_online.optimum import fairness_limit, fairness_limit_curve, quantile_cells  # noqa: E402,E501
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online.optimum import (fairness_limit, fairness_limit_curve,
+                                      quantile_cells)
+from fairlearn_online.utils import save_figure
 
 N_TRAIN = 20_000  # the remaining 12,561 rows of adult.data are the evaluation set
 EPS_MODEL = 0.05  # the bound of the optimal classifier drawn on the curves

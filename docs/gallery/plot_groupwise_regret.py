@@ -13,16 +13,13 @@ stays near zero or falls below it.
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from fairlearn_online import GroupwiseRegretRegressor, groupwise_regret  # noqa: E402
-from fairlearn_online.datasets import make_groupwise_regression  # noqa: E402
-from fairlearn_online.regret import GroupIndicatorRidgeRegressor  # noqa: E402
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online import GroupwiseRegretRegressor, groupwise_regret
+from fairlearn_online.datasets import make_groupwise_regression
+from fairlearn_online.regret import GroupIndicatorRidgeRegressor
+from fairlearn_online.utils import save_figure
 
 N_SAMPLES, N_FEATURES = 20_000, 10
 

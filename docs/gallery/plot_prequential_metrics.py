@@ -14,20 +14,17 @@ function on all predictions.
 import sys
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import SGDClassifier
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.linear_model import SGDClassifier  # noqa: E402
-
-from fairlearn_online import AranyaniClassifier  # noqa: E402
-from fairlearn_online.baselines import MajorityClassClassifier  # noqa: E402
-from fairlearn_online.datasets import load_stream  # noqa: E402
-from fairlearn_online.evaluate import prequential  # noqa: E402
-from fairlearn_online.metrics import (DemographicParityDifference,  # noqa: E402
+from fairlearn_online import AranyaniClassifier
+from fairlearn_online.baselines import MajorityClassClassifier
+from fairlearn_online.datasets import load_stream
+from fairlearn_online.evaluate import prequential
+from fairlearn_online.metrics import (DemographicParityDifference,
                                       demographic_parity_difference)
-from fairlearn_online.utils import save_figure  # noqa: E402
+from fairlearn_online.utils import save_figure
 
 WINDOW = 500
 
