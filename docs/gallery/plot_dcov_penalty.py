@@ -37,7 +37,6 @@ def main(out_dir=None):
                                                           stratify=y, random_state=0)
     scaler = StandardScaler().fit(X_tr)
     X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
-    S_tr, S_te = S_tr.reset_index(drop=True), S_te.reset_index(drop=True)
     blocks = encode_sensitive_features(S_te)  # one encoded matrix per attribute
 
     rows = []
