@@ -160,7 +160,7 @@ def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
+def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall):
     """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (DESIGN.md section 1).
 
     ``M[a]`` are the group means of the node outputs, ``GM[a]`` the group means of their
@@ -178,9 +178,9 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out):
             wtot += wts[a]
     if n_seen < 2:
         return
-    # pooled sums over all seen groups
-    Mall = np.zeros((T, K))
-    Gall = np.zeros((T, K, d1))
+    # pooled sums over all seen groups (Mall, Gall: work buffers of shapes (T, K), (T, K, d1))
+    Mall[...] = 0.0
+    Gall[...] = 0.0
     for a in range(G):
         if not seen[a]:
             continue
@@ -288,6 +288,10 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     foT = oT.reshape(-1)
     fo = np.empty((1, 1, nW + nT))
     MO = np.zeros((G, 1, 1))
+    bufM = np.empty((T, K))
+    bufG = np.empty((T, K, d1))
+    bufMO = np.empty((1, 1))
+    bufGO = np.empty((1, 1, nW + nT))
     for i in range(n):
         x = X[i]
         yi = y[i]
@@ -353,7 +357,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                         MO[b, 0, 0] = S[b, 0, 0] / N[b]
                 for j in range(nW + nT):
                     fo[0, 0, j] = 0.0
-                _fairness_gradient(MO, GM, wts, seen, lam, delta, shape, fo)
+                _fairness_gradient(MO, GM, wts, seen, lam, delta, shape, fo, bufMO, bufGO)
                 for j in range(nW):
                     fgW[j] += fo[0, 0, j]
                 for j in range(nT):
@@ -365,7 +369,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                         for t in range(T):
                             for k in range(K):
                                 M[b, t, k] = S[b, t, k] / N[b]
-                _fairness_gradient(M, GM, wts, seen, lam, delta, shape, gW)
+                _fairness_gradient(M, GM, wts, seen, lam, delta, shape, gW, bufM, bufG)
             else:
                 n_seen = 0
                 for b in range(G):
@@ -401,7 +405,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                                 for j in range(d):
                                     RG[b, t, k, j] = DX[q, j] / cnt
                                 RG[b, t, k, d] = tot / cnt
-                    _fairness_gradient(M, RG, wts, seen, lam, delta, shape, gW)
+                    _fairness_gradient(M, RG, wts, seen, lam, delta, shape, gW, bufM, bufG)
         # (5) Adam step
         step[0] += 1
         bc1 = 1.0 - b1 ** step[0]
@@ -432,6 +436,8 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
     wts = np.zeros(G)
     seen = np.zeros(G, dtype=np.bool_)
     g3 = g.reshape((1, 1, d1))
+    bufM = np.empty((1, 1))
+    bufG = np.empty((1, 1, d1))
     pred = np.empty(n if return_predictions else 0, dtype=np.int64)
     for i in range(n):
         a = groups[i]
@@ -457,7 +463,7 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
                 wts[b] = N[b]
                 if seen[b]:
                     M[b, 0, 0] = S3[b, 0, 0] / N[b]
-            _fairness_gradient(M, GM4, wts, seen, lam, delta, shape, g3)
+            _fairness_gradient(M, GM4, wts, seen, lam, delta, shape, g3, bufM, bufG)
         step[0] += 1
         _adam(w, g, m, v, lr, b1, b2, eps, 1.0 - b1 ** step[0], 1.0 - b2 ** step[0])
     return pred
