@@ -6,7 +6,9 @@ non-White), one prequential pass per stream order (seed), the paper's lambda gri
 method sees the same stream: the forest with the paper's capped Huber gradient
 (``aranyani``), with the uncapped gradient (``aranyani-uncapped``), with a 500-per-group
 reservoir instead of aggregate statistics (``aranyani-reservoir``), with the penalty on the
-forest's output instead of its nodes (``aranyani-output``, an extension), the online logistic
+forest's output instead of its nodes (``aranyani-output``, an extension), the same with
+statistics that forget (``aranyani-output-decay``, ``statistics_decay=0.999``, Adult only),
+the online logistic
 model with the same aggregate fairness gradient (``fair-logistic``), majority class,
 scikit-learn's ``SGDClassifier(loss="log_loss")`` one sample at a time, and river's Hoeffding
 and Hoeffding adaptive trees.
@@ -40,14 +42,15 @@ ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
 COMPAS_LAMBDAS = [0.0] + [round(0.01 * i, 2) for i in range(1, 11)] + [0.3, 0.5, 1.0, 5.0,
                                                                         10.0, 100.0]
 #: beyond the paper's grid, to locate where each fair method reaches DP <= 0.02 on Adult
-ADULT_EXTRA_LAMBDAS = [1000.0, 3000.0, 10000.0]
+ADULT_EXTRA_LAMBDAS = [300.0, 1000.0, 3000.0, 10000.0]
 
 FAIR_METHODS = ("aranyani", "aranyani-uncapped", "aranyani-reservoir", "aranyani-output",
-                "fair-logistic")
+                "aranyani-output-decay", "fair-logistic")
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree")
 STYLE = {
     "aranyani": ("C0", "o"), "aranyani-uncapped": ("C1", "s"), "aranyani-reservoir": ("C2", "^"),
-    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"), "majority": ("k", "x"),
+    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"),
+    "aranyani-output-decay": ("C9", "X"), "majority": ("k", "x"),
     "sgd-log-loss": ("C4", "P"),
     "hoeffding-tree": ("C5", "v"), "hoeffding-adaptive-tree": ("C6", "<"),
 }
@@ -70,6 +73,8 @@ def _grid(dataset, quick, seeds):
         per_method = {"aranyani": lambdas, "aranyani-uncapped": lambdas,
                       "aranyani-output": lambdas, "fair-logistic": lambdas,
                       "aranyani-reservoir": reservoir}
+        if dataset == "adult":
+            per_method["aranyani-output-decay"] = [10.0, 100.0, 300.0, 1000.0, 3000.0]
         plain = list(PLAIN_METHODS)
     if not _has_river():
         plain = [m for m in plain if not m.startswith("hoeffding")]
@@ -106,6 +111,9 @@ def make_estimator(method, fairness_weight, seed):
     if method == "aranyani-output":
         return AranyaniClassifier(fairness_weight=fairness_weight, fairness_target="output",
                                   random_state=seed)
+    if method == "aranyani-output-decay":
+        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_target="output",
+                                  statistics_decay=0.999, random_state=seed)
     if method == "fair-logistic":
         return OnlineFairLogisticClassifier(fairness_weight=fairness_weight)
     if method == "majority":
