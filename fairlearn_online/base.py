@@ -21,9 +21,11 @@ take ``sensitive_features``, ``est.set_fit_request(sensitive_features=True)`` wo
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _get_feature_names, check_array, check_is_fitted, validate_data
 from sklearn.utils.multiclass import check_classification_targets
 
@@ -234,8 +236,11 @@ def check_target(y, n_samples, *, name="y", numeric=False):
         raise ValueError(f"This estimator requires {name} to be passed, but the target {name} "
                          "is None.")
     y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-        raise ValueError(f"{name} must be 1-D; got shape {y_arr.shape}. Use y.ravel().")
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:  # a column vector: scikit-learn's convention
+        warnings.warn(f"A column-vector {name} was passed when a 1d array was expected. Please "
+                      "change the shape of y to (n_samples,), for example using ravel().",
+                      DataConversionWarning, stacklevel=3)
+        y_arr = y_arr.ravel()
     if y_arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got shape {y_arr.shape}.")
     if y_arr.shape[0] != n_samples:

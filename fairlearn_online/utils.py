@@ -15,17 +15,6 @@ NOT_SKLEARN_PREDICTORS: dict[str, str] = {}
 #: a check may be declared as an expected failure.
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
 
-_Y_2D = "base.check_target rejects a (n, 1) y with a clear error instead of warning and raveling"
-EXPECTED_FAILED_CHECKS.update({
-    "AranyaniClassifier": {"check_supervised_y_2d": _Y_2D},
-    "OnlineFairLogisticClassifier": {"check_supervised_y_2d": _Y_2D},
-    "RiverClassifier": {"check_supervised_y_2d": _Y_2D},
-    "MajorityClassClassifier": {"check_supervised_y_2d": _Y_2D},
-    "GroupwiseRegretRegressor": {"check_supervised_y_2d": _Y_2D},
-    "GroupIndicatorRidgeRegressor": {"check_supervised_y_2d": _Y_2D},
-    "DCovRegularizedClassifier": {"check_supervised_y_2d": _Y_2D},
-    "DCovRegularizedRegressor": {"check_supervised_y_2d": _Y_2D},
-})
 
 # MultiwinnerSelector learns from rankings (rows = permutations of 0..m-1, integer dtype); these
 # checks feed float/object feature matrices, which it rejects by design with a clear error.

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import sklearn
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -60,8 +61,10 @@ def test_check_target():
         check_target([1], 2)
     with pytest.raises(ValueError, match="NaN"):
         check_target([1.0, np.nan], 2)
+    with pytest.warns(DataConversionWarning, match="column-vector"):
+        assert check_target(np.zeros((2, 1)), 2).shape == (2,)
     with pytest.raises(ValueError, match="1-D"):
-        check_target(np.zeros((2, 1)), 2)
+        check_target(np.zeros((2, 2)), 2)
     with pytest.raises(ValueError, match="missing"):
         check_target(np.array(["a", None], dtype=object), 2)
 

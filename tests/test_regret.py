@@ -269,7 +269,7 @@ def test_bad_chunks_raise_and_leave_the_state_unchanged():
          "not both"),
         (dict(X=X[50:], y=y[50:], groups=member[50:]), ValueError, "sensitive_features"),
         (dict(X=X[50:, :3], y=y[50:], sensitive_features=sf[50:]), ValueError, "features"),
-        (dict(X=X[50:], y=y[50:].reshape(-1, 1), sensitive_features=sf[50:]), ValueError, "1-D"),
+        (dict(X=X[50:], y=np.column_stack([y[50:], y[50:]]), sensitive_features=sf[50:]), ValueError, "1-D"),
     ]
     for kwargs, err, match in bad:
         kw = dict(kwargs)
