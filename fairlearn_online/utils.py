@@ -44,16 +44,21 @@ def progress_bar(iterable, *, total=None, desc=None, enable=None, unit="it"):
 def save_figure(fig, path, *, dpi=150):
     """Save ``fig`` as ``path``.png and ``path``.svg (any suffix of ``path`` is replaced).
 
+    The files are reproducible: no creation date, and SVG element ids from a fixed salt, so the
+    same figure written twice gives the same bytes.
+
     Returns the two paths written.
     """
+    import matplotlib
     import matplotlib.pyplot as plt
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    for suffix in (".png", ".svg"):
-        target = path.with_suffix(suffix)
-        fig.savefig(target, dpi=dpi, bbox_inches="tight")
-        written.append(target)
+    with matplotlib.rc_context({"svg.hashsalt": "fairlearn_online"}):
+        for suffix, metadata in ((".png", {"Software": None}), (".svg", {"Date": None})):
+            target = path.with_suffix(suffix)
+            fig.savefig(target, dpi=dpi, bbox_inches="tight", metadata=metadata)
+            written.append(target)
     plt.close(fig)
     return written

@@ -41,3 +41,16 @@ def test_frontier_and_stream_figures(tmp_path):
                            "fairness_weight": [0, 0, 1, 1], "seed": [0, 0, 0, 0]})
     fig = plot_stream_curves(curves)
     assert len(fig.axes[0].lines) == 2
+
+
+def test_saved_figures_are_reproducible(tmp_path):
+    import matplotlib.pyplot as plt
+
+    contents = []
+    for name in ("a", "b"):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [1, 0], label="line")
+        ax.legend()
+        written = save_figure(fig, tmp_path / name)
+        contents.append([p.read_bytes() for p in written])
+    assert contents[0] == contents[1]
