@@ -280,7 +280,7 @@ def distance_covariance_grad(x, y, *, unbiased=True):
 
 
 def _correlation_from(cxy, vx, vy, unbiased):
-    den = np.sqrt(abs(vx * vy))
+    den = np.sqrt(abs(vx)) * np.sqrt(abs(vy))  # not sqrt(vx * vy): the product can underflow
     r2 = 0.0 if den == 0.0 else cxy / den
     return r2 if unbiased else float(np.sqrt(max(r2, 0.0)))
 
@@ -358,7 +358,7 @@ def distance_correlation_grad(x, y, *, unbiased=False):
     vx, dvx = _dcov(X, X, unbiased=unbiased, need_grad=True)
     dvx = 2.0 * dvx  # both arguments depend on x
     vy = _dcov(Y, Y, unbiased=unbiased, need_grad=False)[0]
-    den = np.sqrt(abs(vx * vy))
+    den = np.sqrt(abs(vx)) * np.sqrt(abs(vy))  # not sqrt(vx * vy): the product can underflow
     if den == 0.0:
         return 0.0, np.zeros(n)
     r2 = cxy / den
