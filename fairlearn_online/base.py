@@ -178,8 +178,15 @@ class GroupEncoder:
                 f"{name} has {values.shape[1]} columns but the estimator was fitted with "
                 f"{len(self.columns_)} ({self.columns_})."
             )
-        codes = np.empty(values.shape[0], dtype=np.int64)
-        for i, key in enumerate(self.keys(values)):
+        # factorize the rows once (vectorized), then look up only the distinct rows, in order
+        # of first appearance so that new groups are numbered as they arrive
+        if values.shape[1] == 1:
+            local, _ = pd.factorize(values[:, 0])
+        else:
+            local, _ = pd.MultiIndex.from_arrays(list(values.T)).factorize()
+        _, first = np.unique(local, return_index=True)
+        mapping = np.empty(len(first), dtype=np.int64)
+        for j, key in enumerate(self.keys(values[first])):
             code = self._index.get(key)
             if code is None:
                 if update:
@@ -188,7 +195,8 @@ class GroupEncoder:
                     self.groups_.append(key)
                 else:
                     code = -1
-            codes[i] = code
+            mapping[j] = code
+        codes = mapping[local]
         if update and self.columns_ is None:
             self.columns_ = list(columns) if columns is not None else None
         return codes
