@@ -34,6 +34,7 @@ import pandas as pd  # noqa: E402
 
 from ..datasets import load_stream  # noqa: E402
 from ..evaluate import prequential  # noqa: E402
+from ..plotting import summarize_over_seeds  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
@@ -172,13 +173,7 @@ def summarize(results):
     cols = [c for c in ("accuracy", "demographic_parity_difference", "equalized_odds_difference",
                         "node_gap_aggregate", "node_gap_final_model", "soft_dp_final_model",
                         "dp_final_model") if c in results]
-    frame = results.assign(fairness_weight=results["fairness_weight"].fillna(-1.0))
-    out = frame.groupby(["method", "fairness_weight"])[cols].agg(["mean", "std"])
-    out.columns = [f"{a}_{b}" for a, b in out.columns]
-    out = out.reset_index()
-    out["fairness_weight"] = out["fairness_weight"].replace(-1.0, np.nan)
-    out["n_seeds"] = frame.groupby(["method", "fairness_weight"]).size().to_numpy()
-    return out
+    return summarize_over_seeds(results, by=["method", "fairness_weight"], metrics=cols)
 
 
 def _report(dataset, title):

@@ -132,11 +132,8 @@ def limit_curves(dataset, n_points=21):
 
 def report(tables, out_dir, quick):
     results = tables["results"]
-    keys = ["dataset", "method", "fairness_weight"]
-    frame = results.assign(fairness_weight=results["fairness_weight"].fillna(-1.0))
-    summary = summarize_over_seeds(frame, by=keys, metrics=[
+    summary = summarize_over_seeds(results, by=["dataset", "method", "fairness_weight"], metrics=[
         "accuracy", "demographic_parity_difference", "equalized_odds_difference"])
-    summary["fairness_weight"] = summary["fairness_weight"].replace(-1.0, np.nan)
     summary.to_csv(out_dir / "summary.csv", index=False)
     limits = []
     fig, axes = plt.subplots(1, 2, figsize=(13, 6.2))
