@@ -48,34 +48,53 @@ RESERVOIR = 1  # a reservoir of past inputs per group, re-evaluated at the curre
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _sigmoid(z):
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
+    # one exp of -|z| (never overflows); the select compiles without a branch
+    e = math.exp(-abs(z))
+    return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _huber_prime(f, delta, shape):
     if shape == UNCAPPED:
         return f
-    if f > delta:
-        return delta
-    if f < -delta:
-        return -delta
-    return f
+    return min(max(f, -delta), delta)
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _node_outputs(x, W, s):
-    """``s[t, k] = sigmoid(W[t, k, :d] . x + W[t, k, d])`` for one sample."""
+def _transpose_nodes(W, WT):
+    """``WT[j, t * K + k] = W[t, k, j]``: the kernels keep the node parameters (and their Adam
+    moments and group gradient means) feature-major, so that every per-sample loop over the
+    ``T * K`` nodes is contiguous and vectorizes (``d + 1`` is too short a loop to vectorize)."""
     T, K, d1 = W.shape
-    d = d1 - 1
     for t in range(T):
         for k in range(K):
-            z = W[t, k, d]
-            for j in range(d):
-                z += W[t, k, j] * x[j]
-            s[t, k] = _sigmoid(z)
+            for j in range(d1):
+                WT[j, t * K + k] = W[t, k, j]
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _untranspose_nodes(WT, W):
+    T, K, d1 = W.shape
+    for t in range(T):
+        for k in range(K):
+            for j in range(d1):
+                W[t, k, j] = WT[j, t * K + k]
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _node_outputs(x, WT, z, s):
+    """``s[q] = sigmoid(W_q[:d] . x + W_q[d])`` for every node ``q = t * K + k`` of one
+    sample, with ``WT`` the feature-major ``(d + 1, T * K)`` node parameters."""
+    d = x.shape[0]
+    nq = z.shape[0]
+    for q in range(nq):
+        z[q] = WT[d, q]
+    for j in range(d):
+        xj = x[j]
+        for q in range(nq):
+            z[q] += WT[j, q] * xj
+    for q in range(nq):
+        s[q] = _sigmoid(z[q])
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -86,11 +105,9 @@ def _leaf_softmax(TH, Q):
             for l in range(L):
                 z = TH[t, l, 1] - TH[t, l, 0]
                 e = math.exp(-abs(z))  # both probabilities accurate, even the tiny one
-                big, small = 1.0 / (1.0 + e), e / (1.0 + e)
-                if z >= 0.0:
-                    Q[t, l, 1], Q[t, l, 0] = big, small
-                else:
-                    Q[t, l, 1], Q[t, l, 0] = small, big
+                pos = z >= 0.0
+                Q[t, l, 1] = (1.0 if pos else e) / (1.0 + e)
+                Q[t, l, 0] = (e if pos else 1.0) / (1.0 + e)
         return
     for t in range(T):
         for l in range(L):
@@ -107,13 +124,14 @@ def _leaf_softmax(TH, Q):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _forward(x, W, TH, s, R, Q, P):
-    """Node outputs ``s``, heap reach probabilities ``R`` (leaves at ``K..2K``), leaf softmax
-    ``Q`` and the forest output ``P`` (mean over trees of ``sum_l mu_l softmax(theta_l)``)."""
-    T, K, _ = W.shape
+def _forward(x, WT, TH, z, s, R, Q, P):
+    """Node outputs ``s`` (``(T, K)``), heap reach probabilities ``R`` (leaves at ``K..2K``),
+    leaf softmax ``Q`` and the forest output ``P`` (mean over trees of
+    ``sum_l mu_l softmax(theta_l)``); ``WT`` is feature-major (see :func:`_transpose_nodes`)."""
+    T, K = s.shape
     L = K + 1
     C = TH.shape[2]
-    _node_outputs(x, W, s)
+    _node_outputs(x, WT, z, s.reshape(T * K))
     _leaf_softmax(TH, Q)
     for c in range(C):
         P[c] = 0.0
@@ -134,14 +152,17 @@ def _forward(x, W, TH, s, R, Q, P):
 def forest_proba(X, W, TH):
     """Forest output ``P(x)`` for every row of ``X``: shape ``(n, C)``."""
     n = X.shape[0]
-    T, K, _ = W.shape
+    T, K, d1 = W.shape
     C = TH.shape[2]
+    WT = np.empty((d1, T * K))
+    _transpose_nodes(W, WT)
+    z = np.empty(T * K)
     s = np.empty((T, K))
     R = np.empty((T, 2 * K + 1))
     Q = np.empty((T, K + 1, C))
     out = np.empty((n, C))
     for i in range(n):
-        _forward(X[i], W, TH, s, R, Q, out[i])
+        _forward(X[i], WT, TH, z, s, R, Q, out[i])
     return out
 
 
@@ -160,16 +181,18 @@ def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall):
+def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
     """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (DESIGN.md section 1).
 
-    ``M[a]`` are the group means of the node outputs, ``GM[a]`` the group means of their
-    parameter gradients and ``wts[a]`` the group weights (sample counts) pooling the rest.
-    Each seen group is compared with the pooled other groups, ``F_a = M_a - M_rest(a)``; the
-    penalty is the mean over seen groups of ``H(F_a)``, which for two groups equals the paper's
-    ``H(F)`` with ``F = M_1 - M_0``.
+    ``M[a, q]`` are the group means of the ``Q`` penalized statistics (node outputs, or the
+    forest output), ``GM[a, j, q]`` the group means of their gradients with respect to the
+    ``J`` parameters of each (``out`` has shape ``(J, Q)``) and ``wts[a]`` the group weights
+    (sample counts) pooling the rest. Each seen group is compared with the pooled other
+    groups, ``F_a = M_a - M_rest(a)``; the penalty is the mean over seen groups of ``H(F_a)``,
+    which for two groups equals the paper's ``H(F)`` with ``F = M_1 - M_0``. ``Mall``,
+    ``Gall`` and ``h`` are work buffers of shapes ``(Q,)``, ``(J, Q)`` and ``(Q,)``.
     """
-    G, T, K, d1 = GM.shape
+    G, J, Q = GM.shape
     n_seen = 0
     wtot = 0.0
     for a in range(G):
@@ -178,45 +201,58 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall):
             wtot += wts[a]
     if n_seen < 2:
         return
-    # pooled sums over all seen groups (Mall, Gall: work buffers of shapes (T, K), (T, K, d1))
+    # pooled sums over all seen groups
     Mall[...] = 0.0
     Gall[...] = 0.0
+    Gf = Gall.reshape(J * Q)
     for a in range(G):
         if not seen[a]:
             continue
-        for t in range(T):
-            for k in range(K):
-                Mall[t, k] += wts[a] * M[a, t, k]
-                for j in range(d1):
-                    Gall[t, k, j] += wts[a] * GM[a, t, k, j]
+        wa = wts[a]
+        for q in range(Q):
+            Mall[q] += wa * M[a, q]
+        GMa = GM[a].reshape(J * Q)
+        for p in range(J * Q):
+            Gf[p] += wa * GMa[p]
     scale = lam / n_seen
     for a in range(G):
         if not seen[a]:
             continue
-        wrest = wtot - wts[a]
-        for t in range(T):
-            for k in range(K):
-                f = M[a, t, k] - (Mall[t, k] - wts[a] * M[a, t, k]) / wrest
-                h = scale * _huber_prime(f, delta, shape)
-                if h == 0.0:
-                    continue
-                for j in range(d1):
-                    grest = (Gall[t, k, j] - wts[a] * GM[a, t, k, j]) / wrest
-                    out[t, k, j] += h * (GM[a, t, k, j] - grest)
+        wa = wts[a]
+        wrest = wtot - wa
+        for q in range(Q):
+            f = M[a, q] - (Mall[q] - wa * M[a, q]) / wrest
+            h[q] = scale * _huber_prime(f, delta, shape)
+        if Q == 1:  # one statistic (the forest output, the logistic model): one flat loop
+            h0 = h[0]
+            if h0 == 0.0:
+                continue
+            GMa = GM[a].reshape(J)
+            of = out.reshape(J)
+            for j in range(J):
+                grest = (Gf[j] - wa * GMa[j]) / wrest
+                of[j] += h0 * (GMa[j] - grest)
+        else:
+            for j in range(J):
+                for q in range(Q):
+                    grest = (Gall[j, q] - wa * GM[a, j, q]) / wrest
+                    out[j, q] += h[q] * (GM[a, j, q] - grest)
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
-    """``gW, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both).
+def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT):
+    """``gWT, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both; ``gWT`` is
+    feature-major, ``(d + 1, T * K)``; ``gk`` a work buffer of ``T * K``).
 
     With ``p_t = sum_l mu_l softmax(theta_l)``: ``d p_t[c] / d s_k = r_k (V_left - V_right)``
     where ``V`` is the expected leaf value ``softmax(theta_l)[c]`` of a subtree given that it
     is reached and ``r_k`` the reach probability of node ``k``; ``d s_k / d W_k = s_k (1 - s_k)
     [x, 1]``; ``d p_t[c] / d theta_lc' = mu_l q_lc (1[c = c'] - q_lc')``.
     """
-    T, K, d1 = gW.shape
+    T, K = s.shape
     L = K + 1
     C = gT.shape[2]
+    d1 = xb.shape[0]
     for t in range(T):
         for l in range(L):
             V[K + l] = Q[t, l, cls]
@@ -224,15 +260,18 @@ def _class_gradient(xb, s, R, Q, V, cls, coef, gW, gT):
             V[k] = s[t, k] * V[2 * k + 1] + (1.0 - s[t, k]) * V[2 * k + 2]
         for k in range(K):
             sk = s[t, k]
-            gk = coef * R[t, k] * (V[2 * k + 1] - V[2 * k + 2]) * sk * (1.0 - sk)
-            for j in range(d1):
-                gW[t, k, j] = gk * xb[j]
+            gk[t * K + k] = coef * R[t, k] * (V[2 * k + 1] - V[2 * k + 2]) * sk * (1.0 - sk)
         for l in range(L):
             mu = R[t, K + l]
             qy = Q[t, l, cls]
             for c in range(C):
                 ind = 1.0 if c == cls else 0.0
                 gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
+    nq = T * K
+    for j in range(d1):
+        xj = xb[j]
+        for q in range(nq):
+            gWT[j, q] = gk[q] * xj
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -249,6 +288,10 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     ``-log P_y(x)``; (4) fairness gradient on ``W`` once at least two groups have been seen;
     (5) one Adam step on all parameters. Arrays are updated in place.
 
+    Inside the chunk all parameters live in one flat vector ``[W feature-major, TH]`` (and so
+    do their Adam moments, gradients and, for ``target == OUTPUT``, the group gradient means);
+    the arrays passed in are read at the start and written back at the end.
+
     Returns the predicted class codes (empty when ``return_predictions`` is false).
     """
     n, d = X.shape
@@ -257,41 +300,69 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     C = TH.shape[2]
     G = N.shape[0]
     RES = RX.shape[1]
+    nq = T * K
+    nW = d1 * nq
+    nT = TH.size
+    nP = nW + nT
+    # flat parameters, Adam moments and gradient: [W feature-major (d1, nq), TH (T, L, C)]
+    th = np.empty(nP)
+    m = np.empty(nP)
+    v = np.empty(nP)
+    g = np.empty(nP)
+    WT = th[:nW].reshape((d1, nq))
+    THc = th[nW:].reshape((T, L, C))
+    gWT = g[:nW].reshape((d1, nq))
+    gT = g[nW:].reshape((T, L, C))
+    _transpose_nodes(W, WT)
+    _transpose_nodes(mW, m[:nW].reshape((d1, nq)))
+    _transpose_nodes(vW, v[:nW].reshape((d1, nq)))
+    th[nW:] = TH.reshape(nT)
+    m[nW:] = mT.reshape(nT)
+    v[nW:] = vT.reshape(nT)
+    # group gradient means: nodes (G, d1, nq) feature-major; output (G, nP, 1) in flat order
+    if target == OUTPUT:
+        GMi = np.empty((G, nP, 1))
+        for b in range(G):
+            for q in range(nq):
+                for j in range(d1):
+                    GMi[b, j * nq + q, 0] = GM[b, 0, 0, q * d1 + j]
+            for p in range(nW, nP):
+                GMi[b, p, 0] = GM[b, 0, 0, p]
+        o = np.empty(nP)
+        oWT = o[:nW].reshape((d1, nq))
+        oT = o[nW:].reshape((T, L, C))
+        Mi = np.zeros((G, 1))
+        bufM = np.empty(1)
+        bufG = np.empty((nP, 1))
+        bufh = np.empty(1)
+        fo = g.reshape((nP, 1))
+    else:
+        GMi = np.empty((G, d1, nq))
+        for b in range(G):
+            _transpose_nodes(GM[b], GMi[b])
+        o = np.empty(0)
+        oWT = o.reshape((0, nq))
+        oT = o.reshape((0, L, C))
+        Mi = np.zeros((G, nq))
+        bufM = np.empty(nq)
+        bufG = np.empty((d1, nq))
+        bufh = np.empty(nq)
+        fo = gWT
+    z = np.empty(nq)
     s = np.empty((T, K))
+    sf = s.reshape(nq)
     R = np.empty((T, 2 * K + 1))
     Q = np.empty((T, L, C))
     P = np.empty(C)
     V = np.empty(2 * K + 1)
-    gW = np.empty((T, K, d1))
-    gT = np.empty((T, L, C))
+    gk = np.empty(nq)
+    ds = np.empty(nq)
     xb = np.empty(d1)
-    M = np.zeros((G, T, K))
-    RG = np.zeros((G, T, K, d1))
+    RG = np.zeros((G, d1, nq))
     wts = np.zeros(G)
     seen = np.zeros(G, dtype=np.bool_)
-    Wt = np.empty((d, T * K))
-    Zs = np.empty(T * K)
+    Zs = np.empty(nq)
     pred = np.empty(n if return_predictions else 0, dtype=np.int64)
-    fW = W.reshape(-1)
-    fT = TH.reshape(-1)
-    fgW = gW.reshape(-1)
-    fgT = gT.reshape(-1)
-    fmW = mW.reshape(-1)
-    fvW = vW.reshape(-1)
-    fmT = mT.reshape(-1)
-    fvT = vT.reshape(-1)
-    nW = W.size
-    nT = TH.size
-    oW = np.empty((T, K, d1))
-    oT = np.empty((T, L, C))
-    foW = oW.reshape(-1)
-    foT = oT.reshape(-1)
-    fo = np.empty((1, 1, nW + nT))
-    MO = np.zeros((G, 1, 1))
-    bufM = np.empty((T, K))
-    bufG = np.empty((T, K, d1))
-    bufMO = np.empty((1, 1))
-    bufGO = np.empty((1, 1, nW + nT))
     for i in range(n):
         x = X[i]
         yi = y[i]
@@ -300,7 +371,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
             xb[j] = x[j]
         xb[d] = 1.0
         # (1) forward pass and prequential prediction
-        _forward(x, W, TH, s, R, Q, P)
+        _forward(x, WT, THc, z, s, R, Q, P)
         if return_predictions:
             best = 0
             for c in range(1, C):
@@ -314,13 +385,16 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
             # with decay < 1 the group's past weighs decay**age (decay = 1: the paper's sums)
             N[a] = decay * N[a] + 1.0
             inv_n = 1.0 / N[a]
-            for t in range(T):
-                for k in range(K):
-                    sk = s[t, k]
-                    S[a, t, k] = decay * S[a, t, k] + sk
-                    ds = sk * (1.0 - sk)
-                    for j in range(d1):
-                        GM[a, t, k, j] += (ds * xb[j] - GM[a, t, k, j]) * inv_n
+            Sa = S[a].reshape(nq)
+            for q in range(nq):
+                sq = sf[q]
+                Sa[q] = decay * Sa[q] + sq
+                ds[q] = sq * (1.0 - sq)
+            GMa = GMi[a]
+            for j in range(d1):
+                xj = xb[j]
+                for q in range(nq):
+                    GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
         else:
             N[a] += 1.0
             cnt = int(RN[a])
@@ -336,17 +410,17 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         py = P[yi]
         if py < 1e-300:
             py = 1e-300
-        _class_gradient(xb, s, R, Q, V, yi, -1.0 / (T * py), gW, gT)
+        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT)
         # (2b) output-level statistics: P_pos(x) and its gradient d P_pos / d(W, TH)
         if target == OUTPUT:
-            _class_gradient(xb, s, R, Q, V, C - 1, 1.0 / T, oW, oT)
+            _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT)
             N[a] = decay * N[a] + 1.0
             S[a, 0, 0] = decay * S[a, 0, 0] + P[C - 1]
-            for j in range(nW):
-                GM[a, 0, 0, j] += (foW[j] - GM[a, 0, 0, j]) / N[a]
-            for j in range(nT):
-                GM[a, 0, 0, nW + j] += (foT[j] - GM[a, 0, 0, nW + j]) / N[a]
-        # (4) fairness gradient on the node parameters only (leaves get the task gradient)
+            na = N[a]
+            for p in range(nP):
+                GMi[a, p, 0] += (o[p] - GMi[a, p, 0]) / na
+        # (4) fairness gradient on the node parameters only (leaves get the task gradient;
+        # with target == OUTPUT on all parameters)
         if lam != 0.0:
             for b in range(G):
                 seen[b] = N[b] > 0.0
@@ -354,64 +428,70 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                 for b in range(G):
                     wts[b] = N[b]
                     if seen[b]:
-                        MO[b, 0, 0] = S[b, 0, 0] / N[b]
-                for j in range(nW + nT):
-                    fo[0, 0, j] = 0.0
-                _fairness_gradient(MO, GM, wts, seen, lam, delta, shape, fo, bufMO, bufGO)
-                for j in range(nW):
-                    fgW[j] += fo[0, 0, j]
-                for j in range(nT):
-                    fgT[j] += fo[0, 0, nW + j]
+                        Mi[b, 0] = S[b, 0, 0] / N[b]
+                _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, fo, bufM, bufG,
+                                   bufh)
             elif memory == AGGREGATE:
                 for b in range(G):
                     wts[b] = N[b]
                     if seen[b]:
-                        for t in range(T):
-                            for k in range(K):
-                                M[b, t, k] = S[b, t, k] / N[b]
-                _fairness_gradient(M, GM, wts, seen, lam, delta, shape, gW, bufM, bufG)
+                        Sb = S[b].reshape(nq)
+                        for q in range(nq):
+                            Mi[b, q] = Sb[q] / N[b]
+                _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, fo, bufM, bufG,
+                                   bufh)
             else:
                 n_seen = 0
                 for b in range(G):
                     if seen[b]:
                         n_seen += 1
                 if n_seen >= 2:
-                    # W[:, :, :d] as a (d, T*K) matrix so that the reservoir's node outputs
-                    # are one matrix product per group
-                    for t in range(T):
-                        for k in range(K):
-                            for j in range(d):
-                                Wt[j, t * K + k] = W[t, k, j]
+                    # the reservoir's node outputs are one matrix product per group
                     for b in range(G):
                         if not seen[b]:
                             continue
                         cnt = int(RN[b])
                         wts[b] = cnt
-                        Z = np.dot(RX[b, :cnt], Wt)  # (cnt, T*K)
+                        Z = np.dot(RX[b, :cnt], WT[:d])  # (cnt, nq)
                         for r in range(cnt):
-                            for t in range(T):
-                                for k in range(K):
-                                    sk = _sigmoid(Z[r, t * K + k] + W[t, k, d])
-                                    Z[r, t * K + k] = sk * (1.0 - sk)
-                                    Zs[t * K + k] = sk if r == 0 else Zs[t * K + k] + sk
-                        DX = np.dot(Z.T, RX[b, :cnt])  # (T*K, d): sum_r ds_r x_r
-                        for t in range(T):
-                            for k in range(K):
-                                q = t * K + k
-                                M[b, t, k] = Zs[q] / cnt
-                                tot = 0.0
-                                for r in range(cnt):
-                                    tot += Z[r, q]
-                                for j in range(d):
-                                    RG[b, t, k, j] = DX[q, j] / cnt
-                                RG[b, t, k, d] = tot / cnt
-                    _fairness_gradient(M, RG, wts, seen, lam, delta, shape, gW, bufM, bufG)
-        # (5) Adam step
+                            for q in range(nq):
+                                sk = _sigmoid(Z[r, q] + WT[d, q])
+                                Z[r, q] = sk * (1.0 - sk)
+                                Zs[q] = sk if r == 0 else Zs[q] + sk
+                        DX = np.dot(RX[b, :cnt].T, Z)  # (d, nq): sum_r x_r ds_r
+                        for q in range(nq):
+                            Mi[b, q] = Zs[q] / cnt
+                            tot = 0.0
+                            for r in range(cnt):
+                                tot += Z[r, q]
+                            RG[b, d, q] = tot / cnt
+                        for j in range(d):
+                            for q in range(nq):
+                                RG[b, j, q] = DX[j, q] / cnt
+                    _fairness_gradient(Mi, RG, wts, seen, lam, delta, shape, fo, bufM, bufG,
+                                       bufh)
+        # (5) Adam step on all parameters
         step[0] += 1
         bc1 = 1.0 - b1 ** step[0]
         bc2 = 1.0 - b2 ** step[0]
-        _adam(fW, fgW, fmW, fvW, lr, b1, b2, eps, bc1, bc2)
-        _adam(fT, fgT, fmT, fvT, lr, b1, b2, eps, bc1, bc2)
+        _adam(th, g, m, v, lr, b1, b2, eps, bc1, bc2)
+    # write the parameters, moments and statistics back in the callers' layouts
+    _untranspose_nodes(WT, W)
+    _untranspose_nodes(m[:nW].reshape((d1, nq)), mW)
+    _untranspose_nodes(v[:nW].reshape((d1, nq)), vW)
+    TH.reshape(nT)[:] = th[nW:]
+    mT.reshape(nT)[:] = m[nW:]
+    vT.reshape(nT)[:] = v[nW:]
+    if target == OUTPUT:
+        for b in range(G):
+            for q in range(nq):
+                for j in range(d1):
+                    GM[b, 0, 0, q * d1 + j] = GMi[b, j * nq + q, 0]
+            for p in range(nW, nP):
+                GM[b, 0, 0, p] = GMi[b, p, 0]
+    else:
+        for b in range(G):
+            _untranspose_nodes(GMi[b], GM[b])
     return pred
 
 
@@ -430,14 +510,15 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
     G = N.shape[0]
     g = np.empty(d1)
     xb = np.empty(d1)
-    M = np.zeros((G, 1, 1))
-    GM4 = GM.reshape((G, 1, 1, d1))
+    M = np.zeros((G, 1))
+    GM3 = GM.reshape((G, d1, 1))
     S3 = S.reshape((G, 1, 1))
     wts = np.zeros(G)
     seen = np.zeros(G, dtype=np.bool_)
-    g3 = g.reshape((1, 1, d1))
-    bufM = np.empty((1, 1))
-    bufG = np.empty((1, 1, d1))
+    g2 = g.reshape((d1, 1))
+    bufM = np.empty(1)
+    bufG = np.empty((d1, 1))
+    bufh = np.empty(1)
     pred = np.empty(n if return_predictions else 0, dtype=np.int64)
     for i in range(n):
         a = groups[i]
@@ -454,7 +535,7 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
         S3[a, 0, 0] = decay * S3[a, 0, 0] + sx
         ds = sx * (1.0 - sx)
         for j in range(d1):
-            GM4[a, 0, 0, j] += (ds * xb[j] - GM4[a, 0, 0, j]) / N[a]
+            GM3[a, j, 0] += (ds * xb[j] - GM3[a, j, 0]) / N[a]
         for j in range(d1):
             g[j] = (sx - y[i]) * xb[j]
         if lam != 0.0:
@@ -462,8 +543,8 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
                 seen[b] = N[b] > 0.0
                 wts[b] = N[b]
                 if seen[b]:
-                    M[b, 0, 0] = S3[b, 0, 0] / N[b]
-            _fairness_gradient(M, GM4, wts, seen, lam, delta, shape, g3, bufM, bufG)
+                    M[b, 0] = S3[b, 0, 0] / N[b]
+            _fairness_gradient(M, GM3, wts, seen, lam, delta, shape, g2, bufM, bufG, bufh)
         step[0] += 1
         _adam(w, g, m, v, lr, b1, b2, eps, 1.0 - b1 ** step[0], 1.0 - b2 ** step[0])
     return pred
