@@ -98,12 +98,21 @@ def _huber_prime(f, delta, shape):
 def _transpose_nodes(W, WT):
     """``WT[j, t * K + k] = W[t, k, j]``: the kernels keep the node parameters (and their Adam
     moments and group gradient means) feature-major, so that every per-sample loop over the
-    ``T * K`` nodes is contiguous and vectorizes (``d + 1`` is too short a loop to vectorize)."""
+    ``T * K`` nodes is contiguous and vectorizes (``d + 1`` is too short a loop to vectorize).
+    ``WT`` may have more columns (padding, see :func:`_padded`): they are left alone."""
     T, K, d1 = W.shape
     for t in range(T):
         for k in range(K):
             for j in range(d1):
                 WT[j, t * K + k] = W[t, k, j]
+
+
+@njit(cache=True)
+def _padded(nq):
+    """Columns of the feature-major node arrays: ``nq`` rounded up to a multiple of 8, so that
+    every loop over the nodes runs in whole SIMD vectors (no scalar remainder). The extra
+    columns hold zeros (parameters, moments, gradients, statistics) and stay zero."""
+    return (nq + 7) // 8 * 8
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -136,7 +145,7 @@ def _leaf_softmax(TH, Q):
 @njit(cache=True)
 def _forward_work(T, K, C):
     """Work buffers of :func:`_forward`: pre-activations, exps and the exps' work buffers."""
-    m = T * K + T * (K + 1)
+    m = _padded(T * K) + T * (K + 1)
     ib = np.empty((2, m), dtype=np.int64)
     return np.empty(m), np.empty(m), np.empty(m), ib, ib.view(np.float64)
 
@@ -156,7 +165,7 @@ def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
     T, K = s.shape
     L = K + 1
     C = TH.shape[2]
-    nq = T * K
+    nq = WT.shape[1]  # T * K nodes and the padding
     d = x.shape[0]
     for q in range(nq):
         zz[q] = WT[d, q]
@@ -208,7 +217,7 @@ def forest_proba(X, W, TH):
     n = X.shape[0]
     T, K, d1 = W.shape
     C = TH.shape[2]
-    WT = np.empty((d1, T * K))
+    WT = np.zeros((d1, _padded(T * K)))
     _transpose_nodes(W, WT)
     zz, ee, kb, ib, fb = _forward_work(T, K, C)
     s = np.empty((T, K))
@@ -232,6 +241,31 @@ def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
         m[i] = b1 * m[i] + (1.0 - b1) * g[i]
         v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
         p[i] -= step * m[i] / (math.sqrt(v[i]) + eps_hat)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n, update_gm):
+    """:func:`_adam` on the feature-major node parameters for the gradient
+    ``gk[q] * xb[j]`` (the task gradient when there is no fairness gradient), formed on the fly;
+    with ``update_gm`` the same pass does the group statistics' running mean
+    ``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n`` (step (2) of :func:`forest_learn_chunk`).
+    One pass over the parameters instead of three; the same arithmetic."""
+    d1, nq = WT.shape
+    root = math.sqrt(bc2)
+    step = lr * root / bc1
+    eps_hat = eps * root
+    for j in range(d1):
+        xj = xb[j]
+        if update_gm:
+            for q in range(nq):
+                GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
+        for q in range(nq):
+            g = gk[q] * xj
+            mq = b1 * mWT[j, q] + (1.0 - b1) * g
+            vq = b2 * vWT[j, q] + (1.0 - b2) * g * g
+            mWT[j, q] = mq
+            vWT[j, q] = vq
+            WT[j, q] -= step * mq / (math.sqrt(vq) + eps_hat)
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -294,9 +328,10 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT):
+def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, outer=True):
     """``gWT, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both; ``gWT`` is
-    feature-major, ``(d + 1, T * K)``; ``gk`` a work buffer of ``T * K``).
+    feature-major, ``(d + 1, T * K)``). ``gWT[j, q] = gk[q] * xb[j]`` is an outer product:
+    ``gk`` receives its node factor, and with ``outer=False`` ``gWT`` is left untouched.
 
     With ``p_t = sum_l mu_l softmax(theta_l)``: ``d p_t[c] / d s_k = r_k (V_left - V_right)``
     where ``V`` is the expected leaf value ``softmax(theta_l)[c]`` of a subtree given that it
@@ -321,7 +356,9 @@ def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT):
             for c in range(C):
                 ind = 1.0 if c == cls else 0.0
                 gT[t, l, c] = coef * mu * qy * (ind - Q[t, l, c])
-    nq = T * K
+    if not outer:
+        return
+    nq = gWT.shape[1]
     for j in range(d1):
         xj = xb[j]
         for q in range(nq):
@@ -355,35 +392,42 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     G = N.shape[0]
     RES = RX.shape[1]
     nq = T * K
-    nW = d1 * nq
+    nqp = _padded(nq)  # columns of the feature-major node arrays
+    nW = d1 * nqp
     nT = TH.size
     nP = nW + nT
-    # flat parameters, Adam moments and gradient: [W feature-major (d1, nq), TH (T, L, C)]
-    th = np.empty(nP)
-    m = np.empty(nP)
-    v = np.empty(nP)
-    g = np.empty(nP)
-    WT = th[:nW].reshape((d1, nq))
+    # flat parameters, Adam moments and gradient: [W feature-major (d1, nqp), TH (T, L, C)]
+    th = np.zeros(nP)
+    m = np.zeros(nP)
+    v = np.zeros(nP)
+    g = np.zeros(nP)
+    WT = th[:nW].reshape((d1, nqp))
     THc = th[nW:].reshape((T, L, C))
-    gWT = g[:nW].reshape((d1, nq))
+    gWT = g[:nW].reshape((d1, nqp))
     gT = g[nW:].reshape((T, L, C))
+    mWT = m[:nW].reshape((d1, nqp))
+    vWT = v[:nW].reshape((d1, nqp))
+    thT, gTf, mTf, vTf = th[nW:], g[nW:], m[nW:], v[nW:]
+    # without a fairness gradient the node gradient is the outer product gk x [x, 1]: the
+    # Adam step on W forms it on the fly, in the same pass as the group statistics' update
+    fused = lam == 0.0 and target == NODES
     _transpose_nodes(W, WT)
-    _transpose_nodes(mW, m[:nW].reshape((d1, nq)))
-    _transpose_nodes(vW, v[:nW].reshape((d1, nq)))
+    _transpose_nodes(mW, m[:nW].reshape((d1, nqp)))
+    _transpose_nodes(vW, v[:nW].reshape((d1, nqp)))
     th[nW:] = TH.reshape(nT)
     m[nW:] = mT.reshape(nT)
     v[nW:] = vT.reshape(nT)
-    # group gradient means: nodes (G, d1, nq) feature-major; output (G, nP, 1) in flat order
+    # group gradient means: nodes (G, d1, nqp) feature-major; output (G, nP, 1) in flat order
     if target == OUTPUT:
-        GMi = np.empty((G, nP, 1))
+        GMi = np.zeros((G, nP, 1))
         for b in range(G):
             for q in range(nq):
                 for j in range(d1):
-                    GMi[b, j * nq + q, 0] = GM[b, 0, 0, q * d1 + j]
-            for p in range(nW, nP):
-                GMi[b, p, 0] = GM[b, 0, 0, p]
+                    GMi[b, j * nqp + q, 0] = GM[b, 0, 0, q * d1 + j]
+            for p in range(nT):  # the caller's W block is unpadded: d1 * nq entries
+                GMi[b, nW + p, 0] = GM[b, 0, 0, d1 * nq + p]
         o = np.empty(nP)
-        oWT = o[:nW].reshape((d1, nq))
+        oWT = o[:nW].reshape((d1, nqp))
         oT = o[nW:].reshape((T, L, C))
         Mi = np.zeros((G, 1))
         bufM = np.empty(1)
@@ -391,16 +435,16 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         bufh = np.empty(1)
         fo = g.reshape((nP, 1))
     else:
-        GMi = np.empty((G, d1, nq))
+        GMi = np.zeros((G, d1, nqp))
         for b in range(G):
             _transpose_nodes(GM[b], GMi[b])
         o = np.empty(0)
-        oWT = o.reshape((0, nq))
+        oWT = o.reshape((0, nqp))
         oT = o.reshape((0, L, C))
-        Mi = np.zeros((G, nq))
-        bufM = np.empty(nq)
-        bufG = np.empty((d1, nq))
-        bufh = np.empty(nq)
+        Mi = np.zeros((G, nqp))
+        bufM = np.empty(nqp)
+        bufG = np.empty((d1, nqp))
+        bufh = np.empty(nqp)
         fo = gWT
     zz, ee, kb, ib, fb = _forward_work(T, K, C)
     s = np.empty((T, K))
@@ -409,14 +453,15 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     Q = np.empty((T, L, C))
     P = np.empty(C)
     V = np.empty(2 * K + 1)
-    gk = np.empty(nq)
-    ds = np.empty(nq)
+    gk = np.zeros(nqp)
+    ds = np.zeros(nqp)
     xb = np.empty(d1)
-    RG = np.zeros((G, d1, nq))
+    RG = np.zeros((G, d1, nqp))
     wts = np.zeros(G)
     seen = np.zeros(G, dtype=np.bool_)
     Zs = np.empty(nq)
     pred = np.empty(n if return_predictions else 0, dtype=np.int64)
+    inv_n = 0.0
     for i in range(n):
         x = X[i]
         yi = y[i]
@@ -445,10 +490,11 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                 Sa[q] = decay * Sa[q] + sq
                 ds[q] = sq * (1.0 - sq)
             GMa = GMi[a]
-            for j in range(d1):
-                xj = xb[j]
-                for q in range(nq):
-                    GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
+            if not fused:
+                for j in range(d1):
+                    xj = xb[j]
+                    for q in range(nqp):
+                        GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
         else:
             N[a] += 1.0
             cnt = int(RN[a])
@@ -464,7 +510,7 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         py = P[yi]
         if py < 1e-300:
             py = 1e-300
-        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT)
+        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, not fused)
         # (2b) output-level statistics: P_pos(x) and its gradient d P_pos / d(W, TH)
         if target == OUTPUT:
             _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT)
@@ -506,13 +552,13 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                             continue
                         cnt = int(RN[b])
                         wts[b] = cnt
-                        Z = np.dot(RX[b, :cnt], WT[:d])  # (cnt, nq)
+                        Z = np.dot(RX[b, :cnt], WT[:d])  # (cnt, nqp)
                         for r in range(cnt):
                             for q in range(nq):
                                 sk = _sigmoid(Z[r, q] + WT[d, q])
                                 Z[r, q] = sk * (1.0 - sk)
                                 Zs[q] = sk if r == 0 else Zs[q] + sk
-                        DX = np.dot(RX[b, :cnt].T, Z)  # (d, nq): sum_r x_r ds_r
+                        DX = np.dot(RX[b, :cnt].T, Z)  # (d, nqp): sum_r x_r ds_r
                         for q in range(nq):
                             Mi[b, q] = Zs[q] / cnt
                             tot = 0.0
@@ -528,11 +574,16 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         step[0] += 1
         bc1 = 1.0 - b1 ** step[0]
         bc2 = 1.0 - b2 ** step[0]
-        _adam(th, g, m, v, lr, b1, b2, eps, bc1, bc2)
+        if fused:
+            _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMi[a], ds, inv_n,
+                        memory == AGGREGATE)
+            _adam(thT, gTf, mTf, vTf, lr, b1, b2, eps, bc1, bc2)
+        else:
+            _adam(th, g, m, v, lr, b1, b2, eps, bc1, bc2)
     # write the parameters, moments and statistics back in the callers' layouts
     _untranspose_nodes(WT, W)
-    _untranspose_nodes(m[:nW].reshape((d1, nq)), mW)
-    _untranspose_nodes(v[:nW].reshape((d1, nq)), vW)
+    _untranspose_nodes(m[:nW].reshape((d1, nqp)), mW)
+    _untranspose_nodes(v[:nW].reshape((d1, nqp)), vW)
     TH.reshape(nT)[:] = th[nW:]
     mT.reshape(nT)[:] = m[nW:]
     vT.reshape(nT)[:] = v[nW:]
@@ -540,9 +591,9 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         for b in range(G):
             for q in range(nq):
                 for j in range(d1):
-                    GM[b, 0, 0, q * d1 + j] = GMi[b, j * nq + q, 0]
-            for p in range(nW, nP):
-                GM[b, 0, 0, p] = GMi[b, p, 0]
+                    GM[b, 0, 0, q * d1 + j] = GMi[b, j * nqp + q, 0]
+            for p in range(nT):
+                GM[b, 0, 0, d1 * nq + p] = GMi[b, nW + p, 0]
     else:
         for b in range(G):
             _untranspose_nodes(GMi[b], GM[b])
