@@ -380,8 +380,9 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     (5) one Adam step on all parameters. Arrays are updated in place.
 
     Inside the chunk all parameters live in one flat vector ``[W feature-major, TH]`` (and so
-    do their Adam moments, gradients and, for ``target == OUTPUT``, the group gradient means);
-    the arrays passed in are read at the start and written back at the end.
+    do their Adam moments, gradients and, for ``target == OUTPUT``, the group gradient means;
+    the node columns are zero-padded, see :func:`_padded`); the arrays passed in are read at
+    the start and written back at the end, in their own layouts.
 
     Returns the predicted class codes (empty when ``return_predictions`` is false).
     """
