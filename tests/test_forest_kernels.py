@@ -280,3 +280,20 @@ def test_logistic_kernel_matches_reference():
         w = w - lr * (m / (1 - 0.9 ** (i + 1))) / (np.sqrt(v / (1 - 0.999 ** (i + 1))) + 1e-7)
     np.testing.assert_array_equal(pred, preds)
     np.testing.assert_allclose(est.coef_, w, rtol=0, atol=1e-10)
+
+
+def test_vectorized_exp_matches_numpy_to_one_ulp():
+    from fairlearn_online.forest._kernels import _exp_minus_abs
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.uniform(-50, 50, 20000), rng.uniform(-800, 800, 5000),
+                        [0.0, -0.0, 1e-300, -745.2, 745.2, 708.0, 1e4, -1e4]])
+    n = len(z)
+    e = np.empty(n)
+    kb = np.empty(n)
+    ib = np.empty((2, n), dtype=np.int64)
+    _exp_minus_abs(z, n, e, kb, ib, ib.view(np.float64))
+    expected = np.exp(-np.abs(z))
+    ulp = np.spacing(np.maximum(expected, np.finfo(float).tiny))
+    assert np.all(np.abs(e - expected) <= ulp)
+    assert e[-1] == 0.0 and e[2] == 1.0  # exp(-1e4) underflows to 0; exp(-0) is exactly 1
