@@ -228,7 +228,8 @@ def test_single_group_means_no_fairness_gradient():
     X, y, _ = _data(200)
     fair = AranyaniClassifier(fairness_weight=100.0, random_state=0).fit(X, y)
     plain = AranyaniClassifier(random_state=0).fit(X, y)
-    np.testing.assert_array_equal(fair.predict_proba(X), plain.predict_proba(X))
+    # equal up to rounding: lambda = 0 runs a fused (reordered) Adam pass in the kernel
+    np.testing.assert_allclose(fair.predict_proba(X), plain.predict_proba(X), rtol=0, atol=1e-12)
 
 
 def test_metadata_routing_in_pipeline():

@@ -237,7 +237,8 @@ def test_fairness_gradient_actually_used():
     kw = dict(n_trees=1, depth=2, random_state=0)
     fair = AranyaniClassifier(fairness_weight=10.0, **kw).fit(X, y, sensitive_features=g)
     plain = AranyaniClassifier(fairness_weight=0.0, **kw).fit(X, y, sensitive_features=g)
-    np.testing.assert_array_equal(fair.node_weights_, plain.node_weights_)
+    # equal up to rounding: lambda = 0 runs a fused (reordered) Adam pass in the kernel
+    np.testing.assert_allclose(fair.node_weights_, plain.node_weights_, rtol=0, atol=1e-12)
     g2 = g.copy()
     g2[20:] = "b"
     fair.fit(X, y, sensitive_features=g2)
@@ -296,4 +297,4 @@ def test_vectorized_exp_matches_numpy_to_one_ulp():
     expected = np.exp(-np.abs(z))
     ulp = np.spacing(np.maximum(expected, np.finfo(float).tiny))
     assert np.all(np.abs(e - expected) <= ulp)
-    assert e[-1] == 0.0 and e[2] == 1.0  # exp(-1e4) underflows to 0; exp(-0) is exactly 1
+    assert e[-1] == 0.0 and e[n - 8] == 1.0  # exp(-1e4) underflows to 0; exp(0) is exactly 1
