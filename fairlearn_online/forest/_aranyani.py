@@ -12,11 +12,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive,
                     check_target)
 from . import _kernels as K
-from ._common import check_choice, check_probability_like, grow_rows, make_generator
+from ._common import (FAIRNESS_GRADIENTS, check_choice, check_fairness_optimizer_params,
+                      grow_rows, make_generator)
 
 __all__ = ["AranyaniClassifier"]
 
-_SHAPES = {"huber": K.HUBER, "uncapped": K.UNCAPPED}
 _MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
 _TARGETS = {"nodes": K.NODES, "output": K.OUTPUT}
 
@@ -156,18 +156,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         check_positive(self.depth, "depth", integer=True)
         if self.depth > 12:
             raise ValueError(f"depth must be <= 12 (2**depth leaves per tree), got {self.depth}.")
-        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
-        check_positive(self.huber_delta, "huber_delta")
-        check_positive(self.learning_rate, "learning_rate")
-        check_probability_like(self.beta1, "beta1")
-        check_probability_like(self.beta2, "beta2")
-        check_positive(self.epsilon, "epsilon")
-        check_choice(self.fairness_gradient, "fairness_gradient", _SHAPES)
+        check_fairness_optimizer_params(self)
         check_choice(self.fairness_memory, "fairness_memory", _MEMORIES)
         check_positive(self.reservoir_size, "reservoir_size", integer=True)
-        check_positive(self.statistics_decay, "statistics_decay")
-        if self.statistics_decay > 1:
-            raise ValueError(f"statistics_decay must be in (0, 1], got {self.statistics_decay!r}.")
         check_choice(self.fairness_target, "fairness_target", _TARGETS)
         if self.fairness_target == "output" and self.fairness_memory != "aggregate":
             raise ValueError("fairness_target='output' needs fairness_memory='aggregate'.")
@@ -246,7 +237,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             self.group_counts_, self.node_sums_, self.node_gradient_means_,
             self.reservoir_, self.reservoir_counts_,
             float(self.fairness_weight), float(self.huber_delta),
-            _SHAPES[self.fairness_gradient], memory, _TARGETS[self.fairness_target],
+            FAIRNESS_GRADIENTS[self.fairness_gradient], memory, _TARGETS[self.fairness_target],
             float(self.statistics_decay),
             float(self.learning_rate),
             float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions))

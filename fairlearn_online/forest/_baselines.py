@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive,
-                    check_target)
+from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
-from ._common import check_choice, check_probability_like, grow_rows
+from ._common import FAIRNESS_GRADIENTS, check_choice, check_fairness_optimizer_params, grow_rows
 
 __all__ = ["OnlineFairLogisticClassifier", "RiverClassifier"]
 
@@ -112,16 +111,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         self.statistics_decay = statistics_decay
 
     def _check_params(self):
-        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
-        check_positive(self.huber_delta, "huber_delta")
-        check_positive(self.learning_rate, "learning_rate")
-        check_probability_like(self.beta1, "beta1")
-        check_probability_like(self.beta2, "beta2")
-        check_positive(self.epsilon, "epsilon")
-        check_choice(self.fairness_gradient, "fairness_gradient", {"huber", "uncapped"})
-        check_positive(self.statistics_decay, "statistics_decay")
-        if self.statistics_decay > 1:
-            raise ValueError(f"statistics_decay must be in (0, 1], got {self.statistics_decay!r}.")
+        check_fairness_optimizer_params(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -148,7 +138,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         self.gradient_means_ = grow_rows(self.gradient_means_, n_groups)
 
     def _partial_fit(self, X, y, groups, return_predictions):
-        shape = K.HUBER if self.fairness_gradient == "huber" else K.UNCAPPED
+        shape = FAIRNESS_GRADIENTS[self.fairness_gradient]
         pred = K.logistic_learn_chunk(
             X, y.astype(np.float64), groups, self.coef_, self.adam_moments_["m"],
             self.adam_moments_["v"], self.adam_step_, self.group_counts_, self.output_sums_,

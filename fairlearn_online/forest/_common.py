@@ -8,6 +8,10 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ..base import check_positive
+from . import _kernels as K
+
+#: ``fairness_gradient`` name -> the kernel's code for the derivative H' of the penalty
+FAIRNESS_GRADIENTS = {"huber": K.HUBER, "uncapped": K.UNCAPPED}
 
 
 def check_probability_like(value, name, *, closed_right=False):
@@ -22,6 +26,21 @@ def check_choice(value, name, choices):
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}.")
     return value
+
+
+def check_fairness_optimizer_params(est):
+    """The hyper-parameters the forest and its online-logistic baseline share: the fairness
+    penalty (weight, Huber delta, gradient shape, statistics decay) and Adam's settings."""
+    check_positive(est.fairness_weight, "fairness_weight", allow_zero=True)
+    check_positive(est.huber_delta, "huber_delta")
+    check_positive(est.learning_rate, "learning_rate")
+    check_probability_like(est.beta1, "beta1")
+    check_probability_like(est.beta2, "beta2")
+    check_positive(est.epsilon, "epsilon")
+    check_choice(est.fairness_gradient, "fairness_gradient", FAIRNESS_GRADIENTS)
+    check_positive(est.statistics_decay, "statistics_decay")
+    if est.statistics_decay > 1:
+        raise ValueError(f"statistics_decay must be in (0, 1], got {est.statistics_decay!r}.")
 
 
 def make_generator(random_state) -> np.random.Generator:
