@@ -170,6 +170,53 @@ def test_fit_equals_partial_fit_on_batch_aligned_chunks():
     np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
 
 
+def test_shuffle_each_epoch_equals_partial_fit_on_the_same_permutations():
+    X, y, sf = _data(500, seed=14)
+    est = DCovRegularizedClassifier(hidden_layer_sizes=(4,), n_epochs=3, shuffle=True,
+                                    batch_size=128, random_state=3)
+    Xdf = pd.DataFrame(X, columns=["f0", "f1", "f2"])
+    est.fit(Xdf, list(y), sensitive_features=sf)
+    # the documented order: the hidden layer seeded as without shuffle, epochs from a
+    # generator seeded by the same draw of random_state on a separate stream
+    seed = np.random.RandomState(3).randint(np.iinfo(np.int32).max)
+    order = np.random.default_rng([seed, 1])
+    ref = DCovRegularizedClassifier(hidden_layer_sizes=(4,), batch_size=128, random_state=3)
+    for _ in range(3):
+        perm = order.permutation(500)
+        ref.partial_fit(X[perm], y[perm], sensitive_features=sf.iloc[perm].reset_index(drop=True),
+                        classes=[0, 1])
+    np.testing.assert_allclose(est.predict_proba(Xdf), ref.predict_proba(X), rtol=0, atol=1e-12)
+    assert est.feature_names_in_.tolist() == ["f0", "f1", "f2"]
+    again = clone(est).fit(Xdf, y, sensitive_features=sf)
+    np.testing.assert_array_equal(again.coefs_[0], est.coefs_[0])
+    unshuffled = clone(est).set_params(shuffle=False).fit(X, y, sensitive_features=sf)
+    assert not np.array_equal(unshuffled.coefs_[0], est.coefs_[0])
+
+
+def test_shuffle_permutes_exposure_with_the_rows():
+    X, _, sf = _data(400, seed=15)
+    rng = np.random.default_rng(0)
+    exposure = rng.uniform(0.2, 1.0, 400)
+    y = rng.poisson(exposure * np.exp(0.5 * X[:, 0]))
+    kw = dict(family="poisson", n_epochs=2, batch_size=400, shuffle=True, random_state=0)
+    a = DCovRegularizedRegressor(**kw).fit(X, y, sensitive_features=sf, exposure=exposure)
+    # one batch per epoch: the order inside a batch does not change the step (up to rounding)
+    b = DCovRegularizedRegressor(**{**kw, "shuffle": False}).fit(
+        X, y, sensitive_features=sf, exposure=exposure)
+    np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-9, atol=1e-12)
+
+
+def test_shuffle_rejects_bad_input_with_partial_fits_message():
+    X, y, sf = _data(100, seed=16)
+    est = DCovRegularizedClassifier(shuffle=True, n_epochs=2)
+    with pytest.raises(ValueError, match="rows"):
+        est.fit(X, y, sensitive_features=sf[:99])
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(np.where(np.eye(100, 3) > 0, np.nan, X), y, sensitive_features=sf)
+    with pytest.raises(TypeError, match="shuffle must be a bool"):
+        DCovRegularizedClassifier(shuffle="yes").fit(X, y, sensitive_features=sf)
+
+
 def test_partial_fit_predict_is_test_then_train():
     X, y, sf = _data(512, seed=9)
     est = DCovRegularizedClassifier(batch_size=256, random_state=0)

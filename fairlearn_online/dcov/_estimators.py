@@ -27,7 +27,8 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.validation import _num_samples
 
 from ..base import (
     StreamingClassifierMixin,
@@ -113,6 +114,8 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         check_positive(self.learning_rate, "learning_rate")
         check_positive(self.alpha, "alpha", allow_zero=True)
         check_positive(self.n_epochs, "n_epochs", integer=True)
+        if not isinstance(self.shuffle, (bool, np.bool_)):
+            raise TypeError(f"shuffle must be a bool, got {self.shuffle!r}.")
         if self.solver not in ("adam", "sgd"):
             raise ValueError(f"solver must be 'adam' or 'sgd', got {self.solver!r}.")
         if self.activation not in ("tanh", "relu"):
@@ -279,8 +282,27 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     def _fit_epochs(self, X, y, sensitive_features, **fit_params):
         self._reset()
         self._check_params()
+        if not self.shuffle:
+            for _ in range(self.n_epochs):
+                self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
+            return self
+        # validate the whole data first (no side effect) so that bad input fails with
+        # partial_fit's message, before any row is indexed
+        self._validate_partial_fit(X, y, sensitive_features, **fit_params)
+        n = _num_samples(X)
+        if sensitive_features is not None:
+            values, columns = check_sensitive_features(sensitive_features, n)
+            sensitive_features = pd.DataFrame(values, columns=columns)
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        order_rng = np.random.default_rng([seed, 1])  # a stream apart from the initialization's
         for _ in range(self.n_epochs):
-            self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
+            perm = order_rng.permutation(n)
+            per_row = {k: v if k == "classes" or v is None else _safe_indexing(v, perm)
+                       for k, v in fit_params.items()}
+            sens = (None if sensitive_features is None
+                    else sensitive_features.iloc[perm].reset_index(drop=True))
+            self.partial_fit(_safe_indexing(X, perm), _safe_indexing(y, perm),
+                             sensitive_features=sens, **per_row)
         return self
 
     def __sklearn_tags__(self):
@@ -296,7 +318,8 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     log-loss plus ``fairness_weight`` times the penalty of the predicted probabilities of the
     positive class (for more than two classes: the mean over classes of the penalty of each
     class probability) and ``alpha/2`` times the squared weights. ``partial_fit`` makes one pass
-    over a chunk, in order; ``fit`` resets and makes ``n_epochs`` such passes.
+    over a chunk, in order; ``fit`` resets and makes ``n_epochs`` such passes (each over a new
+    random order of the rows with ``shuffle=True``).
 
     Parameters
     ----------
@@ -319,8 +342,13 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         L2 penalty on the weights (not the intercepts).
     n_epochs : int, default=1
         Passes over the data made by :meth:`fit` (``partial_fit`` always makes one).
+    shuffle : bool, default=False
+        Whether :meth:`fit` visits the rows in a new random order at every epoch (drawn from
+        ``random_state``), as scikit-learn's ``MLPClassifier(shuffle=True)``. Off by default:
+        the rows are taken in the order of the stream. ``partial_fit`` never reorders a chunk.
     random_state : int, RandomState instance or None, default=None
-        Seeds the hidden-layer initialization (the linear model starts at 0).
+        Seeds the hidden-layer initialization (the linear model starts at 0) and, with
+        ``shuffle=True``, the order of every epoch.
 
     Attributes
     ----------
@@ -353,7 +381,7 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
 
     def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, hidden_layer_sizes=(),
                  activation="tanh", batch_size=256, learning_rate=0.01, solver="adam",
-                 alpha=1e-4, n_epochs=1, random_state=None):
+                 alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
         self.penalty = penalty
         self.fairness_weight = fairness_weight
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -363,6 +391,7 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         self.solver = solver
         self.alpha = alpha
         self.n_epochs = n_epochs
+        self.shuffle = shuffle
         self.random_state = random_state
 
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
@@ -406,7 +435,9 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         return (P - Y) / n, (P, None)
 
     def fit(self, X, y, *, sensitive_features=None, classes=None):
-        """Forget the learned state, then ``n_epochs`` in-order passes of :meth:`partial_fit`.
+        """Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
+
+        With ``shuffle=True`` every pass takes the rows in a new random order.
 
         Parameters
         ----------
@@ -512,6 +543,7 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
     solver : {"adam", "sgd"}, default="adam"
     alpha : float, default=1e-4
     n_epochs : int, default=1
+    shuffle : bool, default=False
     random_state : int, RandomState instance or None, default=None
 
     Attributes
@@ -536,7 +568,7 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
 
     def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, family="gaussian",
                  hidden_layer_sizes=(), activation="tanh", batch_size=256, learning_rate=0.01,
-                 solver="adam", alpha=1e-4, n_epochs=1, random_state=None):
+                 solver="adam", alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
         self.penalty = penalty
         self.fairness_weight = fairness_weight
         self.family = family
@@ -547,6 +579,7 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         self.solver = solver
         self.alpha = alpha
         self.n_epochs = n_epochs
+        self.shuffle = shuffle
         self.random_state = random_state
 
     def _check_params(self):
@@ -598,7 +631,9 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         return ((mu - y) / n).reshape(-1, 1), (rate, rate)
 
     def fit(self, X, y, *, sensitive_features=None, exposure=None):
-        """Forget the learned state, then ``n_epochs`` in-order passes of :meth:`partial_fit`.
+        """Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
+
+        With ``shuffle=True`` every pass takes the rows in a new random order.
 
         Parameters
         ----------
