@@ -1,0 +1,286 @@
+"""``dcov-compas-study``: how far the CCdCov penalty can cut the JSD on COMPAS, and at what cost.
+
+The question of ``dcov-compas``'s target (a JSD cut of at least 5x for at most 2 accuracy
+points) asked of every training protocol, next to two post-processing references that are not
+penalties. Data, split, features, protected attributes and metrics are those of ``dcov-compas``
+(COMPAS, race x sex x age, stratified 70/30 splits, JSD over race x sex x age quartile with
+subgroups of at least 50 test rows).
+
+Protocols (every one with ``penalty="ccdcov"``, a sweep of ``fairness_weight`` including 0, and its
+cut and accuracy loss measured against its *own* unpenalized run on the same split):
+the ``dcov-compas`` model; the same with the rows reshuffled every epoch; the linear model; wider
+hidden layers with more weight decay; a smaller learning rate for more epochs; larger batches
+(a better estimate of the dependence at every step).
+Every penalized point also records the accuracy at the decision threshold that maximizes the
+training accuracy (the penalty may leave the probabilities off-centre; it does not, see the docs).
+
+References, applied to the unpenalized ``dcov-compas`` model's scores, with the subgroups
+(race x sex x training age quartile) and every mapping fitted on the training rows only:
+
+``quantile repair``
+    each subgroup's score distribution mapped onto the pooled one (the Wasserstein-barycenter
+    repair), mixed as ``(1 - t) p + t aligned(p)``.
+``group thresholds + side alignment``
+    each subgroup gets its own threshold, moving its selection rate from its own to the pooled one
+    by the fraction ``t``; then the scores on each side of the decision are mapped onto the pooled
+    scores of that side of 0.5, so the decisions are kept exactly and the score distributions of
+    the subgroups differ only through their selection rates.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from ..utils import save_figure  # noqa: E402
+from ._runner import Experiment, register  # noqa: E402
+from .dcov import MIN_GROUP, _compas  # noqa: E402
+
+#: name -> DCovRegularizedClassifier parameters (penalty ccdcov, fairness_weight from the sweep)
+PROTOCOLS = {
+    "(16,), 40 epochs (dcov-compas)": dict(hidden_layer_sizes=(16,), n_epochs=40),
+    "(16,), reshuffled": dict(hidden_layer_sizes=(16,), n_epochs=40, shuffle=True),
+    "linear, reshuffled": dict(hidden_layer_sizes=(), n_epochs=40, shuffle=True),
+    "(64,), alpha 1e-3, reshuffled": dict(hidden_layer_sizes=(64,), alpha=1e-3, n_epochs=40,
+                                          shuffle=True),
+    "(256,), alpha 1e-3, reshuffled": dict(hidden_layer_sizes=(256,), alpha=1e-3, n_epochs=40,
+                                           shuffle=True),
+    "(64,), alpha 1e-3, reshuffled, lr 0.003, 80 epochs": dict(
+        hidden_layer_sizes=(64,), alpha=1e-3, n_epochs=80, learning_rate=0.003, shuffle=True),
+    "(64,), alpha 1e-3, reshuffled, batch 1024, lr 0.02, 120 epochs": dict(
+        hidden_layer_sizes=(64,), alpha=1e-3, n_epochs=120, learning_rate=0.02, batch_size=1024,
+        shuffle=True),
+    "(64,), alpha 1e-3, reshuffled, batch 2048, lr 0.02, 200 epochs": dict(
+        hidden_layer_sizes=(64,), alpha=1e-3, n_epochs=200, learning_rate=0.02, batch_size=2048,
+        shuffle=True),
+}
+QUICK_PROTOCOL = {"linear, 5 epochs (quick)": dict(hidden_layer_sizes=(), n_epochs=5,
+                                                   learning_rate=0.02)}
+WEIGHTS = (0.0, 5.0, 10.0, 15.0, 20.0, 30.0, 50.0)
+MIXES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0)
+REFERENCES = ("quantile repair", "group thresholds + side alignment")
+#: the target of the dcov-compas issue: JSD cut >= 5x at an accuracy loss <= 2 points
+TARGET_CUT, TARGET_LOSS = 5.0, 2.0
+
+
+def grid(quick, seeds):
+    if quick:
+        protocols, weights = QUICK_PROTOCOL, (0.0, 10.0)
+    else:
+        protocols, weights = PROTOCOLS, WEIGHTS
+    points = [{"kind": "penalty", "protocol": name, "fairness_weight": w, "seed": s,
+               "quick": quick} for name in protocols for w in weights for s in range(seeds)]
+    points += [{"kind": "reference", "protocol": "references", "fairness_weight": 0.0, "seed": s,
+                "quick": quick} for s in range(seeds)]
+    return points
+
+
+def _split(seed):
+    from sklearn.model_selection import train_test_split
+
+    X, y, S = _compas()
+    tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=seed, stratify=y)
+    mean, std = X[tr].mean(axis=0), X[tr].std(axis=0)
+    std[std == 0] = 1.0
+    return ((X[tr] - mean) / std, y[tr], S.iloc[tr].reset_index(drop=True),
+            (X[te] - mean) / std, y[te], S.iloc[te].reset_index(drop=True))
+
+
+def subgroup_codes(S_train, S_test, numeric_bins=4):
+    """Race x sex x age-quantile codes, the age bins fitted on the training rows only."""
+    _, edges = pd.qcut(S_train["age"], numeric_bins, retbins=True, duplicates="drop")
+    edges[0], edges[-1] = -np.inf, np.inf
+
+    def key(S):
+        age_bin = pd.cut(S["age"], edges, labels=False)
+        return S["race"].astype(str) + "|" + S["sex"].astype(str) + "|" + age_bin.astype(str)
+
+    k_train, k_test = key(S_train), key(S_test)
+    cats = pd.Index(sorted(set(k_train) | set(k_test)))
+    return cats.get_indexer(k_train), cats.get_indexer(k_test)
+
+
+def _quantile_map(reference, target_pool, values):
+    """Map ``values`` through the empirical CDF of ``reference`` onto the quantiles of ``target_pool``."""
+    q = np.searchsorted(np.sort(reference), values, side="right") / len(reference)
+    return np.quantile(target_pool, np.clip(q, 0.0, 1.0))
+
+
+def quantile_repair(p_train, g_train, p, g, t):
+    """``(1 - t) p + t aligned(p)``: each subgroup's scores onto the pooled training scores."""
+    aligned = p.copy()
+    for c in np.unique(g):
+        ref = p_train[g_train == c]
+        if len(ref) >= 2:
+            aligned[g == c] = _quantile_map(ref, p_train, p[g == c])
+    return (1.0 - t) * p + t * aligned
+
+
+def group_thresholds_side_alignment(p_train, g_train, p, g, t):
+    """Move each subgroup's selection rate toward the pooled one by ``t``, keep the decisions,
+    and give both sides of the decision the pooled score distribution of that side of 0.5.
+
+    Returns the new scores; ``scores > 0.5`` are the decisions of the subgroup thresholds.
+    """
+    pooled_rate = np.mean(p_train > 0.5)
+    thresholds = np.full(max(g_train.max(initial=-1), g.max(initial=-1)) + 1, 0.5)
+    for c in np.unique(g):
+        s = p_train[g_train == c]
+        if len(s) >= 2:
+            rate = (1.0 - t) * np.mean(s > 0.5) + t * pooled_rate
+            thresholds[c] = np.quantile(s, 1.0 - rate)
+    decide_train = p_train > thresholds[g_train]
+    decide = p > thresholds[g]
+    out = np.empty_like(p)
+    for side in (False, True):
+        pool = p_train[(p_train > 0.5) == side]
+        for c in np.unique(g):
+            rows = (g == c) & (decide == side)
+            if not rows.any():
+                continue
+            ref = p_train[(g_train == c) & (decide_train == side)]
+            out[rows] = (_quantile_map(ref, pool, p[rows]) if len(ref) >= 2
+                         else np.median(pool))
+    return out
+
+
+def _best_training_threshold(p, y):
+    """Threshold maximizing the training accuracy of ``p > threshold``."""
+    order = np.argsort(p)
+    ps, ys = p[order], y[order]
+    correct = np.cumsum(1 - ys) + (ys.sum() - np.cumsum(ys))  # rows <= ps[i] predicted 0
+    i = int(np.argmax(correct))
+    return ps[i] if np.sum(ys == 0) else 0.5
+
+
+def run_point(point):
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    from ..dcov import DCovRegularizedClassifier, js_calibration
+
+    seed = int(point["seed"])
+    Xtr, ytr, Str, Xte, yte, Ste = _split(seed)
+    quick = point["quick"]
+
+    def metrics(scores):
+        return {"accuracy": accuracy_score(yte, scores > 0.5),
+                "jsd": js_calibration(scores, Ste, min_group_size=MIN_GROUP)}
+
+    if point["kind"] == "penalty":
+        params = (QUICK_PROTOCOL if quick else PROTOCOLS)[point["protocol"]]
+        clf = DCovRegularizedClassifier(penalty="ccdcov",
+                                        fairness_weight=float(point["fairness_weight"]),
+                                        random_state=seed, **params)
+        clf.fit(Xtr, ytr, sensitive_features=Str)
+        p = clf.predict_proba(Xte)[:, 1]
+        threshold = _best_training_threshold(clf.predict_proba(Xtr)[:, 1], ytr)
+        row = {"method": "ccdcov penalty", "mix": np.nan, **metrics(p),
+               "accuracy_tuned_threshold": accuracy_score(yte, p > threshold),
+               "tuned_threshold": threshold, "auc": roc_auc_score(yte, p)}
+        return {"results": [row]}
+
+    protocols = QUICK_PROTOCOL if quick else PROTOCOLS
+    base = DCovRegularizedClassifier(penalty="ccdcov", fairness_weight=0.0, random_state=seed,
+                                     **protocols[next(iter(protocols))])  # the dcov-compas model
+    base.fit(Xtr, ytr, sensitive_features=Str)
+    p_train, p = base.predict_proba(Xtr)[:, 1], base.predict_proba(Xte)[:, 1]
+    g_train, g = subgroup_codes(Str, Ste)
+    rows = [{"method": "unpenalized", "mix": np.nan, **metrics(p)}]
+    for t in ((0.0, 0.5) if quick else MIXES):
+        rows.append({"method": "quantile repair", "mix": t,
+                     **metrics(quantile_repair(p_train, g_train, p, g, t))})
+        rows.append({"method": "group thresholds + side alignment", "mix": t,
+                     **metrics(group_thresholds_side_alignment(p_train, g_train, p, g, t))})
+    return {"results": rows}
+
+
+def _relative(results):
+    """JSD cut and accuracy loss of every row against its own unpenalized run (same seed)."""
+    res = results.reset_index(drop=True)
+    is_base = ((res.method == "ccdcov penalty") & (res.fairness_weight == 0)) | (
+        res.method == "unpenalized")
+    base = res.loc[is_base, ["protocol", "seed", "accuracy", "jsd"]].rename(
+        columns={"accuracy": "accuracy_base", "jsd": "jsd_base"})
+    res = res.loc[~is_base].merge(base, on=["protocol", "seed"], how="left", validate="m:1")
+    res["accuracy_loss_points"] = 100 * (res.accuracy_base - res.accuracy)
+    return res
+
+
+def summarize(results):
+    """Mean over seeds per (protocol, method, lambda or t); the cut is of the mean JSDs."""
+    res = _relative(results)
+    res["setting"] = np.where(res.method == "ccdcov penalty", res.fairness_weight, res.mix)
+    keys = ["protocol", "method", "setting"]
+    agg = res.groupby(keys, sort=False).agg(
+        accuracy=("accuracy", "mean"), accuracy_std=("accuracy", "std"),
+        accuracy_base=("accuracy_base", "mean"), jsd=("jsd", "mean"), jsd_std=("jsd", "std"),
+        jsd_base=("jsd_base", "mean"), accuracy_loss_points=("accuracy_loss_points", "mean"),
+        accuracy_tuned_threshold=("accuracy_tuned_threshold", "mean"),
+        n_seeds=("seed", "nunique")).reset_index()
+    agg["jsd_cut"] = agg.jsd_base / agg.jsd
+    agg["meets_target"] = (agg.jsd_cut >= TARGET_CUT) & (agg.accuracy_loss_points <= TARGET_LOSS)
+    return agg
+
+
+def report(tables, out_dir, quick):
+    summary = summarize(tables["results"])
+    summary.to_csv(out_dir / "summary.csv", index=False)
+    lines = ["| protocol / reference | lambda or t | accuracy (own base) | JSD (own base) | "
+             "JSD cut | accuracy loss (points) | tuned-threshold accuracy |",
+             "|---|---|---|---|---|---|---|"]
+    for _, r in summary.iterrows():
+        name = r.protocol if r.method == "ccdcov penalty" else f"reference: {r.method}"
+        tuned = "" if np.isnan(r.accuracy_tuned_threshold) else f"{r.accuracy_tuned_threshold:.4f}"
+        mark = " **(target met)**" if r.meets_target else ""
+        lines.append(f"| {name} | {r.setting:g} | {r.accuracy:.4f} ({r.accuracy_base:.4f}) | "
+                     f"{r.jsd:.4f} ({r.jsd_base:.4f}) | {r.jsd_cut:.1f}x | "
+                     f"{r.accuracy_loss_points:.2f}{mark} | {tuned} |")
+    best = []
+    for (protocol, method), cur in summary.groupby(["protocol", "method"], sort=False):
+        hits = cur[cur.jsd_cut >= TARGET_CUT]
+        name = protocol if method == "ccdcov penalty" else f"reference: {method}"
+        if len(hits):
+            h = hits.loc[hits.accuracy_loss_points.idxmin()]
+            best.append(f"| {name} | {h.setting:g} | {h.jsd_cut:.1f}x | "
+                        f"{h.accuracy_loss_points:.2f} | {'yes' if h.meets_target else 'no'} |")
+        else:
+            best.append(f"| {name} | - | max {cur.jsd_cut.max():.1f}x | - | no |")
+    lines += ["", f"Cheapest setting with a JSD cut >= {TARGET_CUT:g}x (target: loss <= "
+              f"{TARGET_LOSS:g} points):", "",
+              "| protocol / reference | lambda or t | JSD cut | accuracy loss (points) | target met |",
+              "|---|---|---|---|---|", *best]
+    (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
+
+    fig, ax = plt.subplots(figsize=(10.5, 4.8))
+    palette = iter([c for i, c in enumerate(plt.cm.tab10.colors) if i not in (3, 7)] * 3)
+    styles = {"quantile repair": "black", "group thresholds + side alignment": "tab:red"}
+    for (protocol, method), cur in summary.groupby(["protocol", "method"], sort=False):
+        cur = cur.sort_values("setting")
+        ref = method != "ccdcov penalty"
+        ax.plot(cur.jsd_cut, cur.accuracy_loss_points, marker="s" if ref else "o",
+                linestyle="--" if ref else "-", linewidth=2 if ref else 1.2,
+                color=styles[method] if ref else next(palette),
+                label=f"reference: {method} (t sweep)" if ref else f"{protocol} (lambda sweep)")
+    x_hi = max(10.0, float(np.nanmax(summary.jsd_cut)) * 1.05)
+    ax.fill_between([TARGET_CUT, x_hi], -1.0, TARGET_LOSS, color="tab:green", alpha=0.12,
+                    label=f"target: cut >= {TARGET_CUT:g}x, loss <= {TARGET_LOSS:g} points")
+    ax.set(xlabel="JSD cut vs own unpenalized run (x)", ylabel="accuracy loss (points)",
+           title="COMPAS, race x sex x age: what a JSD cut costs (CCdCov penalty vs references)",
+           xlim=(1, x_hi))
+    ax.set_ylim(bottom=-0.5)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    save_figure(fig, out_dir / "jsd_cut_vs_accuracy_loss")
+
+
+register(Experiment(
+    name="dcov-compas-study",
+    description="CCdCov on COMPAS: JSD cut vs accuracy loss of every training protocol, "
+                "with post-processing references (the 5x-at-2-points question)",
+    grid=grid, run_point=run_point, report=report, default_seeds=5, quick_seeds=1,
+))

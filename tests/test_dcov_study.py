@@ -1,0 +1,87 @@
+"""dcov-compas-study: the post-processing references, the tuned threshold, one quick run."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fairlearn_online.experiments import get_experiment
+from fairlearn_online.experiments.dcov_study import (
+    _best_training_threshold,
+    group_thresholds_side_alignment,
+    quantile_repair,
+    subgroup_codes,
+    summarize,
+)
+
+
+def _scores(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    g = rng.integers(0, 4, n)
+    p = 1.0 / (1.0 + np.exp(-(rng.normal(size=n) + 0.6 * (g - 1.5))))
+    return p, g
+
+
+def test_quantile_repair_is_identity_at_0_and_equalizes_distributions_at_1():
+    p, g = _scores()
+    np.testing.assert_array_equal(quantile_repair(p, g, p, g, 0.0), p)
+    full = quantile_repair(p, g, p, g, 1.0)
+    deciles = np.linspace(0.1, 0.9, 9)
+    pooled = np.quantile(p, deciles)
+    for c in range(4):
+        np.testing.assert_allclose(np.quantile(full[g == c], deciles), pooled, atol=0.02)
+    # within a subgroup the order of the scores is kept
+    for c in range(4):
+        assert np.all(np.diff(full[g == c][np.argsort(p[g == c])]) >= -1e-12)
+
+
+@pytest.mark.parametrize("t", [0.0, 0.4, 1.0])
+def test_group_thresholds_side_alignment_rates_and_decisions(t):
+    p, g = _scores(seed=1)
+    out = group_thresholds_side_alignment(p, g, p, g, t)
+    pooled = np.mean(p > 0.5)
+    for c in range(4):
+        own = np.mean(p[g == c] > 0.5)
+        want = (1 - t) * own + t * pooled
+        assert abs(np.mean(out[g == c] > 0.5) - want) <= 2.0 / np.sum(g == c)
+    if t == 0.0:  # every decision kept, only the scores within each side move
+        np.testing.assert_array_equal(out > 0.5, p > 0.5)
+    # each side takes values of the pooled scores of that side of 0.5
+    assert out[out > 0.5].min() >= p[p > 0.5].min() - 1e-12
+    assert out[out <= 0.5].max() <= p[p <= 0.5].max() + 1e-12
+
+
+def test_subgroup_codes_bin_age_on_the_training_rows():
+    train = pd.DataFrame({"race": ["a", "b"] * 4, "sex": ["F"] * 8, "age": [20, 21, 30, 31, 40, 41, 50, 51]})
+    test = pd.DataFrame({"race": ["a", "a", "c"], "sex": ["F", "F", "M"], "age": [5, 99, 35]})
+    c_train, c_test = subgroup_codes(train, test, numeric_bins=2)
+    assert len(set(c_train)) == 4  # 2 races x 1 sex x 2 age halves
+    assert c_test[0] == c_train[0]  # age 5 falls in the lowest training bin
+    assert c_test[1] == c_train[6]  # age 99 in the highest
+    assert c_test[2] not in set(c_train)  # an unseen (race, sex) gets its own code
+
+
+def test_best_training_threshold_matches_brute_force():
+    rng = np.random.default_rng(3)
+    p = rng.uniform(size=400)
+    y = (rng.uniform(size=400) < p ** 2).astype(int)
+    t = _best_training_threshold(p, y)
+    brute = max(np.mean((p > c) == y) for c in np.concatenate([[-1.0], p]))
+    assert np.mean((p > t) == y) == pytest.approx(brute)
+
+
+def test_quick_run_and_report(tmp_path):
+    exp = get_experiment("dcov-compas-study")
+    full = exp.grid(False, 5)
+    assert sum(pt["kind"] == "reference" for pt in full) == 5
+    rows = []
+    for point in exp.grid(True, 1):
+        for row in exp.run_point(point)["results"]:
+            rows.append({**point, **row})
+    results = pd.DataFrame(rows)
+    summary = summarize(results)
+    pen = summary[summary.method == "ccdcov penalty"].iloc[0]
+    assert pen.jsd_cut > 1.5 and 0 < pen.accuracy_loss_points < 5
+    exp.report({"results": results}, tmp_path, True)
+    assert (tmp_path / "jsd_cut_vs_accuracy_loss.png").exists()
+    assert (tmp_path / "jsd_cut_vs_accuracy_loss.svg").exists()
+    assert "Cheapest setting" in (tmp_path / "summary.md").read_text()
