@@ -20,6 +20,7 @@ take ``sensitive_features``, ``est.set_fit_request(sensitive_features=True)`` wo
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import warnings
 
@@ -222,9 +223,13 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
     """
     kwargs = dict(dtype=np.float64, order="C", ensure_all_finite=True,
                   ensure_min_samples=ensure_min_samples)
+    with _naming_non_numeric_X():
+        if reset:
+            names = _get_feature_names(X)
+            X_arr = check_array(X, input_name="X", **kwargs)
+        else:
+            X_arr = validate_data(estimator, X, reset=False, **kwargs)
     if reset:
-        names = _get_feature_names(X)
-        X_arr = check_array(X, input_name="X", **kwargs)
 
         def commit():
             estimator.n_features_in_ = X_arr.shape[1]
@@ -234,8 +239,18 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
                 del estimator.feature_names_in_
 
         return X_arr, commit
-    X_arr = validate_data(estimator, X, reset=False, **kwargs)
     return X_arr, (lambda: None)
+
+
+@contextlib.contextmanager
+def _naming_non_numeric_X():
+    """numpy's "could not convert string to float" does not say which argument was wrong."""
+    try:
+        yield
+    except ValueError as exc:
+        if "could not convert" in str(exc):
+            raise ValueError(f"X must be numeric: {exc}") from exc
+        raise
 
 
 def check_target(y, n_samples, *, name="y", numeric=False):

@@ -143,8 +143,9 @@ BAD_CHUNKS = [
     ("missing group", lambda X, y, g: (X, y, np.where(np.arange(len(g)) == 2, None, g)),
      ValueError, "missing"),
     ("no groups", lambda X, y, g: (X, y, None), ValueError, "sensitive_features is required"),
-    ("string X", lambda X, y, g: (np.full(X.shape, "a", dtype=object), y, g), ValueError, ""),
-    ("3-D X", lambda X, y, g: (X[:, :, None], y, g), ValueError, ""),
+    ("string X", lambda X, y, g: (np.full(X.shape, "a", dtype=object), y, g), ValueError,
+     "X must be numeric"),
+    ("3-D X", lambda X, y, g: (X[:, :, None], y, g), ValueError, "dim 3"),
 ]
 
 

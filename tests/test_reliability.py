@@ -103,7 +103,7 @@ def _bad_chunks(est, X, y, g):
          "sensitive_features"),
         ("wrong n_features", {**chunk, "X": X[60:70, :3]}, "features"),
         ("3-D X", {**chunk, "X": X[60:70, :, None]}, "dim|2D|2-D"),
-        ("non-numeric X", {**chunk, "X": np.full((10, 4), "a", dtype=object)}, "convert|numeric|string"),
+        ("non-numeric X", {**chunk, "X": np.full((10, 4), "a", dtype=object)}, "X must be numeric"),
     ]
     if is_classifier(est):
         cases.append(("unseen label", {**chunk, "y": np.full(10, 7)}, "label|class"))
