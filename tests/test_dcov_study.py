@@ -5,8 +5,11 @@ import pandas as pd
 import pytest
 
 from fairlearn_online.experiments import get_experiment
+from fairlearn_online.experiments import dcov_study
 from fairlearn_online.experiments.dcov_study import (
+    AGE_QUARTILE_PROTOCOL,
     _best_training_threshold,
+    age_bins,
     group_thresholds_side_alignment,
     quantile_repair,
     subgroup_codes,
@@ -60,6 +63,42 @@ def test_subgroup_codes_bin_age_on_the_training_rows():
     assert c_test[2] not in set(c_train)  # an unseen (race, sex) gets its own code
 
 
+def test_age_bins_are_training_quantiles_and_cover_every_test_age():
+    train = pd.DataFrame({"age": np.arange(20, 60)})
+    test = pd.DataFrame({"age": [0, 29, 30, 45, 200]})
+    b_train, b_test = age_bins(train, test, numeric_bins=4)
+    assert np.bincount(b_train).tolist() == [10, 10, 10, 10]
+    assert b_test.tolist() == [0, 0, 1, 2, 3]
+
+
+def test_age_quartile_protocol_gives_the_penalty_categorical_age_bins(monkeypatch):
+    """The diagnostic protocol trains on race, sex and the training age quartile (as strings)."""
+    from fairlearn_online.dcov import DCovRegularizedClassifier
+
+    seen = {}
+    original_fit = DCovRegularizedClassifier.fit
+
+    def recording_fit(self, X, y, *, sensitive_features=None, classes=None):
+        seen["sensitive_features"] = sensitive_features
+        return original_fit(self, X, y, sensitive_features=sensitive_features, classes=classes)
+
+    monkeypatch.setattr(DCovRegularizedClassifier, "fit", recording_fit)
+    monkeypatch.setitem(dcov_study.PROTOCOLS, AGE_QUARTILE_PROTOCOL,
+                        dict(hidden_layer_sizes=(), n_epochs=1))
+    point = {"kind": "penalty", "protocol": AGE_QUARTILE_PROTOCOL, "fairness_weight": 5.0,
+             "seed": 0, "quick": False}
+    row = dcov_study.run_point(point)["results"][0]
+    assert 0 < row["accuracy"] < 1 and row["jsd"] >= 0
+    S = seen["sensitive_features"]
+    Xtr, ytr, Str, *_ = dcov_study._split(0)
+    assert list(S.columns) == ["race", "sex", "age"]
+    pd.testing.assert_series_equal(S["race"], Str["race"])
+    assert sorted(S["age"].unique()) == [f"age bin {b}" for b in range(4)]
+    # the youngest training row is in the first bin, the oldest in the last
+    assert S["age"][Str["age"].idxmin()] == "age bin 0"
+    assert S["age"][Str["age"].idxmax()] == "age bin 3"
+
+
 def test_best_training_threshold_matches_brute_force():
     rng = np.random.default_rng(3)
     p = rng.uniform(size=400)
@@ -85,3 +124,7 @@ def test_quick_run_and_report(tmp_path):
     assert (tmp_path / "jsd_cut_vs_accuracy_loss.png").exists()
     assert (tmp_path / "jsd_cut_vs_accuracy_loss.svg").exists()
     assert "Cheapest setting" in (tmp_path / "summary.md").read_text()
+    # both references, with the JSD's age quartiles and with 16 age bins
+    assert set(results.method) == {
+        "ccdcov penalty", "unpenalized", "quantile repair", "group thresholds + side alignment",
+        "quantile repair, 16 age bins", "group thresholds + side alignment, 16 age bins"}
