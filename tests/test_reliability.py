@@ -8,6 +8,7 @@ chunking; extreme feature scales, constant features and separable data give fini
 """
 
 import inspect
+import os
 import pickle
 import subprocess
 import sys
@@ -227,10 +228,56 @@ def test_pickle_mid_stream_resumes_identically_in_a_fresh_process(cls, tmp_path)
             kwargs["sensitive_features"] = np.where(np.arange(len(X)) % 2 == 0, "female", "male")
         np.save(sys.argv[2], method(X, **kwargs))
     """)
-    subprocess.run([sys.executable, "-c", script, str(path), str(out)], check=True)
+    subprocess.run([sys.executable, "-c", script, str(path), str(out)], check=True,
+                   cwd=tmp_path, env=_same_package_env())
     np.testing.assert_array_equal(np.load(out), expected)
     # no compiled kernel is stored in the pickled state
     assert b"numba" not in pickle.dumps(est)
+
+
+def _same_package_env(**extra):
+    """Environment of a child process that imports the copy of the package this process uses
+    (an installed wheel or the source tree), whatever its working directory."""
+    env = dict(os.environ, **extra)
+    package_parent = os.path.dirname(os.path.dirname(fairlearn_online.__file__))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    return env
+
+
+_EVERY_ESTIMATOR_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from sklearn.base import is_classifier
+    sys.path.insert(0, sys.argv[2])
+    from test_reliability import CLASSES, _data, _fit_kwargs, _make, _outputs
+    outputs = {}
+    for cls in CLASSES:
+        est = _make(cls)
+        X, y, g = _data(est, n=200)
+        est.partial_fit(X[:100], y[:100], sensitive_features=g[:100], **_fit_kwargs(est, y))
+        est.partial_fit(X[100:], y[100:], sensitive_features=g[100:])
+        outputs[cls.__name__] = np.asarray(_outputs(est, X), dtype=np.float64)
+    np.savez(sys.argv[1], **outputs)
+""")
+
+
+def test_kernels_compiled_now_and_loaded_from_numba_cache_give_identical_bits(tmp_path):
+    """A kernel compiled in this process and the same kernel loaded from numba's on-disk cache
+    must compute the same bits, so that a run resumed in a fresh process (cache warm or cold)
+    equals the uninterrupted one. FMA contraction ("contract" fastmath) broke this."""
+    env = _same_package_env(NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
+    tests_dir = os.path.dirname(os.path.abspath(__file__))
+    runs = []
+    for name in ("cold", "cached"):
+        out = tmp_path / f"{name}.npz"
+        subprocess.run([sys.executable, "-c", _EVERY_ESTIMATOR_SCRIPT, str(out), tests_dir],
+                       check=True, cwd=tmp_path, env=env)
+        runs.append(np.load(out))
+    assert any((tmp_path / "numba-cache").rglob("*.nbc")), "the first run wrote no numba cache"
+    cold, cached = runs
+    assert sorted(cold.files) == sorted(IDS)
+    for name in IDS:
+        np.testing.assert_array_equal(cold[name], cached[name], err_msg=name)
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
