@@ -30,6 +30,8 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _get_feature_names, check_array, check_is_fitted, validate_data
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._core.events import EventClassifierMixin, EventMixin
+
 __all__ = [
     "GroupEncoder",
     "StreamingEstimatorMixin",
@@ -221,6 +223,10 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
     whole chunk is accepted). When ``reset`` is false the feature count and names must match
     those seen at the first call.
     """
+    if not reset:
+        fast = _fitted_float_rows(estimator, X, ensure_min_samples)
+        if fast is not None:
+            return fast, (lambda: None)
     kwargs = dict(dtype=np.float64, order="C", ensure_all_finite=True,
                   ensure_min_samples=ensure_min_samples)
     with _naming_non_numeric_X():
@@ -240,6 +246,22 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
 
         return X_arr, commit
     return X_arr, (lambda: None)
+
+
+def _fitted_float_rows(estimator, X, ensure_min_samples):
+    """``X`` itself when it is already what ``check_chunk_X`` returns for a fitted estimator
+    without feature names (a finite, C-contiguous float64 2-D array with ``n_features_in_``
+    columns), else ``None``: skips scikit-learn's conversions for a single row or any chunk
+    that needs none (the general check runs otherwise, and raises its errors)."""
+    if (type(X) is not np.ndarray or X.dtype != np.float64 or X.ndim != 2
+            or not X.flags.c_contiguous or X.shape[0] < ensure_min_samples
+            or X.shape[1] != getattr(estimator, "n_features_in_", -1)
+            or getattr(estimator, "feature_names_in_", None) is not None):
+        return None
+    total = float(X.sum())
+    if total - total != 0.0:  # NaN or infinity (or a sum that overflows): the general check
+        return None
+    return X
 
 
 @contextlib.contextmanager
@@ -285,8 +307,11 @@ def check_target(y, n_samples, *, name="y", numeric=False):
 # --------------------------------------------------------------------------------------------
 # the estimator protocol
 # --------------------------------------------------------------------------------------------
-class StreamingEstimatorMixin:
+class StreamingEstimatorMixin(EventMixin):
     """``fit``/``partial_fit``/``partial_fit_predict`` contract shared by the library's estimators.
+
+    It also gives every estimator river's per-event methods ``learn_one`` / ``predict_one``
+    (and ``predict_proba_one`` for classifiers), see :mod:`fairlearn_online._core.events`.
 
     Subclasses implement:
 
@@ -357,13 +382,22 @@ class StreamingEstimatorMixin:
         return self._learn_chunk(X, y, sensitive_features, return_predictions=True, **kwargs)
 
     def _learn_chunk(self, X, y, sensitive_features, *, return_predictions, **kwargs):
-        if self._is_fitted() and _n_rows(X) == 0:
-            check_target(y, 0)
-            return np.empty(0) if return_predictions else None
+        if self._is_fitted():
+            n_rows = _n_rows(X)
+            if n_rows == 0:
+                check_target(y, 0)
+                return np.empty(0) if return_predictions else None
+            if n_rows == 1:  # one event: the per-event fast route when it applies
+                out = self._learn_one_row_fast(X, y, sensitive_features, return_predictions,
+                                               kwargs)
+                if out is not NotImplemented:
+                    return out
         X_arr, y_arr, groups, commit = self._validate_partial_fit(
             X, y, sensitive_features, **kwargs)
         commit()
-        return self._partial_fit(X_arr, y_arr, groups, return_predictions)
+        out = self._partial_fit(X_arr, y_arr, groups, return_predictions)
+        self._event_remember_params()
+        return out
 
     def _check_groups(self, sensitive_features, n_samples, *, reset):
         """Group codes of a chunk and the encoder to commit, without changing ``self``.
@@ -389,7 +423,7 @@ class StreamingEstimatorMixin:
         return encoder.encode(values, columns, update=True), encoder
 
 
-class StreamingClassifierMixin(StreamingEstimatorMixin):
+class StreamingClassifierMixin(EventClassifierMixin, StreamingEstimatorMixin):
     """Adds label handling to :class:`StreamingEstimatorMixin`.
 
     The set of classes is fixed by the first call: the ``classes`` argument, or the labels of the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from ._core.events import event_group_key
 from .base import (StreamingClassifierMixin, check_chunk_X, check_fitted,
                    check_sensitive_features, check_target)
 
@@ -67,6 +68,19 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
         """Class frequencies seen so far, the same for every row."""
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
+        return self._event_predict_proba(X_arr)
+
+    def _event_predict_proba(self, X_arr):
         total = self.class_count_.sum()
         freq = self.class_count_ / total if total else np.full(len(self.classes_), 1 / len(self.classes_))
         return np.tile(freq, (X_arr.shape[0], 1))
+
+    def _event_groups(self, sensitive_features, *, learning):
+        """Groups are validated and ignored: any ordinary label (or none) takes the fast route."""
+        if sensitive_features is not None:
+            values = (list(sensitive_features.values()) if isinstance(sensitive_features, dict)
+                      else sensitive_features if isinstance(sensitive_features, (tuple, list))
+                      else [sensitive_features])
+            if not values or event_group_key(values, list(range(len(values)))) is None:
+                return None
+        return self._event_cache()["groups"]

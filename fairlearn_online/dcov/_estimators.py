@@ -30,6 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples
 
+from .._core.events import event_group_key
 from ..base import (
     StreamingClassifierMixin,
     StreamingEstimatorMixin,
@@ -100,6 +101,11 @@ def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
 
 
+def _rowwise_matmul(X, W):
+    """``X @ W`` with every row's sums in the same order for any number of rows."""
+    return np.einsum("ij,jk->ik", X, W)
+
+
 class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     """Shared network, optimizer and penalty plumbing."""
 
@@ -154,12 +160,16 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         self._opt_m_ = [np.zeros_like(p) for p in coefs + intercepts]
         self._opt_v_ = [np.zeros_like(p) for p in coefs + intercepts]
 
-    def _forward(self, X):
+    def _forward(self, X, *, rowwise=False):
+        """Raw outputs ``F`` (and the hidden layer). ``rowwise=True`` (prediction) computes
+        each row's products in a fixed order whatever the number of rows (BLAS's order
+        depends on the matrix shape), so ``predict_one`` and ``predict`` agree bit for bit."""
+        mm = _rowwise_matmul if rowwise else np.matmul
         if len(self.coefs_) == 1:
-            return X @ self.coefs_[0] + self.intercepts_[0], None
-        Z = X @ self.coefs_[0] + self.intercepts_[0]
+            return mm(X, self.coefs_[0]) + self.intercepts_[0], None
+        Z = mm(X, self.coefs_[0]) + self.intercepts_[0]
         H = np.tanh(Z) if self.activation == "tanh" else np.maximum(Z, 0.0)
-        return H @ self.coefs_[1] + self.intercepts_[1], (Z, H)
+        return mm(H, self.coefs_[1]) + self.intercepts_[1], (Z, H)
 
     def _backward(self, X, cache, dF):
         """Gradients of the parameters from ``dF = d objective / d F`` (F the raw outputs)."""
@@ -305,10 +315,129 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
                              sensitive_features=sens, **per_row)
         return self
 
+    # ------------------------------------------------------------------ one event
+    def learn_one(self, x, y, *, sensitive_features=None, **kwargs):
+        """Buffer one event; learn the buffer as one mini-batch once it holds ``batch_size``.
+
+        The penalty is a statistic of a batch, so events are not learned one by one: they wait
+        (validated on arrival, a rejected event is not buffered) until ``batch_size`` of them
+        have arrived, and then the buffer is learned exactly as ``partial_fit`` on those rows
+        (one optimizer step). Up to ``batch_size - 1`` events may be waiting; ``predict_one``
+        uses the model of the batches learned so far. If learning the full buffer fails (e.g.
+        a first batch with a single class and no ``classes=``), the event that completed it is
+        dropped again and the error raised; the estimator is unchanged.
+
+        Parameters
+        ----------
+        x : dict or array-like of shape (n_features,)
+        y : scalar
+        sensitive_features : scalar, tuple or dict, default=None
+        **kwargs : dict
+            ``classes`` (classifier, first batch) or ``exposure`` (one positive number, Poisson
+            regressor).
+
+        Returns
+        -------
+        self : object
+        """
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        pending = self.__dict__.get("_event_pending_")
+        if pending is None:
+            pending = self._event_pending_ = []
+        self._event_check_one(x, y, sensitive_features, kwargs)
+        pending.append((dict(x) if isinstance(x, dict) else np.array(x, dtype=object), y,
+                        sensitive_features, kwargs))
+        if len(pending) < int(self.batch_size):
+            return self
+        try:
+            X, Y, S, kw = _events_to_chunk(self, pending)
+            self.partial_fit(X, Y, sensitive_features=S, **kw)
+        except BaseException:
+            pending.pop()
+            raise
+        pending.clear()
+        return self
+
+    def _event_check_one(self, x, y, sensitive_features, kwargs):
+        """Validate one event without side effects (dCov keeps no group codes)."""
+        if not kwargs and self._event_validate_dcov(x, y, sensitive_features):
+            return
+        X1, y1 = self._event_X(x), self._event_y_chunk(y)
+        s1 = self._event_sf_chunk(sensitive_features)
+        kw = dict(kwargs)
+        if "exposure" in kw:
+            kw["exposure"] = [kw["exposure"]]
+        if self._is_fitted():
+            self._validate_partial_fit(X1, y1, s1, **kw)
+            return
+        # before the first batch the classes are not known: everything but the labels' set
+        self._check_params()
+        check_chunk_X(self, X1, reset=True)
+        check_target(y1, 1, numeric=not hasattr(self, "_check_classes"))
+        if s1 is not None:
+            check_sensitive_features(s1, 1)
+        if "exposure" in kw:
+            self._check_exposure(kw["exposure"], 1)
+        pending = self._event_pending_
+        if pending:
+            first = pending[0]
+            if isinstance(first[0], dict) != isinstance(x, dict) or (
+                    isinstance(x, dict) and set(map(str, x)) != set(map(str, first[0]))) or (
+                    not isinstance(x, dict) and len(first[0]) != len(x)):
+                raise ValueError("x must have the same features as the events before it.")
+            if (first[2] is None) != (sensitive_features is None):
+                raise ValueError("sensitive_features must be given for every event or for none.")
+
+    def _event_validate_dcov(self, x, y, sensitive_features):
+        """The fast check of a fitted estimator's ordinary event."""
+        if not self._is_fitted():
+            return False
+        cache = self._event_cache()
+        if not self._event_params_unchanged(cache):
+            return False
+        if self._event_row(x) is None or self._event_target(y) is None:
+            return False
+        columns = self.sensitive_columns_
+        if columns is None:
+            return sensitive_features is None
+        return (sensitive_features is not None
+                and event_group_key(sensitive_features, columns) is not None)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+def _events_to_chunk(est, events):
+    """Buffered events as one chunk: ``X``, ``y``, ``sensitive_features`` and ``partial_fit``
+    keyword arguments."""
+    xs = [e[0] for e in events]
+    if isinstance(xs[0], dict):
+        names = getattr(est, "feature_names_in_", None)
+        names = [str(n) for n in names] if names is not None else [str(k) for k in xs[0]]
+        rows = [{str(k): v for k, v in x.items()} for x in xs]
+        X = pd.DataFrame([[r[n] for n in names] for r in rows], columns=names)
+    else:
+        X = np.array([np.asarray(x, dtype=np.float64) for x in xs])
+    y = np.asarray([e[1] for e in events])
+    sfs = [e[2] for e in events]
+    if sfs[0] is None:
+        S = None
+    else:
+        chunks = [est._event_sf_chunk(s) for s in sfs]
+        if isinstance(chunks[0], pd.DataFrame):
+            S = pd.concat([c[list(chunks[0].columns)] for c in chunks], ignore_index=True)
+        else:
+            S = np.concatenate(chunks, axis=0)
+    kw = {}
+    classes = [e[3]["classes"] for e in events if "classes" in e[3]]
+    if classes:
+        kw["classes"] = classes[0]
+    exposures = [e[3].get("exposure") for e in events]
+    if any(v is not None for v in exposures):
+        kw["exposure"] = np.array([1.0 if v is None else v for v in exposures], dtype=float)
+    return X, y, S, kw
 
 
 class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCovRegularizedBase):
@@ -491,7 +620,7 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         """
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
-        F = self._forward(X_arr)[0]
+        F = self._forward(X_arr, rowwise=True)[0]
         return F[:, 0] if F.shape[1] == 1 else F
 
     def predict_proba(self, X):
@@ -503,7 +632,10 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         """
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
-        return self._proba_from_F(self._forward(X_arr)[0])
+        return self._proba_from_F(self._forward(X_arr, rowwise=True)[0])
+
+    def _event_predict_proba(self, row):
+        return self._proba_from_F(self._forward(row, rowwise=True)[0])
 
     def predict(self, X):
         """Most probable class of each row.
@@ -678,6 +810,15 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         return self._learn_chunk(X, y, sensitive_features, return_predictions=True,
                                  exposure=exposure)
 
+    def _event_target(self, y):
+        target = self._event_numeric_target(y)
+        if target is not None and self.family == "poisson" and target[0] < 0:
+            return None
+        return target
+
+    def _event_predict(self, row, groups):
+        return self._predict_from_F(self._forward(row, rowwise=True)[0], None)
+
     def predict(self, X, *, exposure=None):
         """Predicted mean: ``f(x)``, or ``exposure * exp(f(x))`` for Poisson.
 
@@ -693,7 +834,7 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
         e = self._check_exposure(exposure, X_arr.shape[0])
-        return self._predict_from_F(self._forward(X_arr)[0], e)
+        return self._predict_from_F(self._forward(X_arr, rowwise=True)[0], e)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -99,7 +99,8 @@ def _stream(dataset, seed):
 def make_estimator(method, fairness_weight, seed):
     """The estimator of one point of the sweep."""
     from ..baselines import MajorityClassClassifier
-    from ..forest import AranyaniClassifier, OnlineFairLogisticClassifier, RiverClassifier
+    from ..forest import AranyaniClassifier, OnlineFairLogisticClassifier
+    from ..river import RiverClassifier
 
     if method == "aranyani":
         return AranyaniClassifier(fairness_weight=fairness_weight, random_state=seed)

@@ -1,6 +1,14 @@
-"""Online oblique soft decision forest with group fairness (DESIGN.md section 1) and baselines."""
+"""Online oblique soft decision forest with group fairness and baselines."""
 
 from ._aranyani import AranyaniClassifier
-from ._baselines import OnlineFairLogisticClassifier, RiverClassifier
+from ._baselines import OnlineFairLogisticClassifier
 
-__all__ = ["AranyaniClassifier", "OnlineFairLogisticClassifier", "RiverClassifier"]
+__all__ = ["AranyaniClassifier", "OnlineFairLogisticClassifier"]
+
+
+def __getattr__(name):
+    if name == "RiverClassifier":  # moved to fairlearn_online.river (deprecated here)
+        from . import _baselines
+
+        return _baselines.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -260,6 +260,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         """
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
+        return self._event_predict_proba(X_arr)
+
+    def _event_predict_proba(self, X_arr):
         return K.forest_proba(X_arr, self.node_weights_, self.leaf_logits_)
 
     def node_parity_gaps(self):

@@ -2,8 +2,8 @@
 
 * :class:`OnlineFairLogisticClassifier`: logistic regression trained online by Adam with the
   same aggregate fairness gradient as the forest, applied to its output ``s(x)``.
-* :class:`RiverClassifier`: adapter running river's Hoeffding trees (``predict_one`` then
-  ``learn_one``) under ``partial_fit`` / ``partial_fit_predict``; river is imported lazily.
+* the river adapter that was here is :func:`fairlearn_online.river.from_river` (the old name
+  ``RiverClassifier`` still works, with a ``DeprecationWarning``).
 
 The reservoir-sampling baseline is ``AranyaniClassifier(fairness_memory="reservoir")``; the
 majority class is :class:`fairlearn_online.baselines.MajorityClassClassifier`.
@@ -16,9 +16,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
-from ._common import FAIRNESS_GRADIENTS, check_choice, check_fairness_optimizer_params, grow_rows
+from ._common import FAIRNESS_GRADIENTS, check_fairness_optimizer_params, grow_rows
 
-__all__ = ["OnlineFairLogisticClassifier", "RiverClassifier"]
+__all__ = ["OnlineFairLogisticClassifier"]
 
 
 class _ChunkValidation:
@@ -151,97 +151,35 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         """``w . x + b`` for every row."""
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
-        return X_arr @ self.coef_[:-1] + self.coef_[-1]
+        return self._decision(X_arr)
+
+    def _decision(self, X_arr):
+        # einsum sums every row in one fixed order (BLAS's depends on the number of rows), so
+        # predict_one and predict agree bit for bit
+        return np.einsum("ij,j->i", X_arr, self.coef_[:-1]) + self.coef_[-1]
 
     def predict_proba(self, X):
         """``[1 - s(x), s(x)]`` for every row."""
-        z = self.decision_function(X)
+        return self._proba_from_decision(self.decision_function(X))
+
+    def _event_predict_proba(self, X_arr):
+        return self._proba_from_decision(self._decision(X_arr))
+
+    @staticmethod
+    def _proba_from_decision(z):
         p1 = np.exp(-np.logaddexp(0.0, -z))
         return np.column_stack([1.0 - p1, p1])
 
 
-_RIVER_MODELS = {
-    "hoeffding_tree": ("tree", "HoeffdingTreeClassifier"),
-    "hoeffding_adaptive_tree": ("tree", "HoeffdingAdaptiveTreeClassifier"),
-}
+def __getattr__(name):
+    """``RiverClassifier`` moved to :mod:`fairlearn_online.river` (see :func:`~fairlearn_online.river.from_river`)."""
+    if name == "RiverClassifier":
+        import warnings
 
+        warnings.warn("fairlearn_online.forest.RiverClassifier moved to "
+                      "fairlearn_online.river.RiverClassifier (or from_river(model)); the old "
+                      "name will be removed.", DeprecationWarning, stacklevel=2)
+        from ..river import RiverClassifier
 
-def _import_river(module):
-    import importlib
-
-    try:
-        return importlib.import_module(f"river.{module}")
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "RiverClassifier needs river: pip install 'fairlearn_online[baselines]'"
-        ) from exc
-
-
-class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
-                      BaseEstimator):
-    """Run a river classifier (Hoeffding tree or adaptive Hoeffding tree) in this protocol.
-
-    Each row becomes a dict ``{feature name: value}``; ``partial_fit_predict`` calls
-    ``predict_one`` then ``learn_one`` per row (river's own test-then-train). The protected
-    attribute is not used, as in the paper's tree baselines (Adult keeps ``sex`` among the
-    features).
-
-    Parameters
-    ----------
-    model : {"hoeffding_tree", "hoeffding_adaptive_tree"}, default="hoeffding_tree"
-    model_params : dict or None, default=None
-        Keyword arguments of the river class (river's defaults otherwise).
-
-    Attributes
-    ----------
-    model_ : river classifier
-    """
-
-    def __init__(self, model="hoeffding_tree", model_params=None):
-        self.model = model
-        self.model_params = model_params
-
-    def _check_params(self):
-        check_choice(self.model, "model", _RIVER_MODELS)
-        if self.model_params is not None and not isinstance(self.model_params, dict):
-            raise TypeError(f"model_params must be a dict or None, got {self.model_params!r}.")
-
-    def _on_reset(self, n_features, classes):
-        module, name = _RIVER_MODELS[self.model]
-        cls = getattr(_import_river(module), name)
-        params = dict(self.model_params or {})
-        if self.model == "hoeffding_adaptive_tree" and "seed" not in params:
-            params["seed"] = 0
-        self.model_ = cls(**params)
-
-    def _names(self):
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            return [f"x{j}" for j in range(self.n_features_in_)]
-        return [str(n) for n in names]
-
-    def _partial_fit(self, X, y, groups, return_predictions):
-        names = self._names()
-        pred = np.empty(len(y), dtype=np.int64)
-        model = self.model_
-        for i, row in enumerate(X.tolist()):
-            x = dict(zip(names, row))
-            if return_predictions:
-                p = model.predict_one(x)
-                pred[i] = 0 if p is None else p
-            model.learn_one(x, int(y[i]))
-        return self.classes_[pred] if return_predictions else None
-
-    def predict_proba(self, X):
-        """river's ``predict_proba_one`` for each row (missing classes get 0)."""
-        check_fitted(self)
-        X_arr, _ = check_chunk_X(self, X, reset=False)
-        names = self._names()
-        out = np.zeros((X_arr.shape[0], len(self.classes_)))
-        for i, row in enumerate(X_arr.tolist()):
-            proba = self.model_.predict_proba_one(dict(zip(names, row)))
-            for c, p in proba.items():
-                out[i, c] = p
-            total = out[i].sum()
-            out[i] = out[i] / total if total > 0 else 1.0 / len(self.classes_)
-        return out
+        return RiverClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
+from .._core.events import event_group_key
 from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_positive, check_target
 from ._groups import GROUPINGS, GroupMembership
 from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk, ridge_chunk
@@ -90,6 +91,57 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
 
     def _design(self, X):
         return X
+
+    # ---- one event (fairlearn_online._core.events) --------------------------------------
+    _event_predict_uses_groups = True
+
+    def _event_target(self, y):
+        return self._event_numeric_target(y)
+
+    def _event_groups(self, sensitive_features, *, learning):
+        """The membership row of one event's group, from ``membership_``'s look-up table;
+        ``None`` (the chunk route) for a group never seen or another kind of input."""
+        m = self.membership_
+        if m.source == "none" or m.source is None:
+            if sensitive_features is not None:
+                return None
+            key = None
+        elif m.source == "sensitive_features":
+            if sensitive_features is None:
+                return None
+            key = event_group_key(sensitive_features, m.columns)
+            if key is None:
+                return None
+        else:  # an explicit membership matrix: partial_fit's groups= argument
+            return None
+        rows = self._event_cache().setdefault("member_rows", {})
+        try:
+            row = rows.get(key)
+        except TypeError:
+            return None
+        if row is not None and row.shape[1] == m.n_groups:
+            return row
+        row = np.zeros((1, m.n_groups), dtype=bool)
+        if m.include_always_on:
+            row[0, 0] = True
+        if key is not None:
+            values = (key,) if len(m.columns) == 1 else key
+            single = len(values) == 1
+            wanted = []
+            if m.grouping in ("pairs", "both"):
+                wanted += [("pair", j, v) for j, v in enumerate(values)]
+            if m.grouping in ("intersections", "both") and not (single and m.grouping == "both"):
+                wanted.append(("intersection", tuple(values)))
+            for k in wanted:
+                index = m._index.get(k)
+                if index is None:
+                    return None
+                row[0, index] = True
+        rows[key] = row
+        return row
+
+    def _event_predict(self, row, member):
+        return self._predict_member(row, member)
 
     def fit(self, X, y, *, sensitive_features=None, groups=None):
         """Forget everything and learn from the rows of ``X`` in order.
@@ -383,6 +435,9 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         y_pred : ndarray of shape (n_samples,)
         """
         X_arr, member = self._predict_membership(X, sensitive_features, groups)
+        return self._predict_member(X_arr, member)
+
+    def _predict_member(self, X_arr, member):
         n = X_arr.shape[0]
         pred = np.empty(n)
         dummy = np.zeros(n)
@@ -500,8 +555,11 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         y_pred : ndarray of shape (n_samples,)
         """
         X_arr, member = self._predict_membership(X, sensitive_features, groups)
+        return self._predict_member(X_arr, member)
+
+    def _predict_member(self, X_arr, member):
         Z = self._design(X_arr, member[:, : self.membership_.n_groups])
-        raw = Z @ self._theta_
+        raw = np.einsum("ij,j->i", Z, self._theta_)  # the same sums for one row or many
         lo, hi = self._yrange_
         return np.clip(raw, lo, hi) if lo <= hi else raw
 

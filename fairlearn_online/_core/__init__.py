@@ -1,0 +1,1 @@
+"""Shared machinery of the estimators (not public API)."""

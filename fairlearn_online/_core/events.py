@@ -1,0 +1,468 @@
+"""One event at a time: ``learn_one`` / ``predict_one`` / ``predict_proba_one``.
+
+river's convention on top of the chunk protocol of :mod:`fairlearn_online.base`. An event is
+
+* ``x``: a dict ``{feature_name: value}`` (order-free; the keys must be the feature names the
+  estimator first saw) or a 1-D array of the features in column order;
+* ``y``: one label or target value;
+* ``sensitive_features``: one group label (a scalar), a tuple of labels (one per attribute,
+  an intersectional group) or a dict ``{attribute: label}`` (matched by name).
+
+Each event takes one of two routes with the same result:
+
+* the **fast route**, when the estimator is fitted, its parameters are the ones last validated,
+  and the event is ordinary (known keys, finite numbers, a known label and a known group): the
+  event is checked with plain Python scalars and dict look-ups, written into preallocated
+  one-row buffers and handed to the estimator's own chunk kernel (``_partial_fit``), exactly
+  what ``partial_fit`` on that one row does after its validation;
+* the **chunk route** otherwise (first event, a new group, a bad value, a changed parameter):
+  the event becomes a one-row chunk for ``partial_fit`` / ``predict``, which validates it, raises
+  its clear ``ValueError`` / ``TypeError`` and changes nothing when it is rejected, or grows the
+  state (a new group) when it is accepted.
+
+So ``learn_one`` on every row of a stream gives bit-for-bit the model of ``partial_fit`` on the
+same rows, and ``predict_one`` the values of ``predict``; ``tests/test_events.py`` checks it on
+random streams for every streaming estimator. Single-row ``partial_fit`` / ``partial_fit_predict``
+calls take the fast route too (:meth:`EventMixin._learn_one_row_fast`).
+
+An estimator plugs in with small hooks (all optional, defaults in :class:`EventMixin`):
+
+* ``_event_target(y)``: ``y`` as the 1-element array its kernel takes, or ``None`` (chunk route);
+* ``_event_groups(sensitive_features, *, learning)``: the groups argument of ``_partial_fit`` for
+  one row, or ``None`` (chunk route);
+* ``_event_predict(row, groups)``: the prediction array of one validated row;
+* ``_event_predict_proba(row)`` (classifiers): the probability row of one validated row.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["EventMixin", "event_group_key", "event_sensitive_chunk"]
+
+#: estimator attribute holding the route's cache (buffers, look-up tables); a learned-state name
+#: (trailing underscore), so ``fit`` / ``_reset`` forget it with the rest of the state
+_CACHE = "_event_cache_"
+
+
+def _scalar(value):
+    """A group label as the chunk route stores it (``fairlearn_online.base._as_python_scalar``):
+    numpy scalars become Python scalars and integral floats ints; ``None`` for a value the fast
+    route does not handle (non-finite, unhashable)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        if value.is_integer():
+            return int(value)
+    if value is None or isinstance(value, (list, dict, set, np.ndarray)):
+        return None
+    return value
+
+
+def event_group_key(sensitive_features, columns):
+    """The group key of one event (the label, or the tuple of labels in ``columns`` order).
+
+    Parameters
+    ----------
+    sensitive_features : scalar, tuple, list or dict
+        One event's protected attributes.
+    columns : list of str
+        The attribute names the estimator was fitted with.
+
+    Returns
+    -------
+    key : hashable or None
+        ``None`` when the event is not an ordinary one (a missing or non-finite label, another
+        number of attributes, dict keys other than ``columns``): the chunk route then decides.
+    """
+    k = len(columns)
+    if isinstance(sensitive_features, dict):
+        if len(sensitive_features) != k:
+            return None
+        try:
+            values = [sensitive_features[c] for c in columns]
+        except KeyError:
+            return None
+    elif isinstance(sensitive_features, (tuple, list)):
+        if len(sensitive_features) != k:
+            return None
+        values = sensitive_features
+    elif k == 1:
+        values = (sensitive_features,)
+    else:
+        return None
+    out = []
+    for v in values:
+        v = _scalar(v)
+        if v is None:
+            return None
+        out.append(v)
+    return out[0] if k == 1 else tuple(out)
+
+
+def event_sensitive_chunk(sensitive_features, columns=None):
+    """One event's ``sensitive_features`` as a one-row chunk for ``partial_fit`` / ``predict``.
+
+    A dict becomes a one-row DataFrame (columns in the fitted order ``columns`` when its keys are
+    the same names, so a reordered dict is matched by name); a tuple or list a ``(1, k)`` object
+    array; a scalar a 1-element object array; ``None`` stays ``None``.
+    """
+    if sensitive_features is None:
+        return None
+    if isinstance(sensitive_features, dict):
+        keys = list(sensitive_features)
+        if columns is not None and set(map(str, keys)) == set(columns) and len(keys) == len(columns):
+            by_name = {str(k): v for k, v in sensitive_features.items()}
+            keys, values = list(columns), [by_name[c] for c in columns]
+        else:
+            values = [sensitive_features[k] for k in keys]
+        arr = np.empty((1, len(values)), dtype=object)
+        arr[0, :] = values
+        return pd.DataFrame(arr, columns=[str(k) for k in keys])
+    if isinstance(sensitive_features, (tuple, list)):
+        arr = np.empty((1, len(sensitive_features)), dtype=object)
+        arr[0, :] = list(sensitive_features)
+        return arr
+    if isinstance(sensitive_features, (np.ndarray, pd.Series, pd.DataFrame)):
+        raise TypeError("sensitive_features of one event must be a scalar label, a tuple or a "
+                        f"dict, got {type(sensitive_features).__name__}.")
+    arr = np.empty(1, dtype=object)
+    arr[0] = sensitive_features
+    return arr
+
+
+class EventMixin:
+    """``learn_one`` / ``predict_one`` / ``predict_proba_one`` for a streaming estimator.
+
+    Mixed into :class:`fairlearn_online.base.StreamingEstimatorMixin`; see the module docstring
+    for the two routes and the hooks.
+    """
+
+    #: whether ``predict`` takes ``sensitive_features`` (the groupwise regressors)
+    _event_predict_uses_groups = False
+
+    # ------------------------------------------------------------------ public methods
+    def learn_one(self, x, y, *, sensitive_features=None, **kwargs):
+        """Learn from one event, exactly as ``partial_fit`` on that one row.
+
+        Parameters
+        ----------
+        x : dict or array-like of shape (n_features,)
+            ``{feature_name: value}`` with the feature names seen first (any order), or the
+            features in column order.
+        y : scalar
+            The event's label (classifiers: one of ``classes_``) or target.
+        sensitive_features : scalar, tuple or dict, default=None
+            The event's group: a label, a tuple of labels (intersectional) or
+            ``{attribute: label}``.
+        **kwargs : dict
+            Other arguments of ``partial_fit`` (e.g. ``classes`` on the first event of a
+            classifier).
+
+        Returns
+        -------
+        self : object
+        """
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        if not kwargs:
+            fast = self._event_validate(x, y, sensitive_features)
+            if fast is not None:
+                self._partial_fit(*fast, False)
+                return self
+        self.partial_fit(self._event_X(x), self._event_y_chunk(y),
+                         sensitive_features=self._event_sf_chunk(sensitive_features), **kwargs)
+        self._event_remember_params()
+        return self
+
+    def predict_one(self, x, *, sensitive_features=None):
+        """Prediction for one event, exactly as ``predict`` on that one row.
+
+        Parameters
+        ----------
+        x : dict or array-like of shape (n_features,)
+        sensitive_features : scalar, tuple or dict, default=None
+            Used only by estimators whose ``predict`` takes groups.
+
+        Returns
+        -------
+        y_pred : scalar
+        """
+        row = self._event_row(x)
+        if row is not None:
+            groups = (self._event_groups(sensitive_features, learning=False)
+                      if self._event_predict_uses_groups else None)
+            if groups is not None or not self._event_predict_uses_groups:
+                return _python(self._event_predict(row, groups)[0])
+        kwargs = ({"sensitive_features": self._event_sf_chunk(sensitive_features)}
+                  if self._event_predict_uses_groups else {})
+        return _python(self.predict(self._event_X(x), **kwargs)[0])
+
+    # ------------------------------------------------------------------ hooks (defaults)
+    def _event_target(self, y):
+        return None
+
+    def _event_groups(self, sensitive_features, *, learning):
+        """Group codes of one event from ``group_encoder_`` (estimators that have one)."""
+        encoder = getattr(self, "group_encoder_", None)
+        if encoder is None:
+            return None
+        if encoder.columns_ == ["<none>"]:
+            if sensitive_features is not None:
+                return None
+            key = None
+        else:
+            if sensitive_features is None:
+                return None
+            key = event_group_key(sensitive_features, encoder.columns_)
+            if key is None:
+                return None
+        try:
+            code = encoder._index.get(key)
+        except TypeError:  # unhashable
+            return None
+        if code is None:
+            return None
+        buf = self._event_cache()["groups"]
+        buf[0] = code
+        return buf
+
+    def _event_predict(self, row, groups):
+        proba = self._event_predict_proba(row)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def _event_predict_proba(self, row):
+        return self.predict_proba(row)
+
+    # ------------------------------------------------------------------ the fast route
+    def _event_cache(self):
+        cache = self.__dict__.get(_CACHE)
+        if cache is None:
+            names = getattr(self, "feature_names_in_", None)
+            d = self.n_features_in_
+            cache = {
+                "names": None if names is None else [str(n) for n in names],
+                "row": np.empty((1, d)),
+                "groups": np.empty(1, dtype=np.int64),
+                "target": np.empty(1, dtype=np.int64 if hasattr(self, "classes_")
+                                   else np.float64),
+                "params": None,
+            }
+            classes = getattr(self, "classes_", None)
+            if classes is not None:
+                cache["classes"] = {_python(c): i for i, c in enumerate(classes)}
+                cache["class_list"] = [_python(c) for c in classes]
+            setattr(self, _CACHE, cache)
+        return cache
+
+    def _event_param_values(self):
+        names = type(self).__dict__.get("_event_param_names")
+        if names is None:
+            names = tuple(self._get_param_names())
+            type(self)._event_param_names = names
+        return tuple(map(self.__dict__.get, names))
+
+    def _event_remember_params(self):
+        """After the chunk route accepted an event, its parameters are the validated ones."""
+        if self._is_fitted():
+            self._event_cache()["params"] = self._event_param_values()
+
+    def _event_params_unchanged(self, cache):
+        """The parameters are the very objects last validated (``set_params`` or an
+        assignment since then sends the next event through the chunk route's checks)."""
+        saved = cache["params"]
+        return saved is not None and all(map(operator.is_, saved, self._event_param_values()))
+
+    def _event_row(self, x, cache=None):
+        """``x`` in the one-row buffer when it is an ordinary event of a fitted estimator."""
+        if cache is None:
+            if not self._is_fitted():
+                return None
+            cache = self._event_cache()
+        buf = cache["row"]
+        names = cache["names"]
+        try:
+            if isinstance(x, dict):
+                if names is None or len(x) != len(names):
+                    return None
+                values = list(map(x.__getitem__, names))
+                total = sum(values)  # TypeError for a non-number, NaN/inf propagate
+            elif isinstance(x, np.ndarray):
+                if x.ndim != 1 or x.shape[0] != buf.shape[1] or x.dtype.kind not in "fiub":
+                    return None
+                values = x
+                total = float(x.sum())
+            elif isinstance(x, (list, tuple)):
+                if len(x) != buf.shape[1]:
+                    return None
+                values = x
+                total = sum(x)
+            else:
+                return None
+            if total - total != 0.0:  # NaN or infinity somewhere (or an overflowing sum)
+                return None
+            buf[0, :] = values
+        except (KeyError, TypeError, ValueError):
+            return None
+        return buf
+
+    def _event_validate(self, x, y, sensitive_features):
+        """``(row, target, groups)`` for the kernel, or ``None`` for the chunk route."""
+        if not self._is_fitted():
+            return None
+        cache = self._event_cache()
+        if not self._event_params_unchanged(cache):
+            return None
+        row = self._event_row(x, cache)
+        if row is None:
+            return None
+        target = self._event_target(y)
+        if target is None:
+            return None
+        groups = self._event_groups(sensitive_features, learning=True)
+        if groups is None:
+            return None
+        return row, target, groups
+
+    def _event_class_target(self, y):
+        """``y``'s class code in the target buffer (classifiers)."""
+        cache = self._event_cache()
+        try:
+            code = cache["classes"].get(_python(y))
+        except TypeError:
+            return None
+        if code is None:
+            return None
+        buf = cache["target"]
+        buf[0] = code
+        return buf
+
+    def _event_numeric_target(self, y):
+        """``y`` as a finite float in the target buffer (regressors)."""
+        if isinstance(y, bool) or not isinstance(y, numbers.Real):
+            return None
+        y = float(y)
+        if not math.isfinite(y):
+            return None
+        buf = self._event_cache()["target"]
+        buf[0] = y
+        return buf
+
+    # ------------------------------------------------------------------ single-row chunks
+    def _learn_one_row_fast(self, X, y, sensitive_features, return_predictions, kwargs):
+        """The fast route for a one-row ``partial_fit``; ``NotImplemented`` when it does not
+        apply (the chunk's own validation then runs)."""
+        if any(v is not None for v in kwargs.values()) or not isinstance(X, np.ndarray) \
+                or X.ndim != 2 or X.shape[0] != 1:
+            return NotImplemented
+        if isinstance(y, (list, tuple)) and len(y) == 1:
+            y0 = y[0]
+        elif isinstance(y, np.ndarray) and y.shape == (1,):
+            y0 = y[0]
+        else:
+            return NotImplemented
+        if sensitive_features is None:
+            sf = None
+        elif isinstance(sensitive_features, np.ndarray) and sensitive_features.shape == (1,):
+            sf = sensitive_features[0]
+        elif isinstance(sensitive_features, np.ndarray) and sensitive_features.ndim == 2 \
+                and sensitive_features.shape[0] == 1:
+            sf = tuple(sensitive_features[0])
+        elif isinstance(sensitive_features, list) and len(sensitive_features) == 1 \
+                and not isinstance(sensitive_features[0], (list, tuple, np.ndarray)):
+            sf = sensitive_features[0]
+        else:
+            return NotImplemented
+        if getattr(self, "feature_names_in_", None) is not None:
+            return NotImplemented  # an array for a model fitted with names: sklearn's warning
+        fast = self._event_validate(X[0], y0, sf)
+        if fast is None:
+            return NotImplemented
+        pred = self._partial_fit(*fast, return_predictions)
+        return pred if return_predictions else None
+
+    # ------------------------------------------------------------------ the chunk route
+    def _event_X(self, x):
+        """One event's ``x`` as a one-row chunk (a DataFrame for a dict)."""
+        if isinstance(x, dict):
+            keys = [str(k) for k in x]
+            names = getattr(self, "feature_names_in_", None)
+            if names is not None:
+                names = [str(n) for n in names]
+                missing = [n for n in names if n not in keys]
+                extra = [k for k in keys if k not in names]
+                if missing or extra:
+                    raise ValueError(
+                        f"x must have the feature names seen first; missing {missing}, "
+                        f"unexpected {extra}.")
+                by_name = {str(k): v for k, v in x.items()}
+                keys, values = names, [by_name[n] for n in names]
+            elif self._is_fitted():
+                raise ValueError("x is a dict but the estimator was fitted without feature "
+                                 "names; pass the features as a 1-D array in column order.")
+            else:
+                values = list(x.values())
+            arr = np.empty((1, len(values)), dtype=object)
+            arr[0, :] = values
+            frame = pd.DataFrame(arr, columns=keys)
+            return frame.infer_objects()
+        if isinstance(x, (pd.DataFrame, pd.Series)):
+            raise TypeError("x of one event must be a dict or a 1-D array, got "
+                            f"{type(x).__name__}; use partial_fit for a chunk.")
+        arr = np.asarray(x)
+        if arr.ndim != 1:
+            raise ValueError(f"x of one event must be a dict or a 1-D array, got shape "
+                             f"{arr.shape}.")
+        return arr.reshape(1, -1)
+
+    @staticmethod
+    def _event_y_chunk(y):
+        if isinstance(y, (list, tuple, np.ndarray, pd.Series, dict)):
+            raise TypeError(f"y of one event must be a scalar, got {type(y).__name__}.")
+        if y is None:
+            return None
+        return np.asarray([y])
+
+    def _event_sf_chunk(self, sensitive_features):
+        encoder = getattr(self, "group_encoder_", None)
+        columns = getattr(encoder, "columns_", None) if encoder is not None else None
+        if columns is None:
+            columns = getattr(self, "sensitive_columns_", None)
+        if columns is None and getattr(self, "membership_", None) is not None:
+            columns = self.membership_.columns
+        return event_sensitive_chunk(sensitive_features, columns)
+
+
+class EventClassifierMixin(EventMixin):
+    """Adds ``predict_proba_one`` and the class look-up of ``y``."""
+
+    def _event_target(self, y):
+        return self._event_class_target(y)
+
+    def predict_proba_one(self, x):
+        """Class probabilities of one event, exactly as ``predict_proba`` on that one row.
+
+        Parameters
+        ----------
+        x : dict or array-like of shape (n_features,)
+
+        Returns
+        -------
+        proba : dict
+            ``{class: probability}`` for every class of ``classes_``.
+        """
+        row = self._event_row(x)
+        proba = (self._event_predict_proba(row) if row is not None
+                 else self.predict_proba(self._event_X(x)))
+        return dict(zip(self._event_cache()["class_list"], proba[0].tolist()))
+
+
+def _python(value):
+    """numpy scalars as Python scalars (river's dicts and labels are plain Python)."""
+    return value.item() if isinstance(value, np.generic) else value

@@ -1,0 +1,270 @@
+"""learn_one / predict_one / predict_proba_one give the model and predictions of the chunk API.
+
+Every streaming estimator, on random streams with a group first seen mid-stream: ``learn_one``
+over the rows leaves bit-for-bit the state of ``partial_fit`` over the same rows, and
+``predict_one`` / ``predict_proba_one`` return exactly ``predict`` / ``predict_proba`` of the
+same model; a rejected event changes nothing.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from fairlearn_online import (AranyaniClassifier, DCovRegularizedClassifier,
+                              DCovRegularizedRegressor, GroupIndicatorRidgeRegressor,
+                              GroupwiseRegretRegressor, OnlineFairLogisticClassifier)
+from fairlearn_online.baselines import MajorityClassClassifier
+
+ESTIMATORS = {
+    "aranyani": AranyaniClassifier(n_trees=2, depth=3, fairness_weight=5.0, random_state=0),
+    "aranyani-3class": AranyaniClassifier(n_trees=2, depth=2, fairness_weight=1.0,
+                                          random_state=1),
+    "aranyani-reservoir": AranyaniClassifier(n_trees=2, depth=2, fairness_weight=2.0,
+                                             fairness_memory="reservoir", reservoir_size=7,
+                                             random_state=2),
+    "aranyani-output": AranyaniClassifier(n_trees=2, depth=2, fairness_weight=3.0,
+                                          fairness_target="output", random_state=3),
+    "fair-logistic": OnlineFairLogisticClassifier(fairness_weight=2.0, learning_rate=0.05),
+    "majority": MajorityClassClassifier(),
+    "regret": GroupwiseRegretRegressor(groups="both"),
+    "regret-pairs": GroupwiseRegretRegressor(),
+    "indicator-ridge": GroupIndicatorRidgeRegressor(),
+    "dcov-classifier": DCovRegularizedClassifier(batch_size=8, learning_rate=0.05,
+                                                 random_state=0),
+    "dcov-regressor": DCovRegularizedRegressor(batch_size=8, learning_rate=0.05,
+                                               hidden_layer_sizes=(3,), random_state=0),
+}
+CLASSIFIERS = {k for k, v in ESTIMATORS.items() if hasattr(v, "predict_proba")}
+BUFFERED = {"dcov-classifier", "dcov-regressor"}
+
+
+def _stream(name, seed, n=96, d=4, n_attributes=1):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    if n_attributes == 1:
+        groups = rng.choice(["a", "b"], size=n).astype(object)
+        groups[n // 2 + 3] = "c"  # a group first seen mid-stream
+        sf = groups
+    else:
+        sf = pd.DataFrame({"sex": rng.choice(["F", "M"], size=n),
+                           "race": rng.choice(["w", "b"], size=n)})
+        sf.loc[n // 2 + 3, "race"] = "o"
+    if name in CLASSIFIERS:
+        n_classes = 3 if name == "aranyani-3class" else 2
+        y = rng.integers(0, n_classes, size=n)
+    else:
+        y = X @ rng.normal(size=d) + rng.normal(scale=0.1, size=n)
+    return X, y, sf
+
+
+def _event_sf(sf, i, *, as_dict):
+    if isinstance(sf, pd.DataFrame):
+        row = sf.iloc[i]
+        if as_dict:  # reordered keys: matched by name
+            return {c: row[c] for c in reversed(sf.columns)}
+        return tuple(row[c] for c in sf.columns)
+    return sf[i]
+
+
+def _chunk(sf, sl):
+    return sf.iloc[sl].reset_index(drop=True) if isinstance(sf, pd.DataFrame) else sf[sl]
+
+
+def assert_same_state(a, b, path="est"):
+    skip = {"_event_cache_", "last_hedge_loss_", "_event_pending_"}
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, path
+        if a.dtype.kind == "f":
+            assert np.array_equal(a.view(np.int64) if a.dtype == np.float64 else a,
+                                  b.view(np.int64) if b.dtype == np.float64 else b), path
+        else:
+            assert np.array_equal(a, b), path
+    elif isinstance(a, dict):
+        keys = set(a) - skip
+        assert keys == set(b) - skip, path
+        for k in keys:
+            assert_same_state(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (u, v) in enumerate(zip(a, b)):
+            assert_same_state(u, v, f"{path}[{i}]")
+    elif isinstance(a, np.random.Generator):
+        assert a.bit_generator.state == b.bit_generator.state, path
+    elif hasattr(a, "__dict__") and not isinstance(a, type):
+        assert type(a) is type(b), path
+        assert_same_state(vars(a), vars(b), path)
+    elif isinstance(a, float):
+        assert np.float64(a).view(np.int64) == np.float64(b).view(np.int64), path
+    else:
+        assert a == b, path
+
+
+def _learn_stream(est, X, y, sf, start, *, as_dict, columns=None):
+    for i in range(start, len(y)):
+        x = dict(zip(columns, X[i])) if as_dict else X[i]
+        est.learn_one(x, y[i], sensitive_features=_event_sf(sf, i, as_dict=as_dict))
+
+
+@pytest.mark.parametrize("n_attributes", [1, 2])
+@pytest.mark.parametrize("as_dict", [False, True])
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_learn_one_is_partial_fit(name, as_dict, n_attributes):
+    X, y, sf = _stream(name, seed=len(name) + 10 * n_attributes, n_attributes=n_attributes)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    Xc = pd.DataFrame(X, columns=columns) if as_dict else X
+    kw = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
+    start = 16  # a first chunk fixes features, classes and the first groups
+    est = clone(ESTIMATORS[name]).partial_fit(Xc[:start], y[:start],
+                                              sensitive_features=_chunk(sf, slice(0, start)), **kw)
+    ref = pickle.loads(pickle.dumps(est))
+    _learn_stream(est, X, y, sf, start, as_dict=as_dict, columns=columns)
+    rest = slice(start, None)
+    if name in BUFFERED:  # one optimizer step per batch_size events
+        b = est.batch_size
+        for s in range(start, len(y), b):
+            ref.partial_fit(Xc[s:s + b], y[s:s + b], sensitive_features=_chunk(sf, slice(s, s + b)))
+        assert len(est._event_pending_) == (len(y) - start) % b
+    else:
+        ref.partial_fit(Xc[rest], y[rest], sensitive_features=_chunk(sf, rest))
+    assert_same_state(vars(est), vars(ref))
+    # predictions of the same model, one event at a time and as a chunk
+    predict_kw = ({"sensitive_features": _chunk(sf, rest)}
+                  if ref._event_predict_uses_groups else {})
+    expected = ref.predict(Xc[rest], **predict_kw)
+    got = [est.predict_one(dict(zip(columns, X[i])) if as_dict else X[i],
+                           sensitive_features=_event_sf(sf, i, as_dict=as_dict))
+           for i in range(start, len(y))]
+    assert np.array_equal(np.asarray(got), expected)
+    if name in CLASSIFIERS:
+        proba = ref.predict_proba(Xc[rest])
+        for row, i in zip(proba, range(start, len(y))):
+            one = est.predict_proba_one(dict(zip(columns, X[i])) if as_dict else X[i])
+            assert list(one) == ref.classes_.tolist()
+            assert np.array_equal(np.array(list(one.values())), row)
+
+
+@pytest.mark.parametrize("name", sorted(set(ESTIMATORS) - BUFFERED))
+def test_single_row_partial_fit_is_the_chunk(name):
+    X, y, sf = _stream(name, seed=3)
+    kw = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
+    est = clone(ESTIMATORS[name]).partial_fit(X[:10], y[:10], sensitive_features=sf[:10], **kw)
+    ref = pickle.loads(pickle.dumps(est))
+    preds = [est.partial_fit_predict(X[i:i + 1], y[i:i + 1], sensitive_features=sf[i:i + 1])[0]
+             for i in range(10, 60)]
+    for i in range(60, len(y)):
+        est.partial_fit(X[i:i + 1], y[i:i + 1], sensitive_features=sf[i:i + 1])
+    expected = ref.partial_fit_predict(X[10:60], y[10:60], sensitive_features=sf[10:60])
+    ref.partial_fit(X[60:], y[60:], sensitive_features=sf[60:])
+    assert np.array_equal(np.asarray(preds), expected)
+    assert_same_state(vars(est), vars(ref))
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_learn_one_from_the_first_event(name):
+    X, y, sf = _stream(name, seed=5)
+    kw = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    est = clone(ESTIMATORS[name])
+    for i in range(len(y)):
+        est.learn_one(dict(zip(columns, X[i])), y[i], sensitive_features=sf[i],
+                      **(kw if i == 0 else {}))
+    ref = clone(ESTIMATORS[name])
+    Xc = pd.DataFrame(X, columns=columns)
+    if name in BUFFERED:
+        b = ref.batch_size
+        for s in range(0, len(y) - len(y) % b, b):
+            ref.partial_fit(Xc[s:s + b], y[s:s + b], sensitive_features=sf[s:s + b], **kw)
+    else:
+        ref.partial_fit(Xc[:1], y[:1], sensitive_features=sf[:1], **kw)
+        ref.partial_fit(Xc[1:], y[1:], sensitive_features=sf[1:])
+    assert_same_state(vars(est), vars(ref))
+    assert list(est.feature_names_in_) == columns
+
+
+def _fitted(name):
+    X, y, sf = _stream(name, seed=7)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    kw = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
+    est = clone(ESTIMATORS[name]).partial_fit(pd.DataFrame(X[:40], columns=columns), y[:40],
+                                              sensitive_features=sf[:40], **kw)
+    x = dict(zip(columns, X[41]))
+    return est, x, y[41], sf[41]
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+@pytest.mark.parametrize("change, match", [
+    (lambda x: {k: v for k, v in list(x.items())[1:]}, "missing"),
+    (lambda x: {**x, "extra": 1.0}, "unexpected"),
+    (lambda x: {"g" + k[1:] if k == "f0" else k: v for k, v in x.items()}, "missing"),
+    (lambda x: {**x, "f1": np.nan}, "NaN|infinity"),
+    (lambda x: {**x, "f1": np.inf}, "NaN|infinity"),
+    (lambda x: {**x, "f1": "abc"}, "numeric"),
+    (lambda x: np.ones(7), "features"),
+    (lambda x: np.ones((2, 4)), "1-D"),
+])
+def test_bad_event_changes_nothing(name, change, match):
+    est, x, y, sf = _fitted(name)
+    before = pickle.dumps(est)
+    with pytest.raises(ValueError, match=match):
+        est.learn_one(change(x), y, sensitive_features=sf)
+    assert_same_state(vars(est), vars(pickle.loads(before)))
+    if match != "unexpected" or name not in BUFFERED:
+        with pytest.raises(ValueError, match=match):
+            est.predict_one(change(x), sensitive_features=sf)
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_bad_label_or_group_changes_nothing(name):
+    est, x, y, sf = _fitted(name)
+    before = pickle.dumps(est)
+    bad_y = 7 if name in CLASSIFIERS else np.nan
+    with pytest.raises(ValueError, match="y "):
+        est.learn_one(x, bad_y, sensitive_features=sf)
+    if name != "majority":  # the majority baseline ignores groups
+        for bad in (None, np.nan):
+            with pytest.raises(ValueError, match="sensitive_features"):
+                est.learn_one(x, y, sensitive_features=bad)
+    with pytest.raises(TypeError, match="sensitive_features"):
+        est.learn_one(x, y, sensitive_features=np.array(["a", "b"]))
+    assert_same_state(vars(est), vars(pickle.loads(before)))
+
+
+def test_classifier_needs_its_classes_on_the_first_event():
+    est = AranyaniClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes="):
+        est.learn_one({"a": 1.0}, 1, sensitive_features="f")
+    assert not hasattr(est, "n_features_in_")
+    with pytest.raises(ValueError, match="without feature names"):
+        AranyaniClassifier().fit(np.ones((4, 1)), [0, 1, 0, 1]).learn_one({"a": 1.0}, 1)
+
+
+def test_parameter_change_takes_the_validated_route():
+    X, y, sf = _stream("aranyani", seed=11)
+    est = AranyaniClassifier(n_trees=2, depth=2, random_state=0).partial_fit(
+        X[:20], y[:20], sensitive_features=sf[:20])
+    ref = pickle.loads(pickle.dumps(est))
+    est.set_params(learning_rate=0.05)
+    ref.set_params(learning_rate=0.05)
+    for i in range(20, 40):
+        est.learn_one(X[i], y[i], sensitive_features=sf[i])
+    ref.partial_fit(X[20:40], y[20:40], sensitive_features=sf[20:40])
+    assert_same_state(vars(est), vars(ref))
+    est.set_params(learning_rate=-1.0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        est.learn_one(X[41], y[41], sensitive_features=sf[41])
+
+
+def test_dcov_failed_first_batch_drops_the_last_event():
+    est = DCovRegularizedClassifier(batch_size=3)
+    est.learn_one([1.0, 2.0], 0, sensitive_features="a")
+    est.learn_one([2.0, 2.0], 0, sensitive_features="b")
+    with pytest.raises(ValueError, match="only one class"):
+        est.learn_one([3.0, 2.0], 0, sensitive_features="a")
+    assert len(est._event_pending_) == 2 and not hasattr(est, "n_features_in_")
+    est.learn_one([3.0, 2.0], 1, sensitive_features="a")
+    assert est.n_samples_seen_ == 3 and est._event_pending_ == []
