@@ -14,6 +14,9 @@ from ._group_counts import (
     DemographicParityDifference,
     DemographicParityRatio,
     EqualizedOddsDifference,
+    EqualizedOddsRatio,
+    EqualOpportunityDifference,
+    EqualOpportunityRatio,
     GroupConfusionCounts,
 )
 
@@ -24,13 +27,16 @@ __all__ = [
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
     "metrics_by_group",
 ]
 
 
 def _overall(y_true, y_pred, sample_weight, pos_label):
     counts = GroupConfusionCounts(pos_label=pos_label)
-    counts.update(y_true, y_pred, np.zeros(len(np.asarray(y_true)), dtype=np.int64),
+    counts.update(y_true, y_pred, np.zeros(np.asarray(y_true).size, dtype=np.int64),
                   sample_weight=sample_weight)
     counts._require_data()
     return counts
@@ -44,6 +50,8 @@ def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     >>> from fairlearn_online.metrics import selection_rate
     >>> selection_rate([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
+    >>> selection_rate(1, 1)  # one sample given as scalars, as fairlearn accepts
+    1.0
     """
     return float(_overall(y_true, y_pred, sample_weight, pos_label).selection_rate(overall=True))
 
@@ -116,6 +124,52 @@ def equalized_odds_difference(y_true, y_pred, *, sensitive_features, method="bet
     1.0
     """
     metric = EqualizedOddsDifference(method=method, agg=agg, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def equalized_odds_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
+                         sample_weight=None, agg="worst_case", pos_label=1) -> float:
+    """Smaller (or mean) of the TPR and FPR ratios between groups (fairlearn's definition).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import equalized_odds_ratio
+    >>> equalized_odds_ratio([1, 0, 1, 0, 1, 0], [1, 0, 0, 1, 1, 1],
+    ...                      sensitive_features=["a", "a", "b", "b", "b", "a"])
+    0.5
+    """
+    metric = EqualizedOddsRatio(method=method, agg=agg, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def equal_opportunity_difference(y_true, y_pred, *, sensitive_features,
+                                 method="between_groups", sample_weight=None,
+                                 pos_label=1) -> float:
+    """Between-group gap of the true positive rate (fairlearn's definition).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import equal_opportunity_difference
+    >>> equal_opportunity_difference([1, 1, 1, 1], [1, 1, 1, 0],
+    ...                              sensitive_features=["a", "a", "b", "b"])
+    0.5
+    """
+    metric = EqualOpportunityDifference(method=method, pos_label=pos_label)
+    return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
+
+
+def equal_opportunity_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
+                            sample_weight=None, pos_label=1) -> float:
+    """Smallest ratio of true positive rates between groups (fairlearn's definition).
+
+    Examples
+    --------
+    >>> from fairlearn_online.metrics import equal_opportunity_ratio
+    >>> equal_opportunity_ratio([1, 1, 1, 1], [1, 1, 1, 0],
+    ...                         sensitive_features=["a", "a", "b", "b"])
+    0.5
+    """
+    metric = EqualOpportunityRatio(method=method, pos_label=pos_label)
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 

@@ -30,6 +30,9 @@ __all__ = [
     "DemographicParityDifference",
     "DemographicParityRatio",
     "EqualizedOddsDifference",
+    "EqualizedOddsRatio",
+    "EqualOpportunityDifference",
+    "EqualOpportunityRatio",
     "FairnessReport",
 ]
 
@@ -38,6 +41,8 @@ _TN, _FP, _FN, _TP, _CORRECT = range(5)
 
 def _as_1d(values, name, n=None):
     arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.ndim == 0:  # a scalar is one sample, as fairlearn's selection_rate accepts
+        arr = arr.reshape(1)
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.ravel()
     if arr.ndim != 1:
@@ -279,6 +284,41 @@ class EqualizedOddsDifference(_StreamingMetric):
         fpr = _difference(c.false_positive_rate()[seen], c.false_positive_rate(overall=True),
                           self.method)
         return max(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
+
+
+class EqualizedOddsRatio(EqualizedOddsDifference):
+    """Running equalized-odds ratio: the smaller (``agg="worst_case"``) or the mean
+    (``agg="mean"``) of the TPR and FPR ratios, as fairlearn's ``equalized_odds_ratio``."""
+
+    def get(self) -> float:
+        seen = self._seen()
+        c = self.counts
+        tpr = _ratio(c.true_positive_rate()[seen], c.true_positive_rate(overall=True), self.method)
+        fpr = _ratio(c.false_positive_rate()[seen], c.false_positive_rate(overall=True),
+                     self.method)
+        return min(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
+
+
+class EqualOpportunityDifference(DemographicParityDifference):
+    """Running equal-opportunity difference: the between-group gap of the true positive rate
+    (fairlearn's ``equal_opportunity_difference``)."""
+
+    def get(self) -> float:
+        seen = self._seen()
+        c = self.counts
+        return _difference(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
+                           self.method)
+
+
+class EqualOpportunityRatio(DemographicParityDifference):
+    """Running equal-opportunity ratio: min / max true positive rate over groups
+    (fairlearn's ``equal_opportunity_ratio``)."""
+
+    def get(self) -> float:
+        seen = self._seen()
+        c = self.counts
+        return _ratio(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
+                      self.method)
 
 
 class FairnessReport(_StreamingMetric):
