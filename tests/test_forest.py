@@ -77,7 +77,7 @@ def test_chunking_does_not_matter_and_fit_resets(kw):
 def test_clone_get_set_params():
     est = AranyaniClassifier(n_trees=2, depth=3, fairness_weight=0.5, random_state=4)
     params = est.get_params()
-    assert params["fairness_weight"] == 0.5 and params["fairness_gradient"] == "huber"
+    assert params["fairness_weight"] == 0.5 and params["fairness_gradient"] == "sign_outside_band"
     X, y, g = _data(100)
     est.fit(X, y, sensitive_features=g)
     c = clone(est)
@@ -228,8 +228,12 @@ def test_output_target_reduces_prediction_gap():
 
 def test_single_group_means_no_fairness_gradient():
     X, y, _ = _data(200)
-    fair = AranyaniClassifier(fairness_weight=100.0, random_state=0).fit(X, y)
+    fair = AranyaniClassifier(fairness_weight=100.0, wait_for_groups="never",
+                              random_state=0).fit(X, y)
     plain = AranyaniClassifier(random_state=0).fit(X, y)
+    # the default waits for a second group: with one group and lambda > 0 nothing is learned
+    idle = AranyaniClassifier(fairness_weight=100.0, random_state=0).fit(X, y)
+    assert idle.n_samples_seen_ == 200 and idle.adam_step_[0] == 0
     # equal up to rounding: lambda = 0 runs a fused (reordered) Adam pass in the kernel
     np.testing.assert_allclose(fair.predict_proba(X), plain.predict_proba(X), rtol=0, atol=1e-12)
 

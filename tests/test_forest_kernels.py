@@ -32,6 +32,8 @@ def leaf_paths(depth):
 
 
 def huber_prime(f, delta, shape):
+    if shape == "sign_outside_band":
+        return np.where(np.abs(f) < delta, f, np.sign(f))
     return f if shape == "uncapped" else np.clip(f, -delta, delta)
 
 
@@ -183,7 +185,8 @@ VARIANTS = [dict(memory=m, target="nodes", decay=1.0) for m in ("aggregate", "re
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: "-".join(map(str, v.values())))
-@pytest.mark.parametrize("shape,lam", [("huber", 3.0), ("uncapped", 0.8), ("huber", 0.0)])
+@pytest.mark.parametrize("shape,lam", [("sign_outside_band", 3.0), ("huber", 3.0),
+                                       ("uncapped", 0.8), ("huber", 0.0)])
 def test_kernel_matches_numpy_reference(variant, shape, lam):
     """Two chunks, a third group appearing in the second: kernel == reference to 1e-10."""
     memory, target, decay = variant["memory"], variant["target"], variant["decay"]
@@ -191,7 +194,7 @@ def test_kernel_matches_numpy_reference(variant, shape, lam):
     est = AranyaniClassifier(n_trees=2, depth=3, fairness_weight=lam, huber_delta=0.02,
                              learning_rate=0.01, fairness_gradient=shape, fairness_memory=memory,
                              reservoir_size=7, statistics_decay=decay, fairness_target=target,
-                             random_state=3)
+                             wait_for_groups="never", random_state=3)
     X1, y1, g1 = _stream(0, 60, n_classes=n_classes)
     X2, y2, g2 = _stream(1, 50, n_classes=n_classes, groups=("a", "b", "c"))
     g2[:5] = "b"  # "c" first appears mid-chunk
@@ -234,7 +237,7 @@ def test_fairness_gradient_actually_used():
     """lambda > 0 changes the node parameters but not before two groups are seen."""
     X, y, g = _stream(5, 40, n_classes=2)
     g[:] = "a"
-    kw = dict(n_trees=1, depth=2, random_state=0)
+    kw = dict(n_trees=1, depth=2, wait_for_groups="never", random_state=0)
     fair = AranyaniClassifier(fairness_weight=10.0, **kw).fit(X, y, sensitive_features=g)
     plain = AranyaniClassifier(fairness_weight=0.0, **kw).fit(X, y, sensitive_features=g)
     # equal up to rounding: lambda = 0 runs a fused (reordered) Adam pass in the kernel
@@ -298,3 +301,85 @@ def test_vectorized_exp_matches_numpy_to_one_ulp():
     ulp = np.spacing(np.maximum(expected, np.finfo(float).tiny))
     assert np.all(np.abs(e - expected) <= ulp)
     assert e[-1] == 0.0 and e[n - 8] == 1.0  # exp(-1e4) underflows to 0; exp(0) is exactly 1
+
+
+# ---------------------------------------------------------------- the authors' loop
+# ``tests/aranyani_official.py`` transcribes the authors' ``train_online`` in their own layout
+# and bookkeeping; with ``exact=False`` (float64, textbook Adam, no path epsilon, no clipping)
+# it must equal the kernel for every fairness-gradient form and waiting rule.
+
+from aranyani_official import from_estimator, h_of_gap, official_loop, to_library  # noqa: E402
+
+WAITS = [("when_penalized", 2.0, True), ("never", 2.0, False), ("always", 0.0, True),
+         ("when_penalized", 0.0, False)]
+
+
+@pytest.mark.parametrize("form", ["sign_outside_band", "huber", "uncapped"])
+@pytest.mark.parametrize("wait,lam,loop_waits", WAITS, ids=lambda v: str(v))
+def test_kernel_matches_authors_loop(form, wait, lam, loop_waits):
+    """Two chunks, the first of one group only (the wait crosses the chunk boundary)."""
+    rng = np.random.default_rng(11)
+    n, d = 160, 4
+    X = rng.normal(size=(n, d))
+    a = rng.integers(0, 2, n)
+    a[:30] = 0
+    y = ((X[:, 0] + a + rng.normal(size=n)) > 0.5).astype(int)
+    est = AranyaniClassifier(n_trees=2, depth=3, fairness_weight=lam, huber_delta=0.05,
+                             learning_rate=0.01, fairness_gradient=form, wait_for_groups=wait,
+                             random_state=4)
+    est._validate_partial_fit(X, y, a)[3]()  # initial parameters, nothing learned yet
+    W, B, TH = from_estimator(est)
+    p1 = est.partial_fit_predict(X[:40], y[:40], sensitive_features=a[:40])
+    p2 = est.partial_fit_predict(X[40:], y[40:], sensitive_features=a[40:])
+    ref, (W2, B2, TH2) = official_loop(X, y, a, W, B, TH, lam, delta=0.05, form=form,
+                                       exact=False, wait=loop_waits, lr=0.01)
+    np.testing.assert_array_equal(np.concatenate([p1, p2]), ref)
+    np.testing.assert_allclose(est.node_weights_, to_library(W2, B2), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(est.leaf_logits_, TH2, rtol=0, atol=1e-10)
+    assert est.n_samples_seen_ == n
+    first_1 = int(np.argmax(a == 1))  # steps start at the first sample of the second group
+    assert est.adam_step_[0] == (n - first_1 if loop_waits else n)
+
+
+def test_fairness_gradient_forms_differ_outside_the_band():
+    """h(F): the authors' form is F inside |F| < delta and sign(F) (magnitude 1) outside."""
+    from fairlearn_online.forest import _kernels as K
+
+    delta = 0.01
+    gaps = np.array([-0.5, -0.01, -0.004, 0.0, 0.003, 0.0099, 0.01, 0.2])
+    expect = {"sign_outside_band": [-1, -1, -0.004, 0, 0.003, 0.0099, 1, 1],
+              "huber": [-0.01, -0.01, -0.004, 0, 0.003, 0.0099, 0.01, 0.01],
+              "uncapped": gaps}
+    codes = {"sign_outside_band": K.SIGN_OUTSIDE_BAND, "huber": K.HUBER,
+             "uncapped": K.UNCAPPED}
+    for form, want in expect.items():
+        got = [K._huber_prime(f, delta, codes[form]) for f in gaps]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-15)
+        # the transcription's form (the authors' huber_check / sign(F - delta / 2)) agrees
+        np.testing.assert_allclose(h_of_gap(gaps, delta, form, np.float64), want, atol=1e-15)
+    # and the forms change what is learned
+    X, y, g = _stream(3, 200, n_classes=2)
+    weights = [AranyaniClassifier(fairness_weight=2.0, fairness_gradient=f, random_state=0)
+               .fit(X, y, sensitive_features=g).node_weights_ for f in codes]
+    assert min(np.abs(weights[i] - weights[j]).max()
+               for i in range(3) for j in range(i + 1, 3)) > 1e-4
+
+
+def test_wait_for_groups_takes_no_step_before_the_second_group():
+    X, y, g = _stream(8, 60, n_classes=2)
+    g[:25] = "a"
+    g[25] = "b"
+    kw = dict(n_trees=1, depth=2, random_state=0)
+    for wait, lam, steps in [("when_penalized", 1.0, 35), ("when_penalized", 0.0, 60),
+                             ("always", 0.0, 35), ("never", 1.0, 60)]:
+        est = AranyaniClassifier(fairness_weight=lam, wait_for_groups=wait, **kw)
+        est.partial_fit(X[:20], y[:20], sensitive_features=g[:20])
+        if steps == 35:  # nothing learned yet: the initial parameters, predictions made
+            init = AranyaniClassifier(fairness_weight=lam, wait_for_groups=wait, **kw)
+            init._validate_partial_fit(X, y, g)[3]()
+            np.testing.assert_array_equal(est.node_weights_, init.node_weights_)
+            assert est.group_counts_[0] == 20
+        est.partial_fit(X[20:], y[20:], sensitive_features=g[20:])
+        assert (est.n_samples_seen_, int(est.adam_step_[0])) == (60, steps)
+    with pytest.raises(ValueError, match="wait_for_groups"):
+        AranyaniClassifier(wait_for_groups="yes").fit(X, y, sensitive_features=g)

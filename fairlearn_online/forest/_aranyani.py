@@ -19,6 +19,8 @@ __all__ = ["AranyaniClassifier"]
 
 _MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
 _TARGETS = {"nodes": K.NODES, "output": K.OUTPUT}
+_WAITS = {"when_penalized": K.WAIT_WHEN_PENALIZED, "always": K.WAIT_ALWAYS,
+          "never": K.WAIT_NEVER}
 
 
 class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -30,7 +32,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     ``P(x) = mean_t sum_l mu_l(x) softmax(theta_l)``. Every sample is learned once, in stream
     order, by one Adam step on the cross-entropy plus a group-fairness gradient on the node
     parameters: with ``F_k = S_1[k] / N_1 - S_0[k] / N_0`` the gap between the groups' mean node
-    outputs, the node parameters receive ``fairness_weight * H'(F_k) * (G_1[k] - G_0[k])``,
+    outputs, the node parameters receive ``fairness_weight * h(F_k) * (G_1[k] - G_0[k])``,
     where ``G_a[k]`` is the running mean of ``d s_k / d(w_k, b_k)`` over group ``a``'s samples,
     each taken at the parameters of the time the sample was seen. The memory is
     ``O(n_trees * 2**depth * n_features * n_groups)``, independent of the stream's length.
@@ -44,16 +46,32 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     fairness_weight : float, default=0.0
         The paper's lambda, the weight of the fairness gradient; 0 disables it.
     huber_delta : float, default=0.01
-        Threshold of the Huber penalty ``H`` on the node-level parity gap ``F_k``.
+        The band ``delta`` of ``fairness_gradient`` on the node-level parity gap ``F_k``.
     learning_rate : float, default=2e-3
         Adam step size.
     beta1, beta2 : float, default=0.9, 0.999
         Adam moment decay rates.
     epsilon : float, default=1e-7
         Adam's denominator constant.
-    fairness_gradient : {"huber", "uncapped"}, default="huber"
-        ``"huber"`` is the paper's ``H'(F) = clip(F, -delta, delta)``; ``"uncapped"`` uses
-        ``H'(F) = F`` (the quadratic penalty ``F**2 / 2``) whose pull keeps growing with the gap.
+    fairness_gradient : {"sign_outside_band", "huber", "uncapped"}, default="sign_outside_band"
+        The factor ``h(F_k)`` of the fairness gradient (``docs/user_guide/forest.md``, "The
+        fairness gradient"). ``"sign_outside_band"`` is what the authors' implementation
+        computes (``train_online`` in ``src/aranyani.py``): ``h(F) = F`` if ``|F| < delta``,
+        else ``sign(F)``, a pull of magnitude 1 outside the band, so ``fairness_weight`` is the
+        paper's lambda. ``"huber"`` is the derivative of the Huber penalty,
+        ``h(F) = clip(F, -delta, delta)``: ``1 / delta`` times weaker outside the band (the
+        library's earlier default; it needs a lambda about ``1 / delta`` larger).
+        ``"uncapped"`` is ``h(F) = F`` (the quadratic penalty ``F**2 / 2``), a pull that keeps
+        growing with the gap.
+    wait_for_groups : {"when_penalized", "always", "never"}, default="when_penalized"
+        Whether the optimizer takes no step at all (task gradient included) until two groups
+        have been seen, i.e. until the fairness gradient is defined. ``"when_penalized"``
+        waits when ``fairness_weight > 0`` (the authors' loop); ``"always"`` also with
+        ``fairness_weight = 0`` (the authors' loop as their configurations run it, with
+        ``compute_fairness=True`` at lambda = 0); ``"never"`` learns from the first sample. The
+        samples before the second group still enter the group statistics and are predicted.
+        With a single group (e.g. no ``sensitive_features``) and ``fairness_weight > 0`` the
+        default therefore learns nothing (``adam_step_`` stays 0): use ``"never"`` there.
     fairness_memory : {"aggregate", "reservoir"}, default="aggregate"
         ``"aggregate"`` keeps O(1) running sums per group (the paper's method).
         ``"reservoir"`` keeps a uniform reservoir of ``reservoir_size`` past inputs per group
@@ -98,7 +116,10 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         ``G_a[k]`` (with ``fairness_target="output"``: shape ``(n_groups, 1, 1, n_parameters)``,
         node parameters then leaf logits).
     n_samples_seen_ : int
-        Samples learned (= Adam steps).
+        Samples learned.
+    adam_step_ : ndarray of shape (1,)
+        Adam steps taken (fewer than ``n_samples_seen_`` when the optimizer waited for a
+        second group, see ``wait_for_groups``).
 
     Notes
     -----
@@ -107,7 +128,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     mean over seen groups of ``H(F_a[k])``; its gradient is
     ``fairness_weight * mean_a H'(F_a[k]) (G_a[k] - G_rest(a)[k])``. With two groups this is
     exactly the paper's ``H(F_k)``. No fairness gradient is applied until two groups have been
-    seen; groups appearing mid-stream get fresh statistics, the others keep theirs.
+    seen (and, with the default ``wait_for_groups``, no step at all); groups appearing
+    mid-stream get fresh statistics, the others keep theirs.
 
     **Order of one step.** Prediction with the current parameters (returned by
     :meth:`partial_fit_predict`), then the sample enters its group's statistics, then the task
@@ -133,8 +155,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
 
     def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
                  learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-7,
-                 fairness_gradient="huber", fairness_memory="aggregate", reservoir_size=500,
-                 statistics_decay=1.0, fairness_target="nodes", random_state=None):
+                 fairness_gradient="sign_outside_band", fairness_memory="aggregate",
+                 reservoir_size=500, statistics_decay=1.0, fairness_target="nodes",
+                 wait_for_groups="when_penalized", random_state=None):
         self.n_trees = n_trees
         self.depth = depth
         self.fairness_weight = fairness_weight
@@ -148,6 +171,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         self.reservoir_size = reservoir_size
         self.statistics_decay = statistics_decay
         self.fairness_target = fairness_target
+        self.wait_for_groups = wait_for_groups
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
@@ -160,6 +184,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         check_choice(self.fairness_memory, "fairness_memory", _MEMORIES)
         check_positive(self.reservoir_size, "reservoir_size", integer=True)
         check_choice(self.fairness_target, "fairness_target", _TARGETS)
+        check_choice(self.wait_for_groups, "wait_for_groups", _WAITS)
         if self.fairness_target == "output" and self.fairness_memory != "aggregate":
             raise ValueError("fairness_target='output' needs fairness_memory='aggregate'.")
 
@@ -198,6 +223,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             "v_leaves": np.zeros_like(self.leaf_logits_),
         }
         self.adam_step_ = np.zeros(1, dtype=np.int64)
+        self.samples_seen_ = np.zeros(1, dtype=np.int64)
         self.group_counts_ = np.zeros(0)
         if self.fairness_target == "nodes":
             self.node_sums_ = np.zeros((0, T, n_nodes))
@@ -221,7 +247,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     @property
     def n_samples_seen_(self):
         check_fitted(self)
-        return int(self.adam_step_[0])
+        return int(self.samples_seen_[0])
 
     # ------------------------------------------------------------------ learning
     def _partial_fit(self, X, y, groups, return_predictions):
@@ -240,7 +266,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             FAIRNESS_GRADIENTS[self.fairness_gradient], memory, _TARGETS[self.fairness_target],
             float(self.statistics_decay),
             float(self.learning_rate),
-            float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions))
+            float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions),
+            _WAITS[self.wait_for_groups])
+        self.samples_seen_[0] += X.shape[0]
         if return_predictions:
             return self.classes_[pred]
         return None

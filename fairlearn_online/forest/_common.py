@@ -10,8 +10,10 @@ from sklearn.utils import check_random_state
 from ..base import check_positive
 from . import _kernels as K
 
-#: ``fairness_gradient`` name -> the kernel's code for the derivative H' of the penalty
-FAIRNESS_GRADIENTS = {"huber": K.HUBER, "uncapped": K.UNCAPPED}
+#: ``fairness_gradient`` name -> the kernel's code for the factor ``h(F)`` of the parity gap
+#: (docs/user_guide/forest.md, "The fairness gradient")
+FAIRNESS_GRADIENTS = {"sign_outside_band": K.SIGN_OUTSIDE_BAND, "huber": K.HUBER,
+                      "uncapped": K.UNCAPPED}
 
 
 def check_probability_like(value, name, *, closed_right=False):

@@ -37,9 +37,17 @@ from numba import njit
 # fresh process differed in the last bit (tests/test_reliability.py checks cold vs cached).
 _FASTMATH = {"reassoc", "arcp"}
 
-# fairness-gradient shapes (the derivative H' of the penalty H applied to the parity gap F)
-HUBER = 0  # H'(F) = F if |F| <= delta else delta * sign(F)        (DESIGN.md section 1)
-UNCAPPED = 1  # H'(F) = F: the quadratic F**2 / 2, i.e. Huber with delta = infinity
+# fairness-gradient shapes h(F), the factor of the parity gap F in the fairness gradient
+# (docs/user_guide/forest.md, "The fairness gradient")
+HUBER = 0  # h(F) = clip(F, -delta, delta): the derivative of the Huber penalty
+UNCAPPED = 1  # h(F) = F: the quadratic F**2 / 2, i.e. Huber with delta = infinity
+SIGN_OUTSIDE_BAND = 2  # h(F) = F if |F| < delta else sign(F): the authors' train_online
+
+# when the optimizer waits for two groups (no step at all, task gradient included, before the
+# fairness gradient is defined)
+WAIT_NEVER = 0
+WAIT_WHEN_PENALIZED = 1  # only when lam > 0
+WAIT_ALWAYS = 2  # also with lam = 0 (the authors' loop runs with compute_fairness=True)
 
 # what the penalty equalizes between groups
 NODES = 0  # every node decision s_k(x) (the paper's method)
@@ -93,8 +101,13 @@ def _exp_minus_abs(z, n, e, kb, ib, fb):
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _huber_prime(f, delta, shape):
+    """``h(F)`` of the fairness gradient (see the shape constants above)."""
     if shape == UNCAPPED:
         return f
+    if shape == SIGN_OUTSIDE_BAND:
+        if abs(f) < delta:
+            return f
+        return 1.0 if f > 0.0 else -1.0  # |f| >= delta > 0 here
     return min(max(f, -delta), delta)
 
 
@@ -372,7 +385,7 @@ def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, outer=True):
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
                        lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
-                       return_predictions):
+                       return_predictions, wait=WAIT_NEVER):
     """Learn from a chunk one sample at a time; the whole per-sample loop of DESIGN.md section 1.
 
     For each sample, in order: (1) forward pass with the current parameters, the prediction
@@ -381,7 +394,10 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
     ``G_a[k] += (s_k (1 - s_k) [x, 1] - G_a[k]) / N_a``; reservoir: ``x`` enters group ``a``'s
     reservoir with Vitter's algorithm R driven by ``u[i]``); (3) task gradient of
     ``-log P_y(x)``; (4) fairness gradient on ``W`` once at least two groups have been seen;
-    (5) one Adam step on all parameters. Arrays are updated in place.
+    (5) one Adam step on all parameters, skipped (the step counter included) while fewer than
+    two groups have been seen if ``wait`` is ``WAIT_ALWAYS``, or ``WAIT_WHEN_PENALIZED`` and
+    ``lam > 0`` (the authors' ``train_online``: ``continue`` before ``apply_gradients``).
+    Arrays are updated in place.
 
     Inside the chunk all parameters live in one flat vector ``[W feature-major, TH]`` (and so
     do their Adam moments, gradients and, for ``target == OUTPUT``, the group gradient means;
@@ -575,7 +591,20 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
                                 RG[b, j, q] = DX[j, q] / cnt
                     _fairness_gradient(Mi, RG, wts, seen, lam, delta, shape, fo, bufM, bufG,
                                        bufh)
-        # (5) Adam step on all parameters
+        # (5) Adam step on all parameters, unless the optimizer waits for a second group
+        if wait == WAIT_ALWAYS or (wait == WAIT_WHEN_PENALIZED and lam != 0.0):
+            n_seen = 0
+            for b in range(G):
+                if N[b] > 0.0:
+                    n_seen += 1
+            if n_seen < 2:
+                if fused and memory == AGGREGATE:  # the fused pass would have done (2)
+                    GMa = GMi[a]
+                    for j in range(d1):
+                        xj = xb[j]
+                        for q in range(nqp):
+                            GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
+                continue
         step[0] += 1
         bc1 = 1.0 - b1 ** step[0]
         bc2 = 1.0 - b2 ** step[0]
