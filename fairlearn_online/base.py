@@ -26,6 +26,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _get_feature_names, check_array, check_is_fitted, validate_data
 from sklearn.utils.multiclass import check_classification_targets
@@ -228,13 +229,17 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
         if fast is not None:
             return fast, (lambda: None)
     kwargs = dict(dtype=np.float64, order="C", ensure_all_finite=True,
-                  ensure_min_samples=ensure_min_samples)
+                  ensure_min_samples=ensure_min_samples, accept_sparse=("csr", "csc", "coo"))
     with _naming_non_numeric_X():
         if reset:
             names = _get_feature_names(X)
             X_arr = check_array(X, input_name="X", **kwargs)
         else:
             X_arr = validate_data(estimator, X, reset=False, **kwargs)
+    if sp.issparse(X_arr):
+        # the kernels are dense: a sparse chunk (OneHotEncoder's default output) is densified
+        # chunk by chunk, so memory is that of one dense chunk
+        X_arr = np.ascontiguousarray(X_arr.toarray(), dtype=np.float64)
     if reset:
 
         def commit():
@@ -327,6 +332,11 @@ class StreamingEstimatorMixin(EventMixin):
 
     def _is_fitted(self) -> bool:
         return hasattr(self, "n_features_in_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # check_chunk_X densifies sparse chunks
+        return tags
 
     def _reset(self):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:

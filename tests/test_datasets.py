@@ -121,3 +121,20 @@ def test_make_groupwise_regression_bad_input():
         make_groupwise_regression(10, combine="median")
     with pytest.raises(ValueError, match="shape_probs"):
         make_groupwise_regression(10, shape_probs=(0.5, 0.5, 0.5))
+
+
+@pytest.mark.parametrize("load", [load_adult, load_compas], ids=["adult", "compas"])
+def test_frames_go_straight_into_scikit_learn_encoders(load):
+    """Text columns are object with np.nan for missing: pandas' nullable string dtype (pd.NA)
+    made OneHotEncoder ("uniformly strings or numbers") and SimpleImputer fail."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import OneHotEncoder
+
+    data = load().data
+    text = data.select_dtypes(exclude="number")
+    assert len(text.columns) > 0
+    assert all(dtype == object for dtype in text.dtypes)
+    assert not any(value is pd.NA for value in text.to_numpy().ravel())
+    OneHotEncoder(handle_unknown="ignore").fit_transform(text)
+    imputed = SimpleImputer(strategy="most_frequent").fit_transform(text)
+    assert not pd.isna(imputed).any()

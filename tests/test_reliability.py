@@ -68,7 +68,7 @@ def _outputs(est, X, g=None):
     method = est.predict_proba if is_classifier(est) else est.predict
     if "sensitive_features" in inspect.signature(method).parameters:
         if g is None:
-            g = np.where(np.arange(len(X)) % 2 == 0, "female", "male")
+            g = np.where(np.arange(X.shape[0]) % 2 == 0, "female", "male")
         return method(X, sensitive_features=g)
     return method(X)
 
@@ -299,3 +299,18 @@ def test_numerical_robustness(cls, case):
     for value in vars(est).values():
         if isinstance(value, np.ndarray) and value.dtype.kind == "f":
             assert np.all(np.isfinite(value))
+
+
+@pytest.mark.parametrize("cls", CLASSES, ids=IDS)
+def test_sparse_X_gives_the_dense_results(cls):
+    """OneHotEncoder's default output (scipy sparse) is accepted and densified chunk by chunk."""
+    import scipy.sparse as sp
+
+    est = _make(cls)
+    X, y, g = _data(est)
+    X[X < 0] = 0.0  # some structural zeros
+    kwargs = _fit_kwargs(est, y)
+    dense = clone(est).partial_fit(X, y, sensitive_features=g, **kwargs)
+    for fmt in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
+        sparse = clone(est).partial_fit(fmt(X), y, sensitive_features=g, **kwargs)
+        np.testing.assert_array_equal(_outputs(sparse, fmt(X)), _outputs(dense, X))

@@ -82,9 +82,23 @@ def _read_adult_split(split: str) -> pd.DataFrame:
     frame = pd.read_csv(
         io.StringIO(text), header=None, names=ADULT_COLUMNS, skipinitialspace=True,
         na_values="?", skiprows=1 if split == "test" else 0, skip_blank_lines=True,
-        dtype={c: "string" for c in ADULT_CATEGORICAL + ["income"]},
+        dtype={c: object for c in ADULT_CATEGORICAL + ["income"]},
     )
     frame["income"] = frame["income"].str.rstrip(".")
+    return frame
+
+
+def _as_object_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as ``object`` with ``np.nan`` for missing values, the form scikit-learn's
+    encoders and imputers accept (pandas' nullable ``string`` dtype and its ``pd.NA`` make
+    ``OneHotEncoder`` and ``SimpleImputer(strategy="most_frequent")`` fail), whatever the pandas
+    version's default string dtype."""
+    frame = frame.copy()
+    for name in frame.columns:
+        col = frame[name]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
+            values = col.to_numpy(dtype=object, na_value=np.nan)
+            frame[name] = pd.Series(values, index=frame.index, dtype=object)
     return frame
 
 
@@ -118,7 +132,8 @@ def load_adult(split="train", *, as_frame=True):
     if split not in ("train", "test", "all"):
         raise ValueError(f"split must be 'train', 'test' or 'all', got {split!r}.")
     parts = ["train", "test"] if split == "all" else [split]
-    frame = pd.concat([_read_adult_split(p) for p in parts], ignore_index=True)
+    frame = _as_object_strings(
+        pd.concat([_read_adult_split(p) for p in parts], ignore_index=True))
     target = (frame.pop("income") == ">50K").astype(np.int64).rename("income")
     frame["income"] = target
     data = frame.drop(columns="income")
@@ -164,7 +179,8 @@ def load_compas(*, filtered=True, target="two_year_recid", as_frame=True):
     """
     if target not in ("two_year_recid", "is_recid"):
         raise ValueError(f"target must be 'two_year_recid' or 'is_recid', got {target!r}.")
-    raw = pd.read_csv(io.BytesIO(_read_verified("compas-scores-two-years.csv.gz")))
+    raw = _as_object_strings(
+        pd.read_csv(io.BytesIO(_read_verified("compas-scores-two-years.csv.gz"))))
     if filtered:
         keep = (
             raw["days_b_screening_arrest"].between(-30, 30)
