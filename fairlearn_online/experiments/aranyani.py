@@ -34,7 +34,7 @@ import pandas as pd  # noqa: E402
 
 from ..datasets import load_stream  # noqa: E402
 from ..evaluate import prequential  # noqa: E402
-from ..plotting import summarize_over_seeds  # noqa: E402
+from ..plotting import dataset_label, method_style, summarize_over_seeds  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
@@ -48,13 +48,6 @@ ADULT_EXTRA_LAMBDAS = [300.0, 1000.0, 3000.0, 10000.0]
 FAIR_METHODS = ("aranyani", "aranyani-uncapped", "aranyani-reservoir", "aranyani-output",
                 "aranyani-output-decay", "fair-logistic")
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree")
-STYLE = {
-    "aranyani": ("C0", "o"), "aranyani-uncapped": ("C1", "s"), "aranyani-reservoir": ("C2", "^"),
-    "fair-logistic": ("C3", "D"), "aranyani-output": ("C8", "*"),
-    "aranyani-output-decay": ("C9", "X"), "majority": ("k", "x"),
-    "sgd-log-loss": ("C4", "P"),
-    "hoeffding-tree": ("C5", "v"), "hoeffding-adaptive-tree": ("C6", "<"),
-}
 
 
 def _has_river() -> bool:
@@ -192,13 +185,13 @@ def _report(dataset, title):
 def _frontier_figure(summary, out_dir, title):
     fig, ax = plt.subplots(figsize=(7, 5))
     for method, frame in summary.groupby("method", sort=False):
-        color, marker = STYLE.get(method, ("gray", "."))
         frame = frame.sort_values("fairness_weight")
         x, y = frame["demographic_parity_difference_mean"], frame["accuracy_mean"]
         xerr = frame["demographic_parity_difference_std"].fillna(0.0)
         yerr = frame["accuracy_std"].fillna(0.0)
-        ax.errorbar(x, y, xerr=xerr, yerr=yerr, color=color, marker=marker, ms=5, capsize=2,
-                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, label=method)
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, ms=5, capsize=2,
+                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8,
+                    **method_style(method))
     ax.axvline(0.02, color="gray", ls=":", lw=1)
     ax.set(xlabel="demographic parity difference (prequential, end of stream)",
            ylabel="prequential accuracy",
@@ -255,11 +248,11 @@ register(Experiment(
     name="adult-frontier",
     description="Aranyani forest vs baselines on Adult (sex): accuracy/DP frontier over lambda",
     grid=lambda quick, seeds: _grid("adult", quick, seeds), run_point=run_point,
-    report=_report("adult", "Adult"), default_seeds=5, quick_seeds=2,
+    report=_report("adult", dataset_label("adult")), default_seeds=5, quick_seeds=2,
 ))
 register(Experiment(
     name="compas-frontier",
     description="Aranyani forest vs baselines on COMPAS (race): accuracy/DP frontier over lambda",
     grid=lambda quick, seeds: _grid("compas", quick, seeds), run_point=run_point,
-    report=_report("compas", "COMPAS"), default_seeds=5, quick_seeds=2,
+    report=_report("compas", dataset_label("compas")), default_seeds=5, quick_seeds=2,
 ))

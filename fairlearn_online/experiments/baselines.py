@@ -16,10 +16,11 @@ import numpy as np  # noqa: E402
 from ..baselines import MajorityClassClassifier  # noqa: E402
 from ..datasets import load_stream  # noqa: E402
 from ..evaluate import prequential  # noqa: E402
+from ..plotting import method_style  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
-METHODS = ("majority", "sgd_log_loss")
+METHODS = ("majority", "sgd-log-loss")
 
 
 def _make(method, seed):
@@ -59,8 +60,10 @@ def report(tables, out_dir, quick):
         stats = frame.groupby("n_samples")[["accuracy", "demographic_parity_difference"]]
         mean, std = stats.mean(), stats.std().fillna(0.0)
         for ax, col in zip(axes, ["accuracy", "demographic_parity_difference"]):
-            ax.plot(mean.index, mean[col], label=method)
-            ax.fill_between(mean.index, mean[col] - std[col], mean[col] + std[col], alpha=0.25)
+            style = method_style(method)
+            ax.plot(mean.index, mean[col], color=style["color"], label=style["label"])
+            ax.fill_between(mean.index, (mean[col] - std[col]).clip(lower=0.0),
+                            mean[col] + std[col], color=style["color"], alpha=0.25)
     axes[0].set(xlabel="samples seen", ylabel="prequential accuracy", title="Adult: accuracy")
     axes[1].set(xlabel="samples seen", ylabel="DP difference (sex)", title="Adult: demographic parity")
     axes[0].legend()

@@ -37,7 +37,7 @@ import pandas as pd  # noqa: E402
 
 from ..datasets import load_stream  # noqa: E402
 from ..evaluate import prequential  # noqa: E402
-from ..plotting import plot_frontier, summarize_over_seeds  # noqa: E402
+from ..plotting import dataset_label, plot_frontier, summarize_over_seeds  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from . import aranyani  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
@@ -141,7 +141,7 @@ def report(tables, out_dir, quick):
         curves = limit_curves(dataset, n_points=11 if quick else 21)
         limits.append(curves.assign(dataset=dataset))
         plot_frontier(results[results["dataset"] == dataset], ax=ax,
-                      title=f"{dataset.capitalize()}: prequential accuracy vs parity",
+                      title=f"{dataset_label(dataset)}: prequential accuracy vs parity",
                       xlabel="demographic parity difference (prequential)",
                       ylabel="prequential accuracy")
         for (label, curve), style in zip(curves.groupby("limit", sort=False), ("k--", "k:")):

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-__all__ = ["summarize_over_seeds", "plot_frontier", "plot_stream_curves"]
+from .styles import (
+    DATASET_LABELS,
+    METHOD_STYLES,
+    MethodStyle,
+    canonical_name,
+    dataset_label,
+    method_label,
+    method_style,
+)
+
+__all__ = ["summarize_over_seeds", "plot_frontier", "plot_stream_curves", "MethodStyle",
+           "METHOD_STYLES", "DATASET_LABELS", "canonical_name", "method_style", "method_label",
+           "dataset_label"]
 
 
 def summarize_over_seeds(results: pd.DataFrame, *, by, metrics) -> pd.DataFrame:
@@ -39,7 +51,8 @@ def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y
     """Accuracy-fairness frontier: one curve per method along its ``param`` sweep.
 
     Each point is the mean over seeds, with error bars of one standard deviation in both
-    directions. ``limit`` (a DataFrame with columns ``x`` and ``y`` named as here, e.g. from
+    directions; each method has its fixed colour, marker and name of
+    :func:`~fairlearn_online.plotting.method_style`. ``limit`` (a DataFrame with columns ``x`` and ``y`` named as here, e.g. from
     :func:`fairlearn_online.optimum.fairness_limit_curve` renamed) is drawn as a dashed black
     line: no model can lie above it.
 
@@ -58,8 +71,8 @@ def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y
     for name, frame in summary.groupby(method, sort=True):
         frame = frame.sort_values(f"{x}_mean")
         ax.errorbar(frame[f"{x}_mean"], frame[f"{y}_mean"], xerr=frame[f"{x}_std"].fillna(0),
-                    yerr=frame[f"{y}_std"].fillna(0), marker="o", ms=4, capsize=2,
-                    lw=1.2, label=str(name))
+                    yerr=frame[f"{y}_std"].fillna(0), ms=5, capsize=2, lw=1.2,
+                    **method_style(name))
     if limit is not None and len(limit):
         limit = limit.sort_values(x)
         ax.plot(limit[x], limit[y], "k--", lw=1.5, label=limit_label)
@@ -74,18 +87,29 @@ def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y
 
 def plot_stream_curves(curves: pd.DataFrame, *, x="n_samples", y="demographic_parity_difference",
                        hue="fairness_weight", ax=None, title=None, ylabel=None, logy=False):
-    """A metric over the stream, one line per ``hue`` value (mean over seeds, shaded +- std)."""
+    """A metric over the stream, one line per ``hue`` value (mean over seeds, shaded +- std).
+
+    With ``hue="method"`` each method has its fixed colour and name of
+    :func:`~fairlearn_online.plotting.method_style`. The band is clipped at 0 for a metric that
+    cannot be negative (``logy``, or a metric whose values are all >= 0).
+    """
     import matplotlib.pyplot as plt
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
     else:
         fig = ax.figure
+    floor = 0.0 if logy or (curves[y] >= 0).all() else -float("inf")
     for value, frame in curves.groupby(hue, sort=True):
         stats = frame.groupby(x)[y].agg(["mean", "std"]).fillna(0.0)
-        ax.plot(stats.index, stats["mean"], label=f"{hue}={value}")
-        ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
-                        alpha=0.2)
+        if hue == "method":
+            style = method_style(value)
+            style = dict(color=style["color"], label=style["label"])
+        else:
+            style = dict(label=f"{hue}={value}")
+        (line,) = ax.plot(stats.index, stats["mean"], **style)
+        ax.fill_between(stats.index, (stats["mean"] - stats["std"]).clip(lower=floor),
+                        stats["mean"] + stats["std"], alpha=0.2, color=line.get_color())
     ax.set_xlabel(x.replace("_", " "))
     ax.set_ylabel(ylabel or y.replace("_", " "))
     if logy:
