@@ -23,16 +23,30 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None, help="output folder (default: results/NAME)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar (default: only on a terminal)")
+    report = sub.add_parser(
+        "report", help="redraw the figures and summary tables of a finished run from its CSVs")
+    report.add_argument("name", help="experiment name (see `fairlearn-online list`)")
+    report.add_argument("--out", default=None,
+                        help="folder of the finished run (default: results/NAME)")
     return parser
 
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
-    from .experiments import list_experiments, run_experiment
+    from .experiments import list_experiments, render_report, run_experiment
 
     if args.command == "list":
         for exp in list_experiments():
             print(f"{exp.name:24s} {exp.description}")
+        return 0
+    if args.command == "report":
+        out = args.out or f"results/{args.name}"
+        try:
+            tables = render_report(args.name, out)
+        except ValueError as exc:
+            print(f"fairlearn-online: error: {exc}", file=sys.stderr)
+            return 2
+        print(f"{args.name}: redrew the figures of {out}/ from {', '.join(sorted(tables))}")
         return 0
     try:
         out = args.out or f"results/{args.name}"

@@ -46,6 +46,25 @@ def test_runner_writes_tidy_tables_and_figures(tmp_path, n_jobs):
     assert set(tables) == {"results", "curves"}
 
 
+def test_report_redraws_a_finished_run_from_its_csv_tables(tmp_path, capsys):
+    run_experiment("_toy-test", out=tmp_path, progress=False)
+    assert json.loads((tmp_path / "run.json").read_text())["tables"] == ["curves", "results"]
+    for figure in tmp_path.glob("values.*"):
+        figure.unlink()
+    meta = (tmp_path / "run.json").read_text()
+    assert cli.main(["report", "_toy-test", "--out", str(tmp_path)]) == 0
+    assert "curves, results" in capsys.readouterr().out
+    assert (tmp_path / "values.png").exists() and (tmp_path / "values.svg").exists()
+    assert (tmp_path / "run.json").read_text() == meta
+    # a run of another experiment, or a folder without the tables, is refused
+    assert cli.main(["report", "adult-baselines", "--out", str(tmp_path)]) == 2
+    assert "not of 'adult-baselines'" in capsys.readouterr().err
+    (tmp_path / "curves.csv").unlink()
+    assert cli.main(["report", "_toy-test", "--out", str(tmp_path)]) == 2
+    assert "missing: curves" in capsys.readouterr().err
+    assert cli.main(["report", "_toy-test", "--out", str(tmp_path / "empty")]) == 2
+
+
 def test_runner_errors(tmp_path):
     with pytest.raises(ValueError, match="Unknown experiment"):
         get_experiment("nope")

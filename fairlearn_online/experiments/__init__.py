@@ -4,6 +4,14 @@ Each public module of this package defines one experiment (or a family) and regi
 :func:`register`; the runner discovers them all.
 """
 
-from ._runner import Experiment, get_experiment, list_experiments, register, run_experiment
+from ._runner import (
+    Experiment,
+    get_experiment,
+    list_experiments,
+    register,
+    render_report,
+    run_experiment,
+)
 
-__all__ = ["Experiment", "get_experiment", "list_experiments", "register", "run_experiment"]
+__all__ = ["Experiment", "get_experiment", "list_experiments", "register", "render_report",
+           "run_experiment"]

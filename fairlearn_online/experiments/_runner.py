@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..utils import progress_bar
 
-__all__ = ["Experiment", "register", "get_experiment", "list_experiments", "run_experiment"]
+__all__ = ["Experiment", "register", "get_experiment", "list_experiments", "run_experiment",
+           "render_report"]
 
 _REGISTRY: dict[str, "Experiment"] = {}
 
@@ -178,6 +179,46 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
         experiment.report(frames, out_dir, quick)
     meta = dict(experiment=name, quick=quick, seeds=int(seeds), n_points=len(points),
                 n_jobs=n_jobs, backend=backend, seconds=round(time.perf_counter() - start, 2),
-                python=sys.version.split()[0])
+                python=sys.version.split()[0], tables=sorted(frames))
     (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
+    return frames
+
+
+def render_report(name, folder, *, quick=None):
+    """Redraw the figures and summary tables of a finished run from its CSV tables.
+
+    Reads the tables the run wrote into ``folder`` (those listed in its ``run.json``, or every
+    CSV of the folder for a run that predates the list) and calls the experiment's report on
+    them, so a figure can be improved without repeating a long run. ``run.json`` is left as
+    the run wrote it.
+
+    Parameters
+    ----------
+    name : str
+        Registered experiment name.
+    folder : str or Path
+        Output folder of an earlier ``run_experiment(name, out=folder)``.
+    quick : bool, optional
+        Whether the run was a quick one; default: as recorded in ``run.json``.
+
+    Returns
+    -------
+    tables : dict of str to DataFrame
+        The tables read.
+    """
+    experiment = get_experiment(name)
+    folder = Path(folder)
+    meta_path = folder / "run.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    if meta.get("experiment", name) != name:
+        raise ValueError(f"{folder} holds a run of {meta['experiment']!r}, not of {name!r}.")
+    names = meta.get("tables") or sorted(p.stem for p in folder.glob("*.csv"))
+    missing = [t for t in names if not (folder / f"{t}.csv").exists()]
+    if not names or missing:
+        raise ValueError(f"{folder} has no CSV table of a run of {name!r}"
+                         + (f" (missing: {', '.join(missing)})" if missing else "") + ".")
+    frames = {t: pd.read_csv(folder / f"{t}.csv") for t in names}
+    if experiment.report is not None:
+        experiment.report(frames, folder, bool(meta.get("quick", False) if quick is None
+                                               else quick))
     return frames
