@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..plotting import dataset_label, method_label, method_style  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
@@ -37,7 +38,8 @@ def _model_params(quick):
 
 def grid(quick, seeds):
     if quick:
-        configs = [("none", 0.0), ("ccdcov", 10.0)]
+        # every penalty at two weights: the quick figure has the panels of the full one
+        configs = [("none", 0.0)] + [(p, w) for p in PENALTIES for w in (2.0, 20.0)]
     else:
         configs = [("none", 0.0)] + [(p, w) for p in PENALTIES for w in WEIGHTS]
     return [{"penalty": p, "fairness_weight": w, "seed": s, "quick": quick}
@@ -122,26 +124,49 @@ def report(tables, out_dir, quick):
             f"{r['jsd_mean']:.4f} ± {r['jsd_std']:.4f} | {r['uf_mean']:.4f} |")
     (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
 
+    _frontier_figure(summary, results, out_dir)
+
+
+def _frontier_figure(summary, results, out_dir):
+    """One panel per penalty: its lambda sweep (lambda written at each point), with the
+    unpenalized model as reference; one legend for the figure, under the panels."""
     base = summary[summary.penalty == "none"]
     penalties = [p for p in PENALTIES if p in set(summary.penalty)]
-    fig, axes = plt.subplots(1, max(len(penalties), 1), figsize=(4.2 * max(len(penalties), 1), 3.8),
-                             sharey=True, squeeze=False)
+    n_splits = int(results["seed"].nunique())
+    fig, axes = plt.subplots(1, max(len(penalties), 1), figsize=(4.2 * max(len(penalties), 1), 4.0),
+                             sharey=True, sharex=True, squeeze=False)
     for ax, pen in zip(axes[0], penalties):
+        style = method_style(pen)
         cur = summary[summary.penalty == pen].sort_values("fairness_weight")
-        ax.errorbar(cur.jsd_mean, cur.accuracy_mean, xerr=cur.jsd_std, yerr=cur.accuracy_std,
-                    marker="o", capsize=3, label=f"{pen}, lambda sweep")
+        ax.errorbar(cur.jsd_mean, cur.accuracy_mean, xerr=cur.jsd_std.fillna(0),
+                    yerr=cur.accuracy_std.fillna(0), color=style["color"],
+                    marker=style["marker"], capsize=3, lw=1.2,
+                    label=f"{style['label']} penalty (λ at each point)")
         for _, r in cur.iterrows():
-            ax.annotate(f"{r.fairness_weight:g}", (r.jsd_mean, r.accuracy_mean), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+            ax.annotate(f"λ={r.fairness_weight:g}", (r.jsd_mean, r.accuracy_mean), fontsize=7,
+                        xytext=(4, 3), textcoords="offset points")
         if len(base):
-            ax.errorbar(base.jsd_mean, base.accuracy_mean, xerr=base.jsd_std,
-                        yerr=base.accuracy_std, marker="s", color="black", capsize=3,
-                        label="no penalty")
-        ax.set(xlabel="JSD (bits), race x sex x age quartile", title=f"COMPAS: {pen}")
+            ref = method_style("none")
+            ax.errorbar(base.jsd_mean, base.accuracy_mean, xerr=base.jsd_std.fillna(0),
+                        yerr=base.accuracy_std.fillna(0), color=ref["color"], marker=ref["marker"],
+                        capsize=3, label=ref["label"])
+        ax.set(xlabel="JSD (bits) over race × sex × age quartile",
+               title=f"{style['label']} penalty")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
     axes[0][0].set_ylabel("test accuracy")
-    fig.tight_layout()
+    handles, labels = [], []
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    order = sorted(range(len(labels)), key=lambda i: labels[i] == method_label("none"))
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8,
+               frameon=False)
+    fig.suptitle(f"{dataset_label('compas')}, two-year recidivism: test accuracy vs JSD "
+                 f"(mean ± sd over {n_splits} splits)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     save_figure(fig, out_dir / "frontier_accuracy_jsd")
 
 
