@@ -316,7 +316,7 @@ class StreamingEstimatorMixin(EventMixin):
     """``fit``/``partial_fit``/``partial_fit_predict`` contract shared by the library's estimators.
 
     It also gives every estimator river's per-event methods ``learn_one`` / ``predict_one``
-    (and ``predict_proba_one`` for classifiers), see :mod:`fairlearn_online._core.events`.
+    (and ``predict_proba_one`` for classifiers), see ``fairlearn_online/_core/events.py``.
 
     Subclasses implement:
 

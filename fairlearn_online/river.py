@@ -7,7 +7,8 @@
   ``sensitive_key``. It works in ``river.compose.Pipeline`` behind ``river.preprocessing``
   transformers and in ``river.evaluate.progressive_val_score``.
 * :func:`from_river` wraps a river classifier as an estimator of this library (``partial_fit``,
-  ``partial_fit_predict``, ``predict_proba``), so river models run in :func:`prequential` and the
+  ``partial_fit_predict``, ``predict_proba``), so river models run in
+  :func:`~fairlearn_online.evaluate.prequential` and the
   experiments.
 """
 
