@@ -8,6 +8,7 @@ experiment draw its figures (PNG and SVG) into the output folder.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
@@ -18,12 +19,44 @@ from typing import Callable
 import joblib
 import pandas as pd
 
+from .._results_dir import ResultsFolder
 from ..utils import progress_bar
 
 __all__ = ["Experiment", "register", "get_experiment", "list_experiments", "run_experiment",
-           "render_report"]
+           "render_report", "available_methods"]
 
 _REGISTRY: dict[str, "Experiment"] = {}
+
+#: methods left out of the grid being built because an optional extra is missing
+_SKIPPED: list[dict] = []
+
+
+def available_methods(methods, *, requires):
+    """The methods of ``methods`` whose optional dependencies are installed.
+
+    A grid calls this for methods that need an optional extra; each method left out is
+    reported by :func:`run_experiment` on stderr and in ``run.json``.
+
+    Parameters
+    ----------
+    methods : iterable of str
+    requires : dict of str to (str, str)
+        Method -> (importable module, extra that installs it), e.g.
+        ``{"hoeffding-tree": ("river", "baselines")}``. Methods not listed need nothing.
+
+    Returns
+    -------
+    kept : list of str
+    """
+    kept = []
+    for method in methods:
+        module, extra = requires.get(method, (None, None))
+        if module is None or importlib.util.find_spec(module) is not None:
+            kept.append(method)
+        elif not any(s["method"] == method for s in _SKIPPED):
+            _SKIPPED.append(dict(method=method, missing=module,
+                                 install=f"pip install 'fairlearn_online[{extra}]'"))
+    return kept
 
 
 @dataclass(frozen=True)
@@ -102,7 +135,11 @@ def _run_point(run_point, point):
     tables.setdefault("results", [])
     for row in tables["results"]:
         row.setdefault("seconds", elapsed)
-    return tables
+    return point, elapsed, tables
+
+
+def _point_label(point) -> str:
+    return " ".join(f"{k}={v}" for k, v in point.items())
 
 
 def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
@@ -125,9 +162,14 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
     scheduler : str, optional
         Address of a running Dask scheduler; a local cluster is started when omitted.
     out : str or Path, optional
-        Output folder; default ``results/<name>``.
+        Output folder; default ``results/<name>``. Checked before anything is computed (a
+        ``ValueError`` if it is a file, lies under a file, holds files other than a previous
+        run's, or cannot be written). Everything is written to a staging folder beside it that
+        replaces it only once every table, figure and ``run.json`` is written: an interrupt or
+        an error leaves the previous results untouched.
     progress : bool, optional
-        Show a progress bar; default: only on a terminal.
+        ``True``: a progress bar; ``False``: silent; default: a bar on a terminal, otherwise one
+        line per finished point on stderr (its parameters and seconds), for logs.
 
     Returns
     -------
@@ -140,9 +182,18 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
         seeds = experiment.quick_seeds if quick else experiment.default_seeds
     if int(seeds) < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds}.")
-    out_dir = Path(out) if out is not None else Path("results") / name
-    out_dir.mkdir(parents=True, exist_ok=True)
+    results = ResultsFolder(out if out is not None else Path("results") / name)
+    del _SKIPPED[:]
     points = experiment.grid(quick, int(seeds))
+    skipped = list(_SKIPPED)
+    for s in skipped:
+        print(f"{name}: skipping method {s['method']}: {s['missing']} is not installed "
+              f"({s['install']})", file=sys.stderr)
+    if progress is None:
+        progress = sys.stderr.isatty()
+        log_lines = not progress  # one line per finished point in logs (CI, nohup)
+    else:
+        log_lines = False
 
     start = time.perf_counter()
     client = None
@@ -164,8 +215,13 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
             parallel = joblib.Parallel(return_as="generator_unordered" if n_jobs != 1 else "generator")
             jobs = (joblib.delayed(_run_point)(experiment.run_point, p) for p in points)
             collected: dict[str, list] = {}
-            for tables in progress_bar(parallel(jobs), total=len(points), desc=name,
-                                       enable=progress):
+            done = 0
+            for point, elapsed, tables in progress_bar(parallel(jobs), total=len(points),
+                                                       desc=name, enable=progress):
+                done += 1
+                if log_lines:
+                    print(f"{name}: {done}/{len(points)} {_point_label(point)} "
+                          f"{elapsed:.1f} s", file=sys.stderr, flush=True)
                 for table, rows in tables.items():
                     collected.setdefault(table, []).extend(rows)
     finally:
@@ -173,14 +229,17 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
             client.close()
 
     frames = {table: pd.DataFrame(rows) for table, rows in collected.items()}
-    for table, frame in frames.items():
-        frame.to_csv(out_dir / f"{table}.csv", index=False)
-    if experiment.report is not None:
-        experiment.report(frames, out_dir, quick)
-    meta = dict(experiment=name, quick=quick, seeds=int(seeds), n_points=len(points),
-                n_jobs=n_jobs, backend=backend, seconds=round(time.perf_counter() - start, 2),
-                python=sys.version.split()[0], tables=sorted(frames))
-    (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
+    with results as out_dir:
+        for table, frame in frames.items():
+            frame.to_csv(out_dir / f"{table}.csv", index=False)
+        if experiment.report is not None:
+            experiment.report(frames, out_dir, quick)
+        meta = dict(experiment=name, quick=quick, seeds=int(seeds), n_points=len(points),
+                    n_jobs=n_jobs, backend=backend,
+                    seconds=round(time.perf_counter() - start, 2),
+                    python=sys.version.split()[0], tables=sorted(frames),
+                    skipped_methods=skipped)
+        (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
     return frames
 
 

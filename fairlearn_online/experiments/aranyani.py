@@ -22,7 +22,6 @@ the parity of the final model), ``curves`` (the running metrics over the stream)
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 
 import matplotlib
@@ -36,7 +35,7 @@ from ..datasets import load_stream  # noqa: E402
 from ..evaluate import prequential  # noqa: E402
 from ..plotting import dataset_label, method_style, summarize_over_seeds  # noqa: E402
 from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ._runner import Experiment, available_methods, register  # noqa: E402
 
 #: the paper's grids (DESIGN.md section 1)
 ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
@@ -50,8 +49,7 @@ FAIR_METHODS = ("aranyani", "aranyani-uncapped", "aranyani-reservoir", "aranyani
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree")
 
 
-def _has_river() -> bool:
-    return importlib.util.find_spec("river") is not None
+RIVER_METHODS = {m: ("river", "baselines") for m in PLAIN_METHODS if m.startswith("hoeffding")}
 
 
 def _grid(dataset, quick, seeds):
@@ -70,8 +68,7 @@ def _grid(dataset, quick, seeds):
         if dataset == "adult":
             per_method["aranyani-output-decay"] = [10.0, 100.0, 300.0, 1000.0, 3000.0]
         plain = list(PLAIN_METHODS)
-    if not _has_river():
-        plain = [m for m in plain if not m.startswith("hoeffding")]
+    plain = available_methods(plain, requires=RIVER_METHODS)
     points = []
     for seed in range(seeds):
         for method, grid in per_method.items():

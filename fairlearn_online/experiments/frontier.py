@@ -25,7 +25,6 @@ Two limits from :mod:`fairlearn_online.optimum` (DESIGN.md section 5) are drawn:
 
 from __future__ import annotations
 
-import importlib.util
 from functools import lru_cache
 
 import matplotlib
@@ -40,7 +39,7 @@ from ..evaluate import prequential  # noqa: E402
 from ..plotting import dataset_label, plot_frontier, summarize_over_seeds  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from . import aranyani  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ._runner import Experiment, available_methods, register  # noqa: E402
 
 DATASETS = ("adult", "compas")
 FULL_GRID = {
@@ -64,13 +63,11 @@ QUICK_GRID = {
                "fair-logistic": [0.0, 100.0], "dcov-logistic": [0.0, 30.0]},
 }
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree")
+RIVER_METHODS = aranyani.RIVER_METHODS
 
 
 def grid(quick, seeds):
-    plain = [m for m in PLAIN_METHODS
-             if not m.startswith("hoeffding") or importlib.util.find_spec("river")]
-    if quick:
-        plain = ["majority"]
+    plain = ["majority"] if quick else available_methods(PLAIN_METHODS, requires=RIVER_METHODS)
     points = []
     for dataset in DATASETS:
         sweep = (QUICK_GRID if quick else FULL_GRID)[dataset]
