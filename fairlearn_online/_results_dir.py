@@ -22,7 +22,10 @@ RUN_RECORD = "run.json"
 
 
 def check_output_dir(out) -> Path:
-    """Validate an output folder without writing to it; return it as an absolute path.
+    """Validate an output folder before a run; return it as an absolute path.
+
+    Nothing is left behind: writability is probed by creating and removing an empty folder in
+    the parent.
 
     Parameters
     ----------
@@ -53,9 +56,14 @@ def check_output_dir(out) -> Path:
         raise ValueError(
             f"output folder {path} holds files that are not a fairlearn-online run (no "
             f"{RUN_RECORD}), and a run replaces the whole folder; choose a new or empty folder.")
-    writable_parent = path.parent if path.parent.exists() else ancestor
-    if not os.access(writable_parent, os.W_OK | os.X_OK):
-        raise ValueError(f"output folder {path}: cannot write in {writable_parent}.")
+    # the staging folder is created in the parent: probe that (root passes os.access checks
+    # on read-only file systems, so try for real)
+    probe_in = path.parent if path.parent.exists() else ancestor
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=probe_in))
+    except OSError as exc:
+        raise ValueError(f"output folder {path}: cannot write in {probe_in} "
+                         f"({exc.strerror or exc}).") from None
     if path.is_dir() and not os.access(path, os.W_OK | os.X_OK):
         raise ValueError(f"output folder {path} is not writable.")
     return path

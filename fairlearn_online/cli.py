@@ -1,14 +1,24 @@
-"""Command line: ``fairlearn-online list`` and ``fairlearn-online run NAME``."""
+"""Command line: ``fairlearn-online list``, ``run NAME``, ``report NAME`` and ``--version``.
+
+The arguments (the output folder included) are checked before the library and its experiments
+are imported, so a mistake is reported in well under a second, before any computation.
+Errors are one line on stderr and exit status 2; an interrupt exits with 130.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from . import __version__
+from ._results_dir import check_output_dir
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fairlearn-online", description="Run the reproduced experiments of fairlearn_online.")
+    parser.add_argument("--version", action="version",
+                        version=f"fairlearn-online {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="list the experiments")
     run = sub.add_parser("run", help="run an experiment, writing CSV tables and PNG/SVG figures")
@@ -20,9 +30,11 @@ def _parser() -> argparse.ArgumentParser:
                      help="joblib backend; dask needs the [dask] extra")
     run.add_argument("--scheduler", default=None,
                      help="address of a running Dask scheduler (default: start a local cluster)")
-    run.add_argument("--out", default=None, help="output folder (default: results/NAME)")
+    run.add_argument("--out", default=None,
+                     help="output folder (default: results/NAME), replaced as a whole once the "
+                          "run has written everything")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="progress bar (default: only on a terminal)")
+                     help="progress bar (default: a bar on a terminal, else one line per point)")
     report = sub.add_parser(
         "report", help="redraw the figures and summary tables of a finished run from its CSVs")
     report.add_argument("name", help="experiment name (see `fairlearn-online list`)")
@@ -33,6 +45,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except (ValueError, OSError) as exc:
+        print(f"fairlearn-online: error: {_one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        kept = " (the output folder was left as it was)" if args.command == "run" else ""
+        print(f"fairlearn-online: interrupted{kept}", file=sys.stderr)
+        return 130
+
+
+def _command(args) -> int:
+    if args.command == "run":
+        out = args.out or f"results/{args.name}"
+        try:
+            check_output_dir(out)
+        except ValueError as exc:
+            raise ValueError(f"--out: {exc}") from None
     from .experiments import list_experiments, render_report, run_experiment
 
     if args.command == "list":
@@ -41,24 +71,21 @@ def main(argv=None) -> int:
         return 0
     if args.command == "report":
         out = args.out or f"results/{args.name}"
-        try:
-            tables = render_report(args.name, out)
-        except ValueError as exc:
-            print(f"fairlearn-online: error: {exc}", file=sys.stderr)
-            return 2
+        tables = render_report(args.name, out)
         print(f"{args.name}: redrew the figures of {out}/ from {', '.join(sorted(tables))}")
         return 0
-    try:
-        out = args.out or f"results/{args.name}"
-        tables = run_experiment(args.name, quick=args.quick, seeds=args.seeds, n_jobs=args.n_jobs,
-                                backend=args.backend, scheduler=args.scheduler, out=out,
-                                progress=args.progress)
-    except ValueError as exc:
-        print(f"fairlearn-online: error: {exc}", file=sys.stderr)
-        return 2
+    tables = run_experiment(args.name, quick=args.quick, seeds=args.seeds, n_jobs=args.n_jobs,
+                            backend=args.backend, scheduler=args.scheduler, out=out,
+                            progress=args.progress)
     sizes = ", ".join(f"{name}: {len(frame)} rows" for name, frame in tables.items())
     print(f"{args.name}: wrote {sizes} and figures to {out}/")
     return 0
+
+
+def _one_line(exc) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename is not None else "")
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,6 +6,7 @@ Each public module of this package defines one experiment (or a family) and regi
 
 from ._runner import (
     Experiment,
+    available_methods,
     get_experiment,
     list_experiments,
     register,
@@ -13,5 +14,5 @@ from ._runner import (
     run_experiment,
 )
 
-__all__ = ["Experiment", "get_experiment", "list_experiments", "register", "render_report",
+__all__ = ["Experiment", "available_methods", "get_experiment", "list_experiments", "register", "render_report",
            "run_experiment"]
