@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._kernels import owa_scores
+from ._rankings import check_rankings
+
 __all__ = ["OWARule", "RULES", "get_rule"]
 
 _BETAS = ("borda", "plurality", "k_approval")
@@ -138,14 +141,11 @@ class OWARule:
     def properties(self, m, k):
         """``{"separable": bool, "monotone_submodular": bool}`` for m items and size k."""
         beta, lam = self.resolve(m, k)
-        return _properties(beta, lam)
+        return rule_properties(beta, lam)
 
     def score(self, rankings, committee):
         """``f(committee)`` on ``rankings`` (shape (n, m), rows = items best first)."""
-        from ._selector import _check_rankings  # local import: no cycle at import time
-        from ._kernels import owa_scores
-
-        rankings = _check_rankings(rankings, name="rankings")
+        rankings = check_rankings(rankings, name="rankings")
         m = rankings.shape[1]
         committee = check_committee(committee, m)
         beta, lam = self.resolve(m, len(committee))
@@ -154,7 +154,8 @@ class OWARule:
         return float(owa_scores(rankings, np.ones(rankings.shape[0]), mask, beta, lam).sum())
 
 
-def _properties(beta, lam):
+def rule_properties(beta, lam):
+    """``{"separable": bool, "monotone_submodular": bool}`` of the OWA rule ``(beta, lam)``."""
     separable = bool(np.all(lam == lam[0]))
     nonincreasing = bool(np.all(np.diff(lam) <= 0))
     submodular = nonincreasing and bool(np.all(lam >= 0)) and bool(np.all(beta >= 0))

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._kernels import owa_gains, owa_scores
-from ._rules import _properties
+from ._rules import rule_properties
 
 __all__ = ["Profile", "Constraints", "check_feasible", "solve_separable", "solve_milp",
            "solve_greedy", "solve_brute_force"]
@@ -66,7 +66,7 @@ class Profile:
     def __init__(self, m, k, beta, lam, *, item_scores=None, rankings=None, weights=None):
         self.m, self.k = int(m), int(k)
         self.beta, self.lam = beta, lam
-        props = _properties(beta, lam)
+        props = rule_properties(beta, lam)
         self.separable = props["separable"]
         self.submodular = props["monotone_submodular"]
         self.nonincreasing = bool(np.all(np.diff(lam) <= 0))
