@@ -18,7 +18,14 @@ from ._batch import (
     selection_rate,
     true_positive_rate,
 )
+from ._drift import FairnessDriftDetector
 from ._frame import StreamingMetricFrame
+from ._intervals import (
+    confidence_sequence,
+    newcombe_interval,
+    normal_mixture_radius,
+    wilson_interval,
+)
 from ._group_counts import (
     Accuracy,
     DemographicParityDifference,
@@ -42,12 +49,17 @@ __all__ = [
     "EqualizedOddsRatio",
     "EqualOpportunityDifference",
     "EqualOpportunityRatio",
+    "FairnessDriftDetector",
     "FairnessReport",
     "FalsePositiveRateByGroup",
     "GroupConfusionCounts",
     "SelectionRateByGroup",
     "StreamingMetricFrame",
     "TruePositiveRateByGroup",
+    "confidence_sequence",
+    "newcombe_interval",
+    "normal_mixture_radius",
+    "wilson_interval",
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "equal_opportunity_difference",

@@ -705,6 +705,111 @@ class StreamingMetricFrame:
             n_eff = np.where(squares > 0, trials * trials / np.where(squares > 0, squares, 1), 0.0)
         return successes, trials, n_eff
 
+    def interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
+        """Per-group confidence intervals of a binary rate.
+
+        Parameters
+        ----------
+        metric : str
+            One of the frame's rate metrics (output name or metric name).
+        level : float, default=0.95
+        kind : {"wilson", "sequence"}, default="wilson"
+            ``"wilson"``: fixed-time Wilson score intervals (weighted or decayed frames use the
+            effective sample size ``(sum w)^2 / sum w^2``); ``"sequence"``: anytime-valid
+            confidence sequences, valid at every update simultaneously (cumulative, unweighted
+            frames only; :func:`~fairlearn_online.metrics.confidence_sequence`).
+        tuned_n : float, default=1000
+            Where the sequence is tightest (``kind="sequence"`` only).
+
+        Returns
+        -------
+        DataFrame
+            Per group: ``value``, ``lower``, ``upper`` and ``n`` (the trials; effective for
+            weighted frames). Groups without a trial in the window are NaN.
+        """
+        successes, trials, n_eff = self._rate_counts(metric)
+        lower, upper = self._bounds(successes, trials, n_eff, level, kind, tuned_n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = np.where(trials > 0, successes / np.where(trials > 0, trials, 1), np.nan)
+        table = pd.DataFrame({"value": value, "lower": lower, "upper": upper, "n": n_eff},
+                             index=self._index())
+        table.loc[trials <= 0, ["lower", "upper"]] = np.nan
+        try:
+            return table.sort_index()
+        except TypeError:
+            return table
+
+    def _bounds(self, successes, trials, n_eff, level, kind, tuned_n):
+        from ._intervals import confidence_sequence, wilson_interval
+
+        if kind == "wilson":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                p = np.where(trials > 0, successes / np.where(trials > 0, trials, 1), 0.0)
+            return wilson_interval(p * n_eff, n_eff, level)
+        if kind == "sequence":
+            if self._window is not None or self._decay is not None or self._weighted:
+                raise ValueError("kind='sequence' (anytime-valid) needs a cumulative, unweighted "
+                                 "frame; use kind='wilson' for windows, decay or weights.")
+            return confidence_sequence(successes, trials, level, tuned_n=tuned_n)
+        raise ValueError(f"kind must be 'wilson' or 'sequence', got {kind!r}.")
+
+    def difference_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
+        """Confidence interval of the between-group difference (max minus min) of a rate.
+
+        With two groups and ``kind="wilson"``: Newcombe's hybrid score interval for the
+        difference of the two rates (its sign taken so that it bounds max minus min). Otherwise
+        (more groups, or ``kind="sequence"``): the range of per-group intervals at level
+        ``1 - (1 - level) / k`` (Bonferroni over the ``k`` groups with a trial), which covers
+        every group at once and hence the difference; with ``kind="sequence"`` it holds at
+        every update simultaneously.
+
+        Returns
+        -------
+        dict
+            ``value``, ``lower``, ``upper``.
+        """
+        from ._intervals import newcombe_interval, range_bounds
+
+        successes, trials, n_eff = self._rate_counts(metric)
+        keep = trials > 0
+        if keep.sum() < 2:
+            return {"value": 0.0 if keep.any() else np.nan, "lower": np.nan, "upper": np.nan}
+        s, t, ne = successes[keep], trials[keep], n_eff[keep]
+        rates = s / t
+        value = float(rates.max() - rates.min())
+        if kind == "wilson" and len(s) == 2:
+            hi, lo = (0, 1) if rates[0] >= rates[1] else (1, 0)
+            lower, upper = newcombe_interval(rates[hi] * ne[hi], ne[hi], rates[lo] * ne[lo],
+                                             ne[lo], level)
+            return {"value": value, "lower": max(0.0, float(lower)), "upper": float(upper)}
+        level_k = 1 - (1 - level) / len(s)
+        lower, upper = self._bounds(s, t, ne, level_k, kind, tuned_n)
+        lo, hi = range_bounds(lower, upper)
+        return {"value": value, "lower": lo, "upper": hi}
+
+    def ratio_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
+        """Confidence interval of the between-group ratio (min / max) of a rate, from per-group
+        intervals at level ``1 - (1 - level) / k`` (Bonferroni; see :meth:`difference_interval`).
+
+        Returns
+        -------
+        dict
+            ``value``, ``lower``, ``upper``.
+        """
+        from ._intervals import ratio_bounds
+
+        successes, trials, n_eff = self._rate_counts(metric)
+        keep = trials > 0
+        if keep.sum() < 2:
+            return {"value": 1.0 if keep.any() else np.nan, "lower": np.nan, "upper": np.nan}
+        s, t, ne = successes[keep], trials[keep], n_eff[keep]
+        rates = s / t
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = float(rates.min() / rates.max())
+        lower, upper = self._bounds(s, t, ne, 1 - (1 - level) / len(s), kind, tuned_n)
+        lo, hi = ratio_bounds(lower, upper)
+        return {"value": value, "lower": lo, "upper": hi}
+
     def __repr__(self):
         kind = (f"window={self._window}" if self._window else
                 f"decay={self._decay}" if self._decay else "cumulative")

@@ -1,0 +1,151 @@
+"""Monitoring benchmarks: StreamingMetricFrame throughput, per-event cost, interval coverage.
+
+Run: ``python benchmarks/run.py monitor`` (``monitor_coverage`` alone takes a few minutes).
+
+* ``frame_chunks``: 10^6 events in chunks of 10^4 through ``StreamingMetricFrame.update``
+  (selection rate, TPR, FPR, accuracy; 4 groups as int codes, a categorical or strings;
+  cumulative, window of 10^5, decay), vs fairlearn's ``MetricFrame`` computed once on all rows
+  (a batch peer: what the stream replaces);
+* ``frame_one_event``: 10^5 single events through ``update(y, p, sensitive_features=label)``
+  vs river's ``metrics.Accuracy().update`` per event (no groups: a lower bound for a per-event
+  Python metric);
+* ``monitor_coverage``: simultaneous coverage of the 95% confidence sequence over 1,000 streams
+  of 10^5 Bernoulli events (p = 0.05, 0.5), and the pointwise coverage of Wilson (n = 30, 100,
+  1000) and Newcombe intervals over 20,000 replicates (the note gives the coverage).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from harness import Timing, benchmark, compare
+
+from fairlearn_online.metrics import (
+    StreamingMetricFrame,
+    newcombe_interval,
+    normal_mixture_radius,
+    wilson_interval,
+)
+
+METRICS = ["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]
+
+
+@benchmark
+def frame_chunks():
+    rng = np.random.default_rng(0)
+    n, chunk = 10**6, 10**4
+    y, p = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    codes = rng.integers(0, 4, n)
+    labels = np.array(["a", "b", "c", "d"])[codes]
+    groups = {"int": codes, "categorical": pd.Series(pd.Categorical(labels)), "str": labels}
+
+    def peer():
+        from fairlearn.metrics import (MetricFrame, false_positive_rate, selection_rate,
+                                       true_positive_rate)
+        from sklearn.metrics import accuracy_score
+
+        return MetricFrame(metrics={"selection_rate": selection_rate,
+                                    "true_positive_rate": true_positive_rate,
+                                    "false_positive_rate": false_positive_rate,
+                                    "accuracy": accuracy_score},
+                           y_true=y, y_pred=p, sensitive_features=codes).by_group
+
+    rows = []
+    for kind in ({}, {"window": 10**5}, {"decay": 0.9999}):
+        for name, sf in groups.items():
+            def ours(sf=sf, kind=kind):
+                frame = StreamingMetricFrame(METRICS, **kind)
+                for a in range(0, n, chunk):
+                    frame.update(y[a:a + chunk], p[a:a + chunk], sensitive_features=sf[a:a + chunk])
+                return frame.by_group
+
+            label = next(iter(kind.items()), ("cumulative", ""))
+            rows.append(compare(f"update 1e6 events, chunks 1e4, {name} groups, "
+                                f"{label[0]}{label[1] and '=' + str(label[1])}", ours,
+                                peer if name == "int" else None,
+                                peer_name="fairlearn MetricFrame (batch, once)", repeat=3,
+                                unit_count=n, unit="events"))
+            rows[-1].note = f"{n / rows[-1].ours_seconds:.3g} events/s"
+    return rows
+
+
+@benchmark
+def frame_one_event():
+    from river import metrics as river_metrics
+
+    rng = np.random.default_rng(1)
+    n = 10**5
+    y = rng.integers(0, 2, n).tolist()
+    p = rng.integers(0, 2, n).tolist()
+    g = np.array(["a", "b", "c", "d"])[rng.integers(0, 4, n)].tolist()
+    rows = []
+    for kind in ({}, {"window": 1000}, {"decay": 0.999}):
+        def ours(kind=kind):
+            frame = StreamingMetricFrame(METRICS, **kind)
+            update = frame.update
+            for i in range(n):
+                update(y[i], p[i], sensitive_features=g[i])
+            return frame.by_group
+
+        def peer():
+            metric = river_metrics.Accuracy()
+            for i in range(n):
+                metric.update(y[i], p[i])
+            return metric.get()
+
+        name = next(iter(kind.items()), ("cumulative", ""))
+        timing = compare(f"update one event x 1e5, {name[0]}"
+                         f"{name[1] and '=' + str(name[1])}", ours, peer,
+                         peer_name="river metrics.Accuracy().update (no groups)", repeat=3,
+                         unit_count=n, unit="events")
+        timing.note = f"{timing.ours_seconds / n * 1e6:.2f} us per event (reads included)"
+        rows.append(timing)
+    return rows
+
+
+def _sequence_coverage(n_streams, n_events, p, seed, block=25):
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, n_events + 1)
+    radius = normal_mixture_radius(t, 0.95)
+    covered = 0
+    for start in range(0, n_streams, block):
+        m = min(block, n_streams - start)
+        sums = np.cumsum(rng.random((m, n_events)) < p, axis=1)
+        covered += int(np.sum(np.all(np.abs(sums / t - p) <= radius, axis=1)))
+    return covered / n_streams
+
+
+@benchmark
+def monitor_coverage():
+    rows = []
+    for p in (0.05, 0.5):
+        start = time.perf_counter()
+        cover = _sequence_coverage(1000, 10**5, p, seed=11)
+        rows.append(Timing(f"confidence sequence 95%, 1000 streams x 1e5, p={p}",
+                           time.perf_counter() - start, None, unit_count=10**8, unit="events",
+                           note=f"simultaneous coverage {cover:.3f} (target >= 0.95)"))
+    rng = np.random.default_rng(12)
+    start = time.perf_counter()
+    notes = []
+    for n in (30, 100, 1000):
+        covers = []
+        for rate in (0.1, 0.3, 0.5, 0.7, 0.9):
+            s = rng.binomial(n, rate, 20_000)
+            lo, hi = wilson_interval(s, np.full(len(s), n))
+            covers.append(np.mean((lo <= rate) & (rate <= hi)))
+        notes.append(f"n={n}: mean {np.mean(covers):.4f} min {np.min(covers):.4f}")
+    rows.append(Timing("Wilson 95% pointwise coverage, p in 0.1..0.9, 20,000 reps",
+                       time.perf_counter() - start, None, note="; ".join(notes)))
+    start = time.perf_counter()
+    covers = []
+    for (n1, p1), (n2, p2) in [((30, 0.3), (50, 0.5)), ((100, 0.2), (100, 0.25)),
+                               ((400, 0.6), (200, 0.5)), ((30, 0.1), (30, 0.1))]:
+        s1, s2 = rng.binomial(n1, p1, 20_000), rng.binomial(n2, p2, 20_000)
+        lo, hi = newcombe_interval(s1, n1, s2, n2)
+        covers.append(np.mean((lo <= p1 - p2) & (p1 - p2 <= hi)))
+    rows.append(Timing("Newcombe 95% pointwise coverage, 4 designs, 20,000 reps",
+                       time.perf_counter() - start, None,
+                       note=", ".join(f"{c:.4f}" for c in covers)))
+    return rows
