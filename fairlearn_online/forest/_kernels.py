@@ -27,6 +27,10 @@ import math
 import numpy as np
 from numba import njit
 
+from .._core.jit import configure as _configure_cache
+
+_configure_cache()  # a writable cache directory (read-only installs) and the compile notice
+
 # reassociation lets LLVM vectorize the dot products and reductions; results differ from
 # strict IEEE order by rounding only (the numpy reference agrees to 1e-10). No "nnan"/"ninf":
 # the guards against under/overflow stay valid. error_model="numpy" drops the per-division

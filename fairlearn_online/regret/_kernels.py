@@ -29,6 +29,10 @@ import math
 import numpy as np
 from numba import njit
 
+from .._core.jit import configure as _configure_cache
+
+_configure_cache()  # a writable cache directory (read-only installs) and the compile notice
+
 LOG_HALF = math.log(0.5)
 
 
