@@ -1,4 +1,4 @@
-"""Shared streaming-estimator protocol (DESIGN.md section 0).
+"""Shared streaming-estimator protocol (``docs/user_guide/protocol.md``).
 
 Every estimator of the library follows one contract:
 
@@ -33,6 +33,12 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._core.events import EventClassifierMixin, EventMixin
 
+# sensitive features and parameter rules live in the shared core; re-exported here
+from ._core.groups import (GroupEncoder, align_columns, check_sensitive_features,  # noqa: F401
+                           group_names, sort_groups)
+from ._core.validation import (check_frozen_params, check_method_kwargs,  # noqa: F401
+                               record_frozen_params)
+
 __all__ = [
     "GroupEncoder",
     "StreamingEstimatorMixin",
@@ -41,176 +47,6 @@ __all__ = [
     "check_chunk_X",
     "check_target",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# sensitive features
-# --------------------------------------------------------------------------------------------
-def _is_missing(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.isna(pd.DataFrame(values)).to_numpy().any(axis=1))
-
-
-def check_sensitive_features(sensitive_features, n_samples, *, name="sensitive_features"):
-    """Validate sensitive features and return them as a 2-D object array plus column names.
-
-    Parameters
-    ----------
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
-        Group labels (numbers, strings, booleans or categoricals), a pandas Series or DataFrame,
-        a list, or a dict of columns. Several columns define intersectional groups.
-    n_samples : int
-        The number of rows the features must have.
-    name : str, default="sensitive_features"
-        Argument name used in error messages.
-
-    Returns
-    -------
-    values : ndarray of shape (n_samples, n_attributes), dtype object
-        Labels with numpy scalars turned into Python scalars (so ``1`` and ``np.int64(1)`` are
-        the same group).
-    columns : list of str
-        Attribute names (DataFrame/Series/dict names, else ``"sensitive_feature_<j>"``).
-
-    Raises
-    ------
-    ValueError
-        If the length differs from ``n_samples``, the array has more than 2 dimensions or no
-        column, or any label is missing (None/NaN) or infinite.
-    """
-    if sensitive_features is None:
-        raise ValueError(f"{name} is required.")
-    if isinstance(sensitive_features, dict):
-        sensitive_features = pd.DataFrame(sensitive_features)
-    if isinstance(sensitive_features, pd.Series):
-        columns = [str(sensitive_features.name) if sensitive_features.name is not None
-                   else "sensitive_feature_0"]
-        values = sensitive_features.astype(object).to_numpy().reshape(-1, 1)
-    elif isinstance(sensitive_features, pd.DataFrame):
-        columns = [str(c) for c in sensitive_features.columns]
-        values = sensitive_features.astype(object).to_numpy()
-    else:
-        try:
-            arr = np.asarray(sensitive_features)
-        except Exception as exc:  # ragged lists and the like
-            raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
-        if arr.ndim == 0:
-            raise ValueError(f"{name} must be 1-D or 2-D, got a scalar.")
-        if arr.ndim > 2:
-            raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions.")
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        columns = [f"sensitive_feature_{j}" for j in range(arr.shape[1])]
-        values = arr.astype(object)
-    if values.ndim != 2 or values.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one column.")
-    if values.shape[0] != n_samples:
-        raise ValueError(
-            f"{name} has {values.shape[0]} rows but X/y have {n_samples}; they must match."
-        )
-    if values.shape[0] and _is_missing(values).any():
-        raise ValueError(f"{name} contains missing values (None/NaN); every sample needs a group.")
-    return _as_python_scalars(values, name), columns
-
-
-def _as_python_scalars(values, name):
-    """:func:`_as_python_scalar` of every entry, converting each distinct label once per column."""
-    out = np.empty(values.shape, dtype=object)
-    for j in range(values.shape[1]):
-        column = values[:, j]
-        try:
-            codes, uniques = pd.factorize(column, use_na_sentinel=False)
-        except TypeError:  # unhashable labels: the scalar check raises the clear error
-            out[:, j] = [_as_python_scalar(v, name) for v in column]
-            continue
-        converted = np.empty(len(uniques), dtype=object)
-        converted[:] = [_as_python_scalar(v, name) for v in uniques]
-        out[:, j] = converted[codes]
-    return out
-
-
-def _as_python_scalar(value, name):
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        raise ValueError(f"{name} contains an infinite value.")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # 1.0 and 1 are the same group, as in a pandas groupby
-    if isinstance(value, (list, dict, set, np.ndarray)):
-        raise TypeError(f"{name} labels must be hashable scalars, got {type(value).__name__}.")
-    return value
-
-
-class GroupEncoder:
-    """Incremental encoder of (intersectional) group labels to consecutive integer codes.
-
-    Groups are numbered in order of first appearance in the stream, so codes stay valid as new
-    groups arrive. A group is the label itself for one attribute and the tuple of labels for
-    several attributes.
-
-    Attributes
-    ----------
-    groups_ : list
-        Known groups, ``groups_[code]`` is the label (or tuple) of that code.
-    columns_ : list of str or None
-        Attribute names, fixed by the first call to :meth:`encode` with ``update=True``.
-    """
-
-    def __init__(self):
-        self.groups_ = []
-        self.columns_ = None
-        self._index = {}
-
-    @property
-    def n_groups(self) -> int:
-        return len(self.groups_)
-
-    @staticmethod
-    def keys(values: np.ndarray) -> list:
-        """Row keys of a validated 2-D object array: the label, or the tuple of labels."""
-        if values.shape[1] == 1:
-            return list(values[:, 0])
-        return [tuple(row) for row in values]
-
-    def encode(self, values, columns=None, *, update: bool, name="sensitive_features"):
-        """Codes of the rows of ``values`` (from :func:`check_sensitive_features`).
-
-        With ``update=True`` unseen groups get new codes (the encoder changes); with
-        ``update=False`` they get ``-1`` and the encoder is left as it is.
-        """
-        if self.columns_ is not None and values.shape[1] != len(self.columns_):
-            raise ValueError(
-                f"{name} has {values.shape[1]} columns but the estimator was fitted with "
-                f"{len(self.columns_)} ({self.columns_})."
-            )
-        # factorize the rows once (vectorized), then look up only the distinct rows, in order
-        # of first appearance so that new groups are numbered as they arrive
-        if values.shape[1] == 1:
-            local, _ = pd.factorize(values[:, 0])
-        else:
-            local, _ = pd.MultiIndex.from_arrays(list(values.T)).factorize()
-        _, first = np.unique(local, return_index=True)
-        mapping = np.empty(len(first), dtype=np.int64)
-        for j, key in enumerate(self.keys(values[first])):
-            code = self._index.get(key)
-            if code is None:
-                if update:
-                    code = len(self.groups_)
-                    self._index[key] = code
-                    self.groups_.append(key)
-                else:
-                    code = -1
-            mapping[j] = code
-        codes = mapping[local]
-        if update and self.columns_ is None:
-            self.columns_ = list(columns) if columns is not None else None
-        return codes
-
-    def copy(self) -> "GroupEncoder":
-        new = GroupEncoder()
-        new.groups_ = list(self.groups_)
-        new.columns_ = None if self.columns_ is None else list(self.columns_)
-        new._index = dict(self._index)
-        return new
 
 
 # --------------------------------------------------------------------------------------------
@@ -342,6 +178,10 @@ class StreamingEstimatorMixin(EventMixin):
         for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
             delattr(self, attr)
 
+    #: Parameters that may change between chunks (``set_params`` mid-stream); every other
+    #: parameter is frozen by the first ``partial_fit`` (see ``_core/validation.py``).
+    _mutable_params = ()
+
     def fit(self, X, y, *, sensitive_features=None, **fit_params):
         """Forget the learned state and learn from all rows of ``X`` in order.
 
@@ -358,6 +198,7 @@ class StreamingEstimatorMixin(EventMixin):
         -------
         self : object
         """
+        check_method_kwargs(self, "fit", fit_params, self._validate_partial_fit)
         self._reset()
         return self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
 
@@ -377,6 +218,7 @@ class StreamingEstimatorMixin(EventMixin):
         -------
         self : object
         """
+        check_method_kwargs(self, "partial_fit", kwargs, self._validate_partial_fit)
         self._learn_chunk(X, y, sensitive_features, return_predictions=False, **kwargs)
         return self
 
@@ -389,12 +231,15 @@ class StreamingEstimatorMixin(EventMixin):
             The prediction for each sample made by the model as it was just before that sample
             was learned (the prequential protocol).
         """
+        check_method_kwargs(self, "partial_fit_predict", kwargs, self._validate_partial_fit)
         return self._learn_chunk(X, y, sensitive_features, return_predictions=True, **kwargs)
 
     def _learn_chunk(self, X, y, sensitive_features, *, return_predictions, **kwargs):
-        if self._is_fitted():
+        fitted = self._is_fitted()
+        if fitted:
             n_rows = _n_rows(X)
             if n_rows == 0:
+                check_frozen_params(self)
                 check_target(y, 0)
                 return np.empty(0) if return_predictions else None
             if n_rows == 1:  # one event: the per-event fast route when it applies
@@ -404,7 +249,11 @@ class StreamingEstimatorMixin(EventMixin):
                     return out
         X_arr, y_arr, groups, commit = self._validate_partial_fit(
             X, y, sensitive_features, **kwargs)
+        if fitted:  # after validation: an invalid value gets its own error first
+            check_frozen_params(self)
         commit()
+        if not fitted:
+            record_frozen_params(self)
         out = self._partial_fit(X_arr, y_arr, groups, return_predictions)
         self._event_remember_params()
         return out
@@ -497,8 +346,10 @@ def _n_rows(X) -> int:
 
 
 def check_fitted(estimator):
-    """Raise sklearn's ``NotFittedError`` unless ``estimator`` has learned from data."""
+    """Raise sklearn's ``NotFittedError`` unless ``estimator`` has learned from data, and a
+    ``ValueError`` when a parameter that shapes its state changed since the first chunk."""
     check_is_fitted(estimator, "n_features_in_")
+    check_frozen_params(estimator)
 
 
 def check_positive(value, name, *, allow_zero=False, integer=False):

@@ -34,6 +34,7 @@ from .._core.events import event_group_key
 from ..base import (
     StreamingClassifierMixin,
     StreamingEstimatorMixin,
+    align_columns,
     check_chunk_X,
     check_fitted,
     check_positive,
@@ -110,6 +111,9 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     """Shared network, optimizer and penalty plumbing."""
 
     _n_outputs_fixed = None
+    #: may change between chunks (``docs/user_guide/protocol.md``); the others are frozen
+    _mutable_params = ("fairness_weight", "penalty", "learning_rate", "alpha", "batch_size",
+                       "n_epochs", "shuffle")
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self):
@@ -235,10 +239,8 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
                 raise ValueError(
                     "sensitive_features were not given at the first call; they cannot start "
                     "mid-stream.")
-            if len(columns) != len(columns_before):
-                raise ValueError(
-                    f"sensitive_features has {len(columns)} columns but the estimator was fitted "
-                    f"with {len(columns_before)} ({columns_before}).")
+            values = align_columns(values, columns, columns_before)
+            columns = list(columns_before)
         frame = pd.DataFrame(values, columns=columns).infer_objects()
         return frame, columns
 

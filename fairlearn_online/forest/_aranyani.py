@@ -153,6 +153,10 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     [252.0, 248.0]
     """
 
+    #: may change between chunks (``docs/user_guide/protocol.md``); the others are frozen
+    _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
+                       "epsilon", "fairness_gradient", "statistics_decay")
+
     def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
                  learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-7,
                  fairness_gradient="sign_outside_band", fairness_memory="aggregate",

@@ -99,6 +99,10 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     True
     """
 
+    #: may change between chunks (``docs/user_guide/protocol.md``)
+    _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
+                       "epsilon", "fairness_gradient", "statistics_decay")
+
     def __init__(self, fairness_weight=0.0, huber_delta=0.01, learning_rate=2e-3, beta1=0.9,
                  beta2=0.999, epsilon=1e-7, fairness_gradient="huber", statistics_decay=1.0):
         self.fairness_weight = fairness_weight

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..base import GroupEncoder, check_sensitive_features
+from ..base import GroupEncoder, check_sensitive_features, group_names, sort_groups
 
 __all__ = [
     "GroupConfusionCounts",
@@ -153,12 +153,14 @@ class GroupConfusionCounts:
         """Rates as a Series indexed by group, sorted like fairlearn's ``MetricFrame.by_group``."""
         groups = self.encoder_.groups_
         columns = self.encoder_.columns_
-        if groups and isinstance(groups[0], tuple):
+        if columns is not None and len(columns) > 1:
             index = pd.MultiIndex.from_tuples(groups, names=columns)
-        else:
-            index = pd.Index(groups, name=columns[0] if columns else None)
+        else:  # one attribute, whose labels may be tuples (a 1-D Series of tuples)
+            index = pd.Index(groups, name=columns[0] if columns else None, dtype=object,
+                             tupleize_cols=False)
         seen = self.counts_[:, :4].sum(axis=1) > 0
-        return pd.Series(rates, index=index)[seen].sort_index()
+        order = [i for i in sort_groups(groups) if seen[i]]  # mixed types: numbers first
+        return pd.Series(rates, index=index).iloc[order]
 
 
 def _difference(group_rates, overall_rate, method):
@@ -347,10 +349,7 @@ class FairnessReport(_StreamingMetric):
         }
         for name, rates in (("selection_rate", sel), ("true_positive_rate", tpr),
                             ("false_positive_rate", fpr)):
-            for group, rate in c.by_group(rates).items():
-                out[f"{name}[{_group_name(group)}]"] = float(rate)
+            by_group = c.by_group(rates)
+            for group, rate in zip(group_names(list(by_group.index)), by_group.to_numpy()):
+                out[f"{name}[{group}]"] = float(rate)
         return out
-
-
-def _group_name(group) -> str:
-    return ",".join(map(str, group)) if isinstance(group, tuple) else str(group)

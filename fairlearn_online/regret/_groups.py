@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..base import check_sensitive_features
+from ..base import align_columns, check_sensitive_features
 
 __all__ = ["GroupMembership", "check_membership_matrix"]
 
@@ -63,6 +63,11 @@ def check_membership_matrix(groups, n_samples, *, name="groups"):
     return arr.astype(bool), names
 
 
+def _alt_name(value):
+    """Name of a label whose plain ``str`` is taken by another label (``1`` and ``"1"``)."""
+    return repr(value) if isinstance(value, str) else f"{value} ({type(value).__name__})"
+
+
 class GroupMembership:
     """Incremental group dictionary: expert ``i`` belongs to group ``names[i]``.
 
@@ -98,9 +103,13 @@ class GroupMembership:
         new._index = dict(self._index)
         return new
 
-    def _add(self, key, name):
+    def _add(self, key, name, quoted=None):
+        """Index of group ``key``, added under ``name`` if new (``quoted`` when ``name`` is
+        taken by another group: ``1`` and ``"1"`` are two groups with two names)."""
         index = self._index.get(key)
         if index is None:
+            if name in self.names and quoted is not None:
+                name = quoted
             index = len(self.names)
             self._index[key] = index
             self.keys.append(key)
@@ -132,10 +141,7 @@ class GroupMembership:
         columns_of_groups = []  # (expert index, boolean mask)
         if source == "sensitive_features":
             values, columns = check_sensitive_features(sensitive_features, n_samples)
-            if new.columns is not None and len(columns) != len(new.columns):
-                raise ValueError(
-                    f"sensitive_features has {len(columns)} columns but the estimator was fitted "
-                    f"with {len(new.columns)} ({new.columns}).")
+            values = align_columns(values, columns, new.columns)
             if new.columns is None:
                 new.columns = list(columns)
             single = values.shape[1] == 1
@@ -144,16 +150,18 @@ class GroupMembership:
                     codes, uniques = pd.factorize(pd.Series(values[:, j], dtype=object))
                     for c, value in enumerate(uniques):
                         name = str(value) if single else f"{new.columns[j]}={value}"
-                        index = new._add(("pair", j, value), name)
+                        quoted = _alt_name(value) if single else f"{new.columns[j]}={_alt_name(value)}"
+                        index = new._add(("pair", j, value), name, quoted)
                         columns_of_groups.append((index, codes == c))
             if self.grouping in ("intersections", "both") and not (single and self.grouping == "both"):
                 keys = [tuple(row) for row in values]
                 codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
                 for c, key in enumerate(uniques):
                     name = ", ".join(f"{col}={v}" for col, v in zip(new.columns, key))
+                    quoted = ", ".join(f"{col}={_alt_name(v)}" for col, v in zip(new.columns, key))
                     if single:
-                        name = str(key[0])
-                    index = new._add(("intersection", key), name)
+                        name, quoted = str(key[0]), _alt_name(key[0])
+                    index = new._add(("intersection", key), name, quoted)
                     columns_of_groups.append((index, codes == c))
         elif source == "groups":
             arr, names = check_membership_matrix(groups, n_samples)

@@ -8,7 +8,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import GroupEncoder, check_sensitive_features
+from ..base import (GroupEncoder, check_frozen_params, check_sensitive_features,
+                    record_frozen_params)
 from ._kernels import accumulate_position_counts, owa_scores
 from ._rankings import check_rankings
 from ._rules import check_committee, get_rule
@@ -99,6 +100,10 @@ class MultiwinnerSelector(BaseEstimator):
     >>> float(fair.score([0, 2]))
     11.0
     """
+
+    #: may change between chunks (``docs/user_guide/protocol.md``); ``k`` and ``rule`` are frozen
+    #: by the first ``partial_fit`` (they fix ``beta_``, ``owa_weights_`` and what is kept)
+    _mutable_params = ("constraints", "solver", "time_limit")
 
     def __init__(self, k=10, rule="k_borda", constraints=None, solver="auto", time_limit=None):
         self.k = k
@@ -232,10 +237,14 @@ class MultiwinnerSelector(BaseEstimator):
         -------
         self : MultiwinnerSelector
         """
+        fitted = hasattr(self, "n_features_in_")
         arr, rule, beta, lam, codes, labels = self._validate_chunk(rankings, item_groups)
+        if fitted:
+            check_frozen_params(self)
         m = arr.shape[1]
         # ---- commit: everything below succeeds once validation passed ----
-        if not hasattr(self, "n_features_in_"):
+        if not fitted:
+            record_frozen_params(self)
             self.n_features_in_ = m
             self.n_rankings_ = 0
             self.rule_ = rule
@@ -260,6 +269,7 @@ class MultiwinnerSelector(BaseEstimator):
     # ----------------------------------------------------------------------------------------
     def _profile(self):
         check_is_fitted(self, "n_features_in_")
+        check_frozen_params(self)
         m, k = self.n_features_in_, int(self.k)
         if self.separable_:
             scores = self.position_counts_ @ self.beta_
@@ -341,6 +351,7 @@ class MultiwinnerSelector(BaseEstimator):
         score : float
         """
         check_is_fitted(self, "n_features_in_")
+        check_frozen_params(self)
         m = self.n_features_in_
         committee = check_committee(committee, m)
         if len(committee) > len(self.owa_weights_):
