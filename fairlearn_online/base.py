@@ -34,7 +34,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from ._core.events import EventClassifierMixin, EventMixin
 
 # sensitive features and parameter rules live in the shared core; re-exported here
-from ._core.groups import (GroupEncoder, align_columns, check_sensitive_features,  # noqa: F401
+from ._core.groups import (GroupEncoder, _as_python_scalar, align_columns,  # noqa: F401
+                           check_sensitive_features,
                            group_names, sort_groups)
 from ._core.validation import (check_frozen_params, check_method_kwargs,  # noqa: F401
                                record_frozen_params)

@@ -46,9 +46,10 @@ def _target(est, y_clf, y_reg):
 
 
 def _state(est):
-    """The learned state (attributes ending in ``_``), pickled."""
+    """The learned state (attributes ending in ``_``, not the per-event buffers), pickled."""
     import pickle
-    return {k: pickle.dumps(v) for k, v in vars(est).items() if k.endswith("_")}
+    return {k: pickle.dumps(v) for k, v in vars(est).items()
+            if k.endswith("_") and k != "_event_cache_"}
 
 
 def _make(cls, **params):
