@@ -268,3 +268,11 @@ def test_dcov_failed_first_batch_drops_the_last_event():
     assert len(est._event_pending_) == 2 and not hasattr(est, "n_features_in_")
     est.learn_one([3.0, 2.0], 1, sensitive_features="a")
     assert est.n_samples_seen_ == 3 and est._event_pending_ == []
+
+
+@pytest.mark.parametrize("name", ["regret", "regret-pairs", "indicator-ridge"])
+def test_single_row_predict_with_groups_is_the_chunk(name):
+    X, y, sf = _stream(name, seed=13)
+    est = clone(ESTIMATORS[name]).partial_fit(X[:60], y[:60], sensitive_features=sf[:60])
+    rows = [est.predict(X[i:i + 1], sensitive_features=sf[i:i + 1])[0] for i in range(60, 96)]
+    assert np.array_equal(np.asarray(rows), est.predict(X[60:], sensitive_features=sf[60:]))

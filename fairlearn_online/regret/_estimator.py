@@ -84,6 +84,14 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
 
     def _predict_membership(self, X, sensitive_features, groups):
         check_fitted(self)
+        if groups is None and type(X) is np.ndarray and X.ndim == 2 and X.shape[0] == 1:
+            # one row with one group label: the per-event route (no pandas round trip)
+            sf = _one_row_label(sensitive_features)
+            if sf is not _NO_LABEL and getattr(self, "feature_names_in_", None) is None:
+                row = self._event_row(X[0])
+                member = None if row is None else self._event_groups(sf, learning=False)
+                if member is not None:
+                    return row.copy(), member
         X_arr, _ = check_chunk_X(self, X, reset=False)
         member, _ = self.membership_.transform(
             X_arr.shape[0], sensitive_features=sensitive_features, groups=groups)
@@ -456,6 +464,24 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
             self._python_chunk(Z, dummy, member, pred, dummy.copy(), learn=False,
                                R=R.copy(), C=C.copy(), experts=experts)
         return pred
+
+
+_NO_LABEL = object()
+
+
+def _one_row_label(sensitive_features):
+    """The one group label (or tuple) of a one-row ``sensitive_features``, else ``_NO_LABEL``."""
+    if sensitive_features is None:
+        return None
+    if isinstance(sensitive_features, np.ndarray):
+        if sensitive_features.shape == (1,):
+            return sensitive_features[0]
+        if sensitive_features.ndim == 2 and sensitive_features.shape[0] == 1:
+            return tuple(sensitive_features[0])
+    elif isinstance(sensitive_features, list) and len(sensitive_features) == 1 \
+            and not isinstance(sensitive_features[0], (list, tuple, np.ndarray)):
+        return sensitive_features[0]
+    return _NO_LABEL
 
 
 def _has_fitted_attr(est):
