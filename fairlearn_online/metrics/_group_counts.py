@@ -353,3 +353,9 @@ class FairnessReport(_StreamingMetric):
             for group, rate in zip(group_names(list(by_group.index)), by_group.to_numpy()):
                 out[f"{name}[{group}]"] = float(rate)
         return out
+
+
+def _group_name(group) -> str:
+    """Plain display name of one group (``"a,x"`` for a tuple); ``group_names`` of the shared
+    core makes a list of names distinct (``1`` and ``"1"``)."""
+    return ",".join(map(str, group)) if isinstance(group, tuple) else str(group)
