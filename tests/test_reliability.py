@@ -68,7 +68,8 @@ def _outputs(est, X, g=None):
     method = est.predict_proba if is_classifier(est) else est.predict
     if "sensitive_features" in inspect.signature(method).parameters:
         if g is None:
-            g = np.where(np.arange(X.shape[0]) % 2 == 0, "female", "male")
+            n = X.shape[0] if hasattr(X, "shape") else len(X)  # sparse X has no len()
+            g = np.where(np.arange(n) % 2 == 0, "female", "male")
         return method(X, sensitive_features=g)
     return method(X)
 
