@@ -9,11 +9,13 @@ Pages are MyST Markdown (``.md``) except the API reference (``api/*.rst``), whos
 generated from the docstrings by autosummary + autodoc + numpydoc into ``api/generated/``.
 The build needs no network: there is no intersphinx mapping (its inventories would have to be
 downloaded), so references to third-party objects are plain text (see ``nitpick_ignore_regex``).
+The site needs none either: MathJax is copied into ``_static/mathjax/`` by the
+``sphinx-mathjax-offline`` extension, and no page loads a script or stylesheet from another host
+(``tests/test_docs.py`` checks every built page).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -37,7 +39,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax 3 bundled: mathjax_path = _static/mathjax/tex-chtml.js
     "sphinx.ext.viewcode",
+    "sphinx_copybutton",
     "numpydoc",
     "myst_parser",
     "results_index",  # docs/_ext/results_index.py: the gallery of docs/results/*/
@@ -108,10 +112,16 @@ html_show_sourcelink = False
 # Pages without sub-pages need no left "Section Navigation" column.
 html_sidebars = {page: [] for page in
                  ("index", "getting_started", "experiments", "results", "dask")}
-# MathJax is loaded by the browser (CDN by default). To view formulas offline, point
-# FAIRLEARN_ONLINE_MATHJAX at a local tex-chtml.js / tex-mml-chtml.js (MathJax 3).
-if os.environ.get("FAIRLEARN_ONLINE_MATHJAX"):
-    mathjax_path = os.environ["FAIRLEARN_ONLINE_MATHJAX"]
+# MathJax is served from the site itself (sphinx-mathjax-offline copies it into _static/mathjax
+# and sets mathjax_path), so formulas render offline.
+
+# -- sphinx-copybutton ---------------------------------------------------------------------
+# The copy button copies the code without prompts: ">>> " and "... " of the pycon examples,
+# "$ " of shell lines; output lines (without a prompt) are left out.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True
 
 
 def _skip_third_party_members(app, what, name, obj, skip, options):

@@ -17,6 +17,32 @@ PAGES = sorted(p for p in DOCS.rglob("*.md")
                if "_build" not in p.parts and "_generated" not in p.parts
                and "results" not in p.relative_to(DOCS).parts[:1])
 FENCE = re.compile(r"^```pycon\n(.*?)^```", re.M | re.S)
+# A script, stylesheet or preloaded resource whose address names a host ("http://", "https://" or
+# protocol-relative "//"): offline, such a page would lose its formulas or its styles.
+_TAG = re.compile(r"<(script|link)\b[^>]*>", re.I | re.S)
+_SOURCE = re.compile(r"""\b(src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]*)""", re.I)
+_LOADED_LINK = re.compile(r"""\brel\s*=\s*["']?[^"'>]*\b(stylesheet|preload|modulepreload|"""
+                          r"""icon)\b""", re.I)
+
+
+def external_resources(html: str) -> list[str]:
+    """Addresses on other hosts of the scripts and stylesheets an HTML page loads.
+
+    Every ``<script src=...>``, and every ``<link>`` the browser fetches to show the page
+    (stylesheet, preload, icon), whose address is absolute (``http(s)://``) or
+    protocol-relative (``//host/...``). Hyperlinks (``<a href>``) are not loaded, so they are
+    not counted.
+    """
+    found = []
+    for tag in _TAG.finditer(html):
+        text = tag.group(0)
+        if tag.group(1).lower() == "link" and not _LOADED_LINK.search(text):
+            continue
+        for match in _SOURCE.finditer(text):
+            if tag.group(1).lower() == "script" and match.group(1).lower() != "src":
+                continue
+            found.append(match.group(2))
+    return found
 
 pytestmark = pytest.mark.skipif(not DOCS.is_dir(), reason="docs/ is not part of this checkout")
 
@@ -49,7 +75,8 @@ def test_page_examples_run(page):
 
 def test_docs_build_without_warnings(tmp_path):
     """``sphinx-build -W --keep-going -b html docs <tmp>``, as in .ci/run."""
-    for module in ("sphinx", "numpydoc", "myst_parser", "pydata_sphinx_theme"):
+    for module in ("sphinx", "numpydoc", "myst_parser", "pydata_sphinx_theme",
+                   "sphinx-mathjax-offline", "sphinx_copybutton"):
         pytest.importorskip(module, reason=f"{module} is not installed (pip install '.[docs]')")
     src = tmp_path / "docs"
     # build from a copy so the run never writes into the work tree (autosummary stubs)
@@ -71,6 +98,50 @@ def test_docs_build_without_warnings(tmp_path):
                 n_figures += 1
     results_dirs = [d for d in (DOCS / "results").glob("*") if any(d.glob("*.png"))]
     assert n_figures >= len(results_dirs)
+
+    # The site works offline: no page loads a script or stylesheet from another host, and the
+    # math renderer is part of the build (sphinx-mathjax-offline), not a CDN.
+    external = {page.relative_to(out).as_posix(): external_resources(page.read_text())
+                for page in out.rglob("*.html")}
+    external = {page: found for page, found in external.items() if found}
+    assert not external, f"pages loading resources from other hosts: {external}"
+    assert (out / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    math_page = (out / "user_guide" / "dcov.html").read_text()
+    assert '\\(' in math_page or 'class="math' in math_page
+    assert re.search(r'<script[^>]+src="\.\./_static/mathjax/tex-chtml\.js"', math_page)
+    # code blocks carry a copy button that leaves out the ">>> " / "... " / "$ " prompts
+    assert (out / "_static" / "copybutton.js").is_file()
+    assert "copybutton.js" in math_page
+
+
+def test_external_resources_finds_scripts_and_stylesheets_on_other_hosts():
+    page = """
+    <script src="../_static/doctools.js?v=1"></script>
+    <script defer="defer" src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js"></script>
+    <script src='//cdn.example.org/x.js'></script>
+    <script>window.MathJax = {loader: {paths: {a: "https://x.org"}}}</script>
+    <link rel="stylesheet" href="http://fonts.example.org/font.css">
+    <link rel="preload" as="script" href="../_static/scripts/bootstrap.js">
+    <link rel="next" title="Next" href="https://example.org/next.html">
+    <a href="https://www.sphinx-doc.org/">Sphinx</a>
+    """
+    assert external_resources(page) == [
+        "https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-chtml.js", "//cdn.example.org/x.js",
+        "http://fonts.example.org/font.css"]
+    assert external_resources('<script src="../_static/mathjax/tex-chtml.js"></script>') == []
+
+
+def test_copybutton_prompts_are_stripped():
+    """The prompt pattern of conf.py removes ">>> ", "... " and "$ " (JS and Python agree here)."""
+    conf = (DOCS / "conf.py").read_text()
+    assert re.search(r"^copybutton_prompt_is_regexp = True$", conf, re.M)
+    pattern = re.search(r'^copybutton_prompt_text = r"(.*)"$', conf, re.M).group(1)
+    prompt = re.compile(f"^({pattern})")
+    for line, code in ((">>> import numpy as np", "import numpy as np"),
+                       ("...     print(x)", "    print(x)"),
+                       ("$ pip install '.[docs]'", "pip install '.[docs]'")):
+        assert prompt.match(line) and prompt.sub("", line) == code
+    assert not prompt.match("0.834")  # an output line is not a prompt
 
 
 def test_results_gallery_renders_tidy_and_summary_tables(tmp_path):
