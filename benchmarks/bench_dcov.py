@@ -1,4 +1,4 @@
-"""Distance covariance against the ``dcor`` package, in the same process (DESIGN.md section 3).
+"""Distance covariance against the ``dcor`` package, in the same process (docs/user_guide/dcov.md).
 
 (a) 1-D predictions vs race x sex (race one-hot, sex 0/1). Ours: the cell sweep from the raw
     categorical columns (CCdCov) and from the numeric one-hot matrix (the generic

@@ -1,4 +1,4 @@
-"""Benchmarks of fairlearn_online.optimum (DESIGN.md section 5).
+"""Benchmarks of fairlearn_online.optimum (docs/user_guide/optimum.md).
 
 * ``aglfop_grid_adult``: the 20 x 20 (eps_global, eps_local) AGLFOP grid on Adult split among 5
   clients (heterogeneity h = 0.5). Ours: :func:`aglfop_frontier`, one compiled cvxpy problem

@@ -1,4 +1,4 @@
-"""Selection benchmarks (DESIGN.md section 4): streaming statistics, scoring, Mallows, MILP.
+"""Selection benchmarks (docs/user_guide/selection.md): statistics, scoring, Mallows, MILP.
 
 Run: ``python benchmarks/run.py selection``.
 

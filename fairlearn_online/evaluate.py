@@ -1,4 +1,7 @@
-"""Prequential (test-then-train) evaluation of streaming estimators (DESIGN.md section 0)."""
+"""Prequential (test-then-train) evaluation of streaming estimators.
+
+See ``docs/user_guide/protocol.md`` ("Prequential evaluation").
+"""
 
 from __future__ import annotations
 

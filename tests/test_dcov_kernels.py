@@ -34,7 +34,7 @@ def dense_dcov(x, y, unbiased):
 
 
 def dense_grad(x, y, unbiased):
-    """DESIGN.md section 3: d dCov2_U / d x_k = 2/(n(n-3)) sum_j sign(x_k - x_j) B~_kj."""
+    """docs/user_guide/dcov.md: d dCov2_U / d x_k = 2/(n(n-3)) sum_j sign(x_k - x_j) B~_kj."""
     x = np.asarray(x, float).ravel()
     b = _dist(y)
     n = len(x)

@@ -26,7 +26,7 @@ def close(ours, theirs, rtol=1e-10):
     assert abs(ours - theirs) <= rtol * max(abs(theirs), 1e-300), (ours, theirs)
 
 
-# ---------------------------------------------------------------- DESIGN.md check values
+# ------------------------------------------------- check values of docs/user_guide/dcov.md
 @pytest.mark.parametrize("x,y,v,u", [(A, A, 52.0, 42.6667), (A, B, 1.0, -2.6667),
                                      (B, B, 0.25, 0.6667)])
 def test_design_check_values(x, y, v, u):
@@ -37,7 +37,7 @@ def test_design_check_values(x, y, v, u):
 
 
 def test_design_check_dcor():
-    assert abs(distance_correlation(A, B) - 0.5266403) < 1e-7  # DESIGN.md truncates
+    assert abs(distance_correlation(A, B) - 0.5266403) < 1e-7  # the docs page truncates
     close(distance_correlation(A, B), dcor.distance_correlation(A, B))
 
 

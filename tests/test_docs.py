@@ -114,6 +114,40 @@ def test_docs_build_without_warnings(tmp_path):
     assert "copybutton.js" in math_page
 
 
+def _tracked_files(root: Path) -> list[Path]:
+    """The repository's tracked files (``git ls-files``), or every file of the tree without git."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True,
+                              timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        proc = None
+    if proc is not None and proc.returncode == 0 and proc.stdout:
+        return [root / name for name in proc.stdout.decode().split("\0") if name]
+    skip = {".git", "_build", "generated", "_generated", "__pycache__", ".venv", "node_modules"}
+    return [p for p in root.rglob("*") if p.is_file() and not skip & set(p.parts)]
+
+
+def test_no_file_cites_the_team_design_notes():
+    """The project documents itself: no file refers to the team's private design notes.
+
+    The algorithms are written in the method pages of ``docs/user_guide/`` ("Algorithm"); code,
+    docs, results and tests cite those pages or the papers. The notes' file name is assembled
+    here so that this file does not mention it either.
+    """
+    name = "".join(["DESIGN", ".", "md"]).encode()
+    root = DOCS.parent
+    offenders = []
+    for path in _tracked_files(root):
+        try:
+            data = path.read_bytes()
+        except OSError:  # listed by git but absent (e.g. deleted in the work tree)
+            continue
+        if name in data:
+            lines = [i + 1 for i, line in enumerate(data.split(b"\n")) if name in line]
+            offenders.append(f"{path.relative_to(root).as_posix()}:{lines}")
+    assert not offenders, f"cite the docs page or the paper instead: {offenders}"
+
+
 def test_external_resources_finds_scripts_and_stylesheets_on_other_hosts():
     page = """
     <script src="../_static/doctools.js?v=1"></script>

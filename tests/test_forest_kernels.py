@@ -1,4 +1,4 @@
-"""The compiled forest kernels against a plain-numpy transcription of DESIGN.md section 1.
+"""The compiled forest kernels against a plain-numpy transcription of docs/user_guide/forest.md.
 
 The reference is written differently from the kernel on purpose: leaf weights are explicit
 products along root-to-leaf paths (not a heap recursion), the derivative of a leaf weight

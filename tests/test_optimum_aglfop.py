@@ -1,4 +1,4 @@
-"""AGLFOP: accuracy and global-local fairness optimality (fairlearn_online.optimum, DESIGN.md 5)."""
+"""AGLFOP: accuracy and global-local fairness optimality (docs/user_guide/optimum.md)."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Partial information decomposition of disparity (fairlearn_online.optimum, DESIGN.md 5)."""
+"""Partial information decomposition of disparity (docs/user_guide/optimum.md)."""
 
 import warnings
 

@@ -34,7 +34,7 @@ def _run_kernel(Z, y, member, y_range=None, alpha=1.0, learn=True):
 
 
 def test_log_weight_matches_linear_space_formula():
-    # DESIGN.md section 2: w = 0.5 (Phi(R+1, C+1) - Phi(R-1, C+1)), Phi = exp(max(R,0)^2/(3C))
+    # docs/user_guide/regret.md: w = 0.5 (Phi(R+1, C+1) - Phi(R-1, C+1)), Phi = exp(max(R,0)^2/(3C))
     rng = np.random.default_rng(0)
     for _ in range(200):
         C = rng.uniform(0, 50)

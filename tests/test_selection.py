@@ -1,4 +1,4 @@
-"""MultiwinnerSelector, OWA rules, constraints and solvers (DESIGN.md section 4)."""
+"""MultiwinnerSelector, OWA rules, constraints and solvers (docs/user_guide/selection.md)."""
 
 import itertools
 import pickle

@@ -1,4 +1,4 @@
-"""The bias model, the quality ratio and the rankings-needed tool (DESIGN.md section 4)."""
+"""The bias model, the quality ratio and the rankings-needed tool (docs/user_guide/selection.md)."""
 
 import numpy as np
 import pytest

@@ -209,7 +209,7 @@ def load_compas(*, filtered=True, target="two_year_recid", as_frame=True):
 def encode_features(data: pd.DataFrame) -> np.ndarray:
     """Label-encode every non-numeric column (missing = its own code), then standardize all.
 
-    This is the preprocessing of the Aranyani paper's protocol (DESIGN.md section 1): each
+    This is the preprocessing of the Aranyani paper's protocol (docs/user_guide/forest.md): each
     categorical column becomes the integer code of its sorted categories, and every column is
     scaled to zero mean and unit variance over the whole data set (constant columns stay 0).
     """

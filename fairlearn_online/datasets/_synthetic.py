@@ -20,7 +20,9 @@ _PAPER_ORDER = ("circle", "square", "triangle", "green", "red")
 def make_groupwise_regression(n_samples=100_000, n_features=20, *, combine="mean",
                               shape_probs=(0.5, 0.3, 0.2), colour_probs=(0.4, 0.6),
                               noise=0.16, weight_range=(0.0, 1.0), random_state=21):
-    """Synthetic stream with overlapping groups of the groupwise-regret paper (DESIGN.md section 2).
+    """Synthetic stream with overlapping groups of the groupwise-regret paper.
+
+    See ``docs/user_guide/regret.md`` ("Algorithm", "Synthetic data").
 
     The setup of Acharya et al., "Oracle Efficient Algorithms for Groupwise Regret" (ICLR 2024),
     section 5: every sample has a shape group (circle, square, triangle) and a colour group

@@ -1,4 +1,4 @@
-"""Distance-covariance fairness (DESIGN.md section 3).
+"""Distance-covariance fairness (docs/user_guide/dcov.md).
 
 Statistics (squared distance covariance, distance correlation, joint distance covariance JdCov,
 concatenated distance covariance CCdCov) with gradients with respect to 1-D predictions, exact

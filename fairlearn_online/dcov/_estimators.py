@@ -1,4 +1,4 @@
-"""Mini-batch estimators regularized by a distance-covariance penalty (DESIGN.md section 3).
+"""Mini-batch estimators regularized by a distance-covariance penalty (docs/user_guide/dcov.md).
 
 The model is a linear predictor or a one-hidden-layer perceptron, ``f(x) = W2 act(W1 x + b1) + b2``
 (``hidden_layer_sizes=()``: ``f(x) = W x + b``). Each mini-batch ``B`` takes one optimizer step on

@@ -1,4 +1,4 @@
-"""Numba kernels for the distance-covariance statistics (DESIGN.md section 3).
+"""Numba kernels for the distance-covariance statistics (docs/user_guide/dcov.md).
 
 Every statistic of this package is assembled from a few sums over the pairs ``(k, l)`` of the
 ``n`` samples, with ``a_kl = |x_k - x_l|`` (or the Euclidean distance of rows of ``X``) and

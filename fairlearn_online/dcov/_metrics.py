@@ -1,4 +1,4 @@
-"""Intersectional calibration metrics of the multitype-attributes paper (DESIGN.md section 3).
+"""Intersectional calibration metrics of the multitype-attributes paper (docs/user_guide/dcov.md).
 
 * :func:`js_calibration`: generalized Jensen-Shannon divergence (bits) between the densities of
   the predictions in the intersectional subgroups, each a Gaussian KDE (bandwidth factor 0.15)

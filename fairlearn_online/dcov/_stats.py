@@ -1,14 +1,16 @@
-"""Distance covariance, distance correlation, JdCov and CCdCov with gradients (DESIGN.md section 3).
+"""Distance covariance, distance correlation, JdCov and CCdCov with gradients.
+
+Formulas: ``docs/user_guide/dcov.md`` ("Algorithm").
 
 Notation: ``a_kl = |x_k - x_l|`` (Euclidean distance of rows), ``b_kl`` the same for ``y``;
 ``alpha_k, r_k`` their row sums, ``T_a, T_b`` their totals and ``P = sum_{k,l} a_kl b_kl``.
 Because U-centring (and double centring) is an orthogonal projection (Szekely & Rizzo 2014),
 ``sum_{k != l} A~_kl B~_kl = sum_{k != l} a_kl B~_kl``, hence
 
-* U-statistic (DESIGN.md section 3):
+* U-statistic (docs/user_guide/dcov.md):
   ``dCov2_U = [P - 2/(n-2) sum_k alpha_k r_k + T_a T_b / ((n-1)(n-2))] / (n (n-3))``;
 * V-statistic: ``dCov2_V = [P - 2/n sum_k alpha_k r_k + T_a T_b / n^2] / n^2``;
-* gradient with respect to a 1-D ``x`` (DESIGN.md section 3):
+* gradient with respect to a 1-D ``x`` (docs/user_guide/dcov.md):
   ``d dCov2_U / d x_k = 2/(n(n-3)) sum_j sign(x_k - x_j) B~_kj
   = 2/(n(n-3)) [h_k - sigma_k r_k/(n-2) - rho_k/(n-2) + sigma_k T_b/((n-1)(n-2))]``
   with ``h_k = sum_j sign(x_k - x_j) b_kj``, ``sigma_k = sum_j sign(x_k - x_j)``,
@@ -247,7 +249,7 @@ def distance_covariance(x, y, *, unbiased=True):
 def distance_covariance_grad(x, y, *, unbiased=True):
     """Squared distance covariance and its gradient with respect to a 1-D ``x``.
 
-    ``d dCov2_U / d x_k = 2 / (n (n - 3)) * sum_j sign(x_k - x_j) B~_kj`` (DESIGN.md section 3;
+    ``d dCov2_U / d x_k = 2 / (n (n - 3)) * sum_j sign(x_k - x_j) B~_kj`` (docs/user_guide/dcov.md;
     ``n^2`` and the double-centred ``B`` for the V-statistic). At tied values ``sign(0) = 0``
     (a subgradient).
 
@@ -419,8 +421,8 @@ def joint_distance_covariance(variables, *, c=1.0):
 
     with ``U^i_kl = -A~^i_kl`` (their ``U``-hat is minus the U-centred distance matrix) and
     ``U^i_kk = 0``. The population value is 0 iff the variables are jointly independent. For two
-    variables it equals the U-statistic ``dCov2_U`` (:func:`distance_covariance`). DESIGN.md
-    section 3 writes the sum over ``k != l`` with ``+A~``: that differs from the authors' estimator
+    variables it equals the U-statistic ``dCov2_U`` (:func:`distance_covariance`). Written as a
+    sum over ``k != l`` with ``+A~``, the formula differs from the authors' estimator
     by the constant ``c^d / (n - 3)`` and by the sign of the odd-order terms; we follow the
     authors (see ``docs/user_guide/dcov.md``).
 
@@ -510,7 +512,7 @@ def _sensitive_frame(sensitive_features, n, name):
 
 def encode_sensitive_features(sensitive_features, *, n_samples=None,
                               name="sensitive_features"):
-    """Encode multitype sensitive features for CCdCov/JdCov (DESIGN.md section 3).
+    """Encode multitype sensitive features for CCdCov/JdCov (docs/user_guide/dcov.md).
 
     Column kinds are detected per column:
 
@@ -654,7 +656,7 @@ def concatenated_distance_covariance(yhat, sensitive_features, *, unbiased=True)
 
     ``CCdCov = dCov2(yhat, [S_1, ..., S_k])`` where every attribute is encoded by
     :func:`encode_sensitive_features` (categorical one-hot, binary 0/1, numeric standardized) and
-    the encodings are concatenated column-wise (DESIGN.md section 3, the paper's proposal).
+    the encodings are concatenated column-wise (docs/user_guide/dcov.md, the paper's proposal).
 
     Parameters
     ----------

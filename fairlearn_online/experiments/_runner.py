@@ -1,4 +1,4 @@
-"""Experiment registry and runner (DESIGN.md section 7).
+"""Experiment registry and runner (docs/experiments.md).
 
 An :class:`Experiment` declares a grid of points (method, parameters, seed) and how to run one
 point; the runner evaluates the points in parallel with joblib (the ``loky`` backend locally, or

@@ -1,6 +1,7 @@
 """``adult-frontier`` and ``compas-frontier``: the Aranyani paper's accuracy / parity frontiers.
 
-Protocol of DESIGN.md section 1: ``load_stream`` (label-encoded, standardized features; Adult's
+Protocol of the Aranyani paper (``docs/user_guide/forest.md``): ``load_stream`` (label-encoded,
+standardized features; Adult's
 ``adult.data`` with sex as the protected attribute, COMPAS's ``is_recid`` with White vs.
 non-White), one prequential pass per stream order (seed), the paper's lambda grids. Every
 method sees the same stream: the forest with the paper's capped Huber gradient
@@ -37,7 +38,7 @@ from ..plotting import dataset_label, method_style, summarize_over_seeds  # noqa
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, available_methods, register  # noqa: E402
 
-#: the paper's grids (DESIGN.md section 1)
+#: the paper's grids (``docs/user_guide/forest.md``, "Reproduced results")
 ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
 COMPAS_LAMBDAS = [0.0] + [round(0.01 * i, 2) for i in range(1, 11)] + [0.3, 0.5, 1.0, 5.0,
                                                                         10.0, 100.0]

@@ -1,6 +1,7 @@
 """``adult-baselines``: majority class and an online logistic model, prequential on Adult.
 
-The reference points of DESIGN.md section 1: majority class (about .759) and scikit-learn's
+The reference points of ``docs/user_guide/forest.md`` ("Reproduced results"): majority class
+(about .759) and scikit-learn's
 ``SGDClassifier(loss="log_loss")`` trained one sample at a time (about .766), with the
 demographic-parity difference between sexes over the stream.
 """

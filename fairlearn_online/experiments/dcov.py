@@ -1,6 +1,7 @@
 """``dcov-compas``: distance-covariance penalties on COMPAS with multitype protected attributes.
 
-DESIGN.md section 3. Protected attributes: race (categorical, all six values), sex (binary) and
+``docs/user_guide/dcov.md``. Protected attributes: race (categorical, all six values), sex
+(binary) and
 age (numeric); target ``two_year_recid``. Features: the nine COMPAS features of
 :func:`~fairlearn_online.datasets.load_compas` (protected attributes included, categorical ones
 one-hot), standardized on the training part. For every seed a stratified 70/30 train/test

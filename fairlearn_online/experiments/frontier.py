@@ -4,16 +4,16 @@ On Adult (protected attribute sex) and COMPAS (White vs. non-White), under the A
 (:func:`~fairlearn_online.datasets.load_stream`, one prequential pass per stream order), each
 method sweeps its ``fairness_weight``:
 
-* ``aranyani`` (DESIGN.md section 1, paper's capped Huber gradient on node decisions) and
+* ``aranyani`` (``docs/user_guide/forest.md``, the paper's fairness gradient on node decisions) and
   ``aranyani-output`` (the same aggregate-gradient penalty on the forest's output);
 * ``fair-logistic``: an online logistic model with the same aggregate fairness gradient;
-* ``dcov-logistic``: :class:`~fairlearn_online.DCovRegularizedClassifier` (DESIGN.md section 3)
+* ``dcov-logistic``: :class:`~fairlearn_online.DCovRegularizedClassifier` (docs/user_guide/dcov.md)
   with the dCov penalty between its predicted probability and the protected attribute, trained
   on mini-batches of 32 in the same single prequential pass;
 * reference points without fairness: majority class, ``SGDClassifier(loss="log_loss")`` one
   sample at a time, river's Hoeffding tree (when the ``baselines`` extra is installed).
 
-Two limits from :mod:`fairlearn_online.optimum` (DESIGN.md section 5) are drawn:
+Two limits from :mod:`fairlearn_online.optimum` (docs/user_guide/optimum.md) are drawn:
 
 * ``limit (Z, Y)``: the largest accuracy of ANY classifier whose demographic-parity difference is
   at most eps. Every classifier induces a channel Q(Yhat | Z, Y); the best channel under the

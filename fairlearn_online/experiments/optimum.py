@@ -1,6 +1,6 @@
 """``aglfop-synthetic`` and ``aglfop-adult``: global vs local fairness limits and their PID.
 
-DESIGN.md section 5 (Hamman and Dutta, ICLR 2024).
+``docs/user_guide/optimum.md`` (Hamman and Dutta, ICLR 2024).
 
 ``aglfop-synthetic``
     The canonical partial-information-decomposition examples (copy, XOR, unique, AND) and the

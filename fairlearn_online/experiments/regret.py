@@ -1,4 +1,6 @@
-"""``regret-synthetic`` and ``regret-adult``: groupwise regret, ours vs one ridge (DESIGN.md section 2).
+"""``regret-synthetic`` and ``regret-adult``: groupwise regret, ours vs one ridge.
+
+See ``docs/user_guide/regret.md`` ("Reproduced results").
 
 Reproduces the experiments of Acharya et al., "Oracle Efficient Algorithms for Groupwise Regret"
 (ICLR 2024), section 5. Every method sees the same inputs ``z = [x, group indicators]``:
@@ -161,7 +163,8 @@ def adult_data():
     ``x``: min-max scaled numeric columns (age, education-num, capital gain/loss, hours) and
     one-hot workclass, marital status, relationship, native country, occupation (missing = its
     own category); ``fnlwgt`` and ``education`` are dropped (as in the paper). Groups
-    (DESIGN.md section 2): age <=35 / 36-50 / >50, education-num <=9 / >=10, sex, race; sex and
+    (``docs/user_guide/regret.md``): age <=35 / 36-50 / >50, education-num <=9 / >=10, sex,
+    race; sex and
     race enter the models only through the group indicators.
     """
     frame = load_adult("train").frame

@@ -1,4 +1,6 @@
-"""``selection-bias``: quality of multiwinner selections from biased rankings (DESIGN.md section 4).
+"""``selection-bias``: quality of multiwinner selections from biased rankings.
+
+See ``docs/user_guide/selection.md`` ("Reproduced results").
 
 Reproduces the question of Boehmer, Celis, Huang, Mehrotra and Vishnoi, "Subset Selection Based
 On Multiple Rankings in the Presence of Bias: Effectiveness of Fairness Constraints for

@@ -1,4 +1,7 @@
-"""Online oblique soft decision forest with group fairness and baselines."""
+"""Online oblique soft decision forest with group fairness, and baselines.
+
+See ``docs/user_guide/forest.md`` ("Algorithm").
+"""
 
 from ._aranyani import AranyaniClassifier
 from ._baselines import OnlineFairLogisticClassifier

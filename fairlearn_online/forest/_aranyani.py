@@ -1,7 +1,7 @@
 """AranyaniClassifier: online oblique soft decision forest with aggregate-gradient group fairness.
 
-DESIGN.md section 1; paper: "Enhancing Group Fairness in Online Settings Using Oblique Decision
-Forests".
+``docs/user_guide/forest.md`` ("Algorithm"); paper: "Enhancing Group Fairness in Online Settings
+Using Oblique Decision Forests" (ICLR 2024).
 """
 
 from __future__ import annotations
@@ -298,7 +298,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         return K.forest_proba(X_arr, self.node_weights_, self.leaf_logits_)
 
     def node_parity_gaps(self):
-        """Node-level parity gaps ``F_k`` from the aggregate statistics (DESIGN.md section 1).
+        """Node-level parity gaps ``F_k`` from the aggregate statistics (docs/user_guide/forest.md).
 
         Returns
         -------

@@ -1,4 +1,4 @@
-"""Baselines of the Aranyani paper in the library's streaming protocol (DESIGN.md section 1).
+"""Baselines of the Aranyani paper in the library's streaming protocol (docs/user_guide/forest.md).
 
 * :class:`OnlineFairLogisticClassifier`: logistic regression trained online by Adam with the
   same aggregate fairness gradient as the forest, applied to its output ``s(x)``.

@@ -1,7 +1,8 @@
 """Compiled per-sample kernels of the Aranyani forest and its online-logistic baseline.
 
-Every formula below follows DESIGN.md section 1; the tests hold a plain-numpy transcription of
-each kernel (``tests/test_forest_kernels.py``) and require agreement to 1e-10.
+Every formula below is that of ``docs/user_guide/forest.md`` ("Algorithm"); the tests hold a
+plain-numpy transcription of each kernel (``tests/test_forest_kernels.py``) and require agreement
+to 1e-10.
 
 Layout of one forest (``T`` trees, depth ``D``, ``K = 2**D - 1`` internal nodes, ``L = K + 1``
 leaves, ``d`` features, ``C`` classes, ``G`` groups):
@@ -291,7 +292,7 @@ def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n,
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
-    """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (DESIGN.md section 1).
+    """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (docs/user_guide/forest.md).
 
     ``M[a, q]`` are the group means of the ``Q`` penalized statistics (node outputs, or the
     forest output), ``GM[a, j, q]`` the group means of their gradients with respect to the
@@ -390,7 +391,7 @@ def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, outer=True):
 def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
                        lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
                        return_predictions, wait=WAIT_NEVER):
-    """Learn from a chunk one sample at a time; the whole per-sample loop of DESIGN.md section 1.
+    """Learn from a chunk one sample at a time; the per-sample loop of docs/user_guide/forest.md.
 
     For each sample, in order: (1) forward pass with the current parameters, the prediction
     ``argmax P(x)`` is recorded (prequential, before learning); (2) the group statistics take

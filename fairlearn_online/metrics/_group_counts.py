@@ -1,4 +1,4 @@
-"""Streaming group-fairness metrics (DESIGN.md section 6).
+"""Streaming group-fairness metrics (docs/user_guide/metrics.md).
 
 All metrics derive from one sufficient statistic: per group, the (weighted) confusion counts of
 the binary events ``y_true == pos_label`` and ``y_pred == pos_label``, plus the weight of correct

@@ -1,7 +1,7 @@
 """Convex fairness optimum (AGLFOP) and the partial information decomposition of disparity.
 
-DESIGN.md section 5 (Hamman and Dutta, "Demystifying Local and Global Fairness Trade-offs in
-Federated Learning Using Partial Information Decomposition", ICLR 2024).
+``docs/user_guide/optimum.md`` (Hamman and Dutta, "Demystifying Local and Global Fairness
+Trade-offs in Federated Learning Using Partial Information Decomposition", ICLR 2024).
 """
 
 from ._aglfop import AGLFOPResult, aglfop, aglfop_from_samples, aglfop_frontier

@@ -1,4 +1,4 @@
-"""AGLFOP: the accuracy and global-local fairness optimality problem (DESIGN.md section 5).
+"""AGLFOP: the accuracy and global-local fairness optimality problem (docs/user_guide/optimum.md).
 
 Hamman and Dutta (ICLR 2024), Definition 4: over all joint distributions Q(Z,S,Y,Yhat) whose
 (Z,S,Y) marginal is the data's,
@@ -238,7 +238,7 @@ def aglfop(p_zsy, eps_global=np.inf, eps_local=np.inf, *, inputs="zsy", solver=N
 
     Solves ``max P_Q(Yhat = Y)`` over channels ``Q(Yhat | inputs)`` subject to
     ``I_Q(Z;Yhat) <= eps_global`` and ``I_Q(Z;Yhat|S) <= eps_local`` (bits), the convex program of
-    Hamman and Dutta (ICLR 2024), DESIGN.md section 5.
+    Hamman and Dutta (ICLR 2024); see ``docs/user_guide/optimum.md``, "Algorithm".
 
     Parameters
     ----------

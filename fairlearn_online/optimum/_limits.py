@@ -1,6 +1,7 @@
 """Fairness limits: the best accuracy of any randomized classifier of discrete cells.
 
-DESIGN.md section 5 (last item) and section 7 ("the convex optimum drawn as the limit").
+The linear-measure limits of ``docs/user_guide/optimum.md`` ("Fairness limits for demographic
+parity and equalized odds"), drawn as the limit of the frontier figures (``docs/experiments.md``).
 
 Given a discrete representation of the features (cells: quantized scores of a fitted model, the
 protected attribute, or any tuple of discrete columns), a randomized classifier is a vector

@@ -1,4 +1,4 @@
-"""Partial information decomposition of disparity (DESIGN.md section 5, BROJA definition).
+"""Partial information decomposition of disparity (docs/user_guide/optimum.md, BROJA definition).
 
 For a protected attribute Z, a prediction Yhat and a second variable S (client, site...):
 
@@ -170,7 +170,7 @@ def disparity_decomposition(z, yhat, s, *, sample_weight=None, solver=None):
     """Global and local disparity of predictions and their partial information decomposition.
 
     Decomposes the global disparity ``I(Z;Yhat)`` and the local disparity ``I(Z;Yhat|S)`` (in
-    bits) into unique, redundant and synergistic parts (BROJA definition; DESIGN.md section 5):
+    bits) into unique, redundant and synergistic parts (BROJA; ``docs/user_guide/optimum.md``):
     ``I(Z;Yhat) = Uni + Red`` and ``I(Z;Yhat|S) = Uni + Syn``.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Groupwise regret (DESIGN.md section 2): sleeping experts over per-group online ridge.
+"""Groupwise regret (docs/user_guide/regret.md): sleeping experts over per-group online ridge.
 
 Acharya, Arunachaleswaran, Kannan, Roth, Ziani, "Oracle Efficient Algorithms for Groupwise
 Regret", ICLR 2024.

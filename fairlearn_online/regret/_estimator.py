@@ -1,4 +1,4 @@
-"""GroupwiseRegretRegressor and its baseline (DESIGN.md section 2).
+"""GroupwiseRegretRegressor and its baseline (docs/user_guide/regret.md).
 
 Paper: Acharya, Arunachaleswaran, Kannan, Roth, Ziani, "Oracle Efficient Algorithms for
 Groupwise Regret", ICLR 2024.
@@ -213,7 +213,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     """Online regression with low regret on every (overlapping) group at once.
 
     One expert per group (an online ridge regression updated only on the rounds where its group
-    is present) and AdaNormalHedge over these *sleeping* experts (DESIGN.md section 2;
+    is present) and AdaNormalHedge over these *sleeping* experts (docs/user_guide/regret.md;
     Acharya et al., "Oracle Efficient Algorithms for Groupwise Regret", ICLR 2024). On every
     group's own subsequence of rounds, the learner's cumulative squared loss exceeds that of the
     best fixed linear predictor on that subsequence by a regret sublinear in the group's length.
@@ -489,7 +489,9 @@ def _has_fitted_attr(est):
 
 
 class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
-    """Baseline of DESIGN.md section 2: one online ridge on ``[x, group indicators]``.
+    """Baseline of the paper: one online ridge on ``[x, group indicators]``.
+
+    See ``docs/user_guide/regret.md`` ("Algorithm").
 
     The groups are built exactly as in :class:`GroupwiseRegretRegressor` (without the
     ``always_on`` group, which ``fit_intercept`` replaces); a group first seen mid-stream adds an

@@ -1,4 +1,4 @@
-"""Group membership for the groupwise-regret learner (DESIGN.md section 2).
+"""Group membership for the groupwise-regret learner (docs/user_guide/regret.md).
 
 Groups may overlap. They come either from ``sensitive_features`` (every (attribute, value) pair
 is a group, optionally also every intersectional row tuple) or from an explicit boolean

@@ -1,10 +1,11 @@
-"""Numba kernels of the groupwise-regret learner (DESIGN.md section 2).
+"""Numba kernels of the groupwise-regret learner (docs/user_guide/regret.md).
 
 Every per-round loop runs here, over a whole chunk, in compiled code. The plain numpy
 reference of the same formulas lives in :mod:`fairlearn_online.regret._reference` and the tests
 compare both on random inputs.
 
-Notation (DESIGN.md section 2, AdaNormalHedge of Luo & Schapire 2015 over sleeping experts):
+Notation (``docs/user_guide/regret.md``; AdaNormalHedge of Luo & Schapire 2015, sleeping
+experts):
 
 * expert ``i`` of group ``i`` keeps ``R_i`` (cumulative regret) and ``C_i`` (sum of ``|r_i|``);
 * ``Phi(R, C) = exp(max(R, 0)^2 / (3 C))`` and
@@ -41,7 +42,7 @@ LOG_HALF = math.log(0.5)
 # --------------------------------------------------------------------------------------------
 @njit(cache=True)
 def _log_weight(R, C):
-    """``log w(R, C)`` of AdaNormalHedge (DESIGN.md section 2), ``-inf`` when ``w = 0``."""
+    """``log w(R, C)`` of AdaNormalHedge (docs/user_guide/regret.md), ``-inf`` when ``w = 0``."""
     if R <= -1.0:
         return -np.inf
     c3 = 3.0 * (C + 1.0)
@@ -101,7 +102,7 @@ def _loss_scale(preds, n_idx, y, lo, hi):
 
 @njit(cache=True)
 def _hedge_update(R, C, idx, n_idx, preds, p, y, lo, hi):
-    """AdaNormalHedge update after the label (DESIGN.md section 2).
+    """AdaNormalHedge update after the label (docs/user_guide/regret.md).
 
     Returns the learner's expected loss ``sum_i p_i (yhat_i - y)^2`` (unscaled).
     """

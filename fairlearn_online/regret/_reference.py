@@ -1,8 +1,8 @@
 """Plain numpy reference implementations of the kernels (tests and benchmarks only).
 
-They follow the formulas of DESIGN.md section 2 literally, one round at a time, vectorised over
-the experts with numpy: the numba kernels of :mod:`._kernels` must agree with them, and the
-benchmark measures how much faster the kernels are.
+They follow the formulas of ``docs/user_guide/regret.md`` literally, one round at a time,
+vectorised over the experts with numpy: the numba kernels of :mod:`._kernels` must agree with them,
+and the benchmark measures how much faster the kernels are.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Groupwise regret accounting (DESIGN.md section 2)."""
+"""Groupwise regret accounting (docs/user_guide/regret.md)."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def groupwise_regret(y_true, y_pred, X, *, sensitive_features=None, groups=None,
     For group ``g`` after its ``T_g``-th round (global round ``t``), the regret is the learner's
     cumulative squared loss on ``g``'s rounds minus the squared error of the best fixed linear
     predictor (least squares, with intercept) fitted on those rounds in hindsight
-    (DESIGN.md section 2). The hindsight error is computed incrementally and exactly
+    (docs/user_guide/regret.md). The hindsight error is computed incrementally and exactly
     (:func:`hindsight_loss`, O(d^2) per round and group), not by one solve per point.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Fair subset selection from multiple (biased) rankings (DESIGN.md section 4).
+"""Fair subset selection from multiple (biased) rankings (docs/user_guide/selection.md).
 
 * :class:`OWARule` and the named rules of :data:`RULES`: committee scoring rules in OWA form;
 * :class:`MultiwinnerSelector`: streaming selector with group constraints and exact / greedy

@@ -1,4 +1,6 @@
-"""The bias model and the rankings-needed tool (DESIGN.md section 4; Boehmer et al., ICML 2023).
+"""The bias model and the rankings-needed tool (Boehmer et al., ICML 2023).
+
+See ``docs/user_guide/selection.md`` ("Algorithm").
 
 Items have latent utilities ``u_i >= 0``; in the observed rankings the utilities of the
 disadvantaged group are multiplied by ``theta in (0, 1]``; each ranking is then drawn by a noise

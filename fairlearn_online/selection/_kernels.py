@@ -1,4 +1,4 @@
-"""Numba kernels of the selection package (DESIGN.md section 4).
+"""Numba kernels of the selection package (docs/user_guide/selection.md).
 
 Every kernel loops over a whole chunk of rankings inside compiled code. A ranking is a row of
 item indices, best first: ``rankings[v, p]`` is the item voter ``v`` puts at position ``p``
@@ -49,7 +49,7 @@ def accumulate_position_counts(rankings, counts):
 
 @njit(cache=True)
 def owa_scores(rankings, weights, in_committee, beta, lam):
-    """Per-voter OWA committee score (DESIGN.md section 4).
+    """Per-voter OWA committee score (docs/user_guide/selection.md).
 
     ``f_v(S) = sum_{j} lam[j] * beta[pos_v(s_(j))]`` where ``s_(j)`` is the member of S that voter
     v ranks j-th best among S. The scan walks voter v's ranking from the top and stops after the

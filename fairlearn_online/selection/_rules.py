@@ -1,4 +1,4 @@
-"""OWA committee scoring rules (DESIGN.md section 4).
+"""OWA committee scoring rules (docs/user_guide/selection.md).
 
 A committee scoring rule in OWA form scores a committee S of k items from n rankings of m items as
 
@@ -204,7 +204,7 @@ def check_committee(committee, m, k=None):
     return np.sort(arr)
 
 
-#: The named rules of DESIGN.md section 4.
+#: The named rules of ``docs/user_guide/selection.md`` ("Algorithm").
 RULES = {
     "sntv": OWARule("plurality", "ones", name="sntv"),
     "bloc": OWARule("k_approval", "ones", name="bloc"),

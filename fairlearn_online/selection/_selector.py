@@ -1,4 +1,4 @@
-"""Streaming multiwinner selection with group constraints (DESIGN.md section 4)."""
+"""Streaming multiwinner selection with group constraints (docs/user_guide/selection.md)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class MultiwinnerSelector(BaseEstimator):
 
     The rankings arrive in chunks; ``partial_fit`` keeps the sufficient statistic of the rule and
     ``select`` returns the committee maximising the rule, optionally under group bounds on the
-    number of selected items of each item group (DESIGN.md section 4).
+    number of selected items of each item group (docs/user_guide/selection.md).
 
     What is kept: for a separable rule (SNTV, Bloc, k-Borda, any constant-weight OWA rule) the
     m x m position-count matrix ``position_counts_[i, p]`` = number of voters that put item i at

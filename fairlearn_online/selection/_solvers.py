@@ -1,4 +1,6 @@
-"""Solvers for ``max f(S)`` over committees ``|S| = k`` with group bounds (DESIGN.md section 4).
+"""Solvers for ``max f(S)`` over committees ``|S| = k`` with group bounds.
+
+See ``docs/user_guide/selection.md`` ("Algorithm").
 
 * :func:`solve_separable`: exact for separable rules, O(m log m);
 * :func:`solve_milp`: exact mixed-integer program (cvxpy + HiGHS) for every OWA rule;
