@@ -1,4 +1,5 @@
-"""Command line: ``fairlearn-online list``, ``run NAME``, ``report NAME`` and ``--version``.
+"""Command line: ``fairlearn-online list``, ``run NAME``, ``report NAME``, ``monitor FILE`` and
+``--version``.
 
 The arguments (the output folder included) are checked before the library and its experiments
 are imported, so a mistake is reported in well under a second, before any computation.
@@ -11,6 +12,7 @@ import argparse
 import sys
 
 from . import __version__
+from ._monitor_cli import add_monitor_parser, run_monitor
 from ._results_dir import check_output_dir
 
 
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("name", help="experiment name (see `fairlearn-online list`)")
     report.add_argument("--out", default=None,
                         help="folder of the finished run (default: results/NAME)")
+    add_monitor_parser(sub)
     return parser
 
 
@@ -57,6 +60,8 @@ def main(argv=None) -> int:
 
 
 def _command(args) -> int:
+    if args.command == "monitor":
+        return run_monitor(args)
     if args.command == "run":
         out = args.out or f"results/{args.name}"
         try:
