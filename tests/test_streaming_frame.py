@@ -290,3 +290,42 @@ def test_selection_rate_accepts_scalars_like_fairlearn():
 
     for yt, yp in [(1, 1), (0, 1), (1, 0), (0, 0)]:
         assert selection_rate(yt, yp) == flm.selection_rate(yt, yp)
+
+
+def _partition_frame(part, kind):
+    frame = StreamingMetricFrame(["selection_rate", "true_positive_rate", "count"], **kind)
+    if len(part):
+        frame.update(part["y"].to_numpy(), part["p"].to_numpy(),
+                     sensitive_features=part[["sex", "race"]])
+    return frame
+
+
+def _tree_merge(frames):
+    """Pairwise reduction that keeps stream order (left partition first)."""
+    import dask
+
+    while len(frames) > 1:
+        pairs = [dask.delayed(lambda a, b: a + b)(frames[i], frames[i + 1])
+                 for i in range(0, len(frames) - 1, 2)]
+        frames = pairs + ([frames[-1]] if len(frames) % 2 else [])
+    return frames[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", [{}, {"window": 500}, {"decay": 0.999}])
+def test_dask_local_cluster_equals_one_process(kind):
+    import dask
+    from distributed import Client, LocalCluster
+
+    y, p, sf, _ = _stream(5000, 9, intersectional=True)
+    df = pd.DataFrame({"y": y, "p": p, "sex": sf["sex"], "race": sf["race"]})
+    whole = _partition_frame(df, kind)
+    # seven partitions in stream order (as a dask.dataframe's, which needs pyarrow)
+    cuts = [0, 1, 700, 1500, 1501, 3000, 4200, 5000]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster):
+        parts = [dask.delayed(_partition_frame)(df.iloc[a:b], kind)
+                 for a, b in zip(cuts[:-1], cuts[1:])]
+        merged = _tree_merge(parts).compute()
+    pd.testing.assert_frame_equal(merged.by_group, whole.by_group, rtol=0, atol=1e-12)
+    assert merged.n_rows_seen_ == 5000
