@@ -43,7 +43,7 @@ def _div(num, den, empty):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), empty)
 
 
-# name -> (function of the statistics table, needs numeric labels, binary rate (num, den) or None)
+# name -> (function of the statistics table, needs numeric labels)
 STREAMING_METRICS = {
     "count": (lambda s: s[..., _N] * 1.0, False),
     "accuracy": (lambda s: _div(s[..., _OK], _w(s), np.nan), False),
@@ -81,7 +81,7 @@ def _metric_name(metric) -> str:
     return name
 
 
-def _check_fraction(value, name, *, low_open=True):
+def _check_fraction(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise TypeError(f"{name} must be a real number, got {value!r}.")
     if not (0 < value < 1):
