@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -124,7 +125,8 @@ def report(tables, out_dir, quick):
             ax.plot(a["n_samples"], np.full(len(a), ax.get_ylim()[1] * 0.95), "v", color="C3",
                     ms=8, label="alarm")
         ax.set(title=f"{stream} drift" if stream != "adult" else "Adult, injected drift",
-               xlabel="events", ylabel="DP difference of predictions")
+               xlabel="events (thousands)", ylabel="DP difference of predictions")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}"))
     axes.ravel()[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     save_figure(fig, out_dir / "fairness_drift")

@@ -493,6 +493,9 @@ class StreamingMetricFrame:
             if v is None or (type(v) is float and v != v):
                 raise ValueError("sensitive_features contains missing values (None/NaN); every "
                                  "sample needs a group.")
+        if columns is not None and len(key) != len(columns):
+            raise ValueError(f"sensitive_features has {len(key)} columns but the frame has "
+                             f"{len(columns)} ({columns}).")
         code = encoder._index.get(key[0] if len(key) == 1 else key)
         reg = None
         if self._regression:
@@ -501,7 +504,7 @@ class StreamingMetricFrame:
             values = np.empty((1, len(key)), dtype=object)
             values[0] = list(key)
             new = encoder.copy()
-            cols = columns or names or [f"sensitive_feature_{j}" for j in range(len(key))]
+            cols = names or columns or [f"sensitive_feature_{j}" for j in range(len(key))]
             if new.columns_ is None:
                 check_sensitive_features(values, 1)
             code = int(new.encode(values, cols, update=True)[0])
