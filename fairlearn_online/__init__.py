@@ -14,6 +14,7 @@ __version__ = "0.1.0.dev0"
 #: exported name -> the subpackage that defines it
 _EXPORTS = {
     "AranyaniClassifier": ".forest",
+    "FAHTClassifier": ".forest",
     "OnlineFairLogisticClassifier": ".forest",
     "GroupwiseRegretRegressor": ".regret",
     "GroupIndicatorRidgeRegressor": ".regret",

@@ -1,12 +1,14 @@
-"""Online oblique soft decision forest with group fairness, and baselines.
+"""Online oblique soft decision forest with group fairness, and baselines (online fair
+logistic regression, FAHT).
 
 See ``docs/user_guide/forest.md`` ("Algorithm").
 """
 
 from ._aranyani import AranyaniClassifier
 from ._baselines import OnlineFairLogisticClassifier
+from ._faht import FAHTClassifier
 
-__all__ = ["AranyaniClassifier", "OnlineFairLogisticClassifier"]
+__all__ = ["AranyaniClassifier", "FAHTClassifier", "OnlineFairLogisticClassifier"]
 
 
 def __getattr__(name):
