@@ -1,9 +1,11 @@
-"""``adult-baselines``: majority class and an online logistic model, prequential on Adult.
+"""``adult-baselines``: reference classifiers, prequential on Adult.
 
 The reference points of ``docs/user_guide/forest.md`` ("Reproduced results"): majority class
-(about .759) and scikit-learn's
-``SGDClassifier(loss="log_loss")`` trained one sample at a time (about .766), with the
-demographic-parity difference between sexes over the stream.
+(about .759), scikit-learn's ``SGDClassifier(loss="log_loss")`` trained one sample at a time
+(about .766), FAHT (:class:`~fairlearn_online.forest.FAHTClassifier`, the protected group
+``Female``) and the same Hoeffding tree with the plain information gain
+(``split_criterion="info_gain"``), with the demographic-parity difference between sexes over the
+stream.
 """
 
 from __future__ import annotations
@@ -21,12 +23,18 @@ from ..plotting import method_style  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
 
-METHODS = ("majority", "sgd-log-loss")
+METHODS = ("majority", "sgd-log-loss", "faht", "faht-info-gain")
 
 
 def _make(method, seed):
     if method == "majority":
         return MajorityClassClassifier()
+    if method in ("faht", "faht-info-gain"):
+        from ..forest import FAHTClassifier
+
+        if method == "faht":
+            return FAHTClassifier(protected_group="Female")
+        return FAHTClassifier(split_criterion="info_gain")
     from sklearn.linear_model import SGDClassifier
 
     return SGDClassifier(loss="log_loss", random_state=seed)
@@ -74,6 +82,7 @@ def report(tables, out_dir, quick):
 
 register(Experiment(
     name="adult-baselines",
-    description="Majority class and online SGD logistic regression, prequential on Adult",
+    description="Majority class, online SGD logistic regression, FAHT and its plain-IG Hoeffding "
+                "tree, prequential on Adult",
     grid=grid, run_point=run_point, report=report, default_seeds=5, quick_seeds=2,
 ))
