@@ -22,7 +22,8 @@ def test_synthetic_point_rows_and_curves_are_consistent():
 
 def test_grids_use_the_paper_seeds_and_file_order():
     grid = exp.synthetic_grid(False, 10)
-    assert len(grid) == 40 and {p["seed"] for p in grid} == set(exp.PAPER_SEEDS)
+    assert len(grid) == 80 and {p["seed"] for p in grid} == set(exp.PAPER_SEEDS)
+    assert {p["configuration"] for p in grid} == set(exp.CONFIGURATIONS) == {"paper", "library"}
     assert all(p["n_samples"] == 100_000 for p in grid)
     adult = exp.adult_grid(False, 10)
     assert [p["order"] for p in adult] == ["file", *exp.PAPER_SEEDS]

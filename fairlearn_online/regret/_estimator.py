@@ -45,8 +45,9 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
         grouping = "pairs" if self.groups is None else self.groups
         if grouping not in GROUPINGS:
             raise ValueError(f"groups must be None or one of {GROUPINGS}, got {self.groups!r}.")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise TypeError(f"fit_intercept must be a bool, got {self.fit_intercept!r}.")
+        for name in ("fit_intercept", "clip_predictions"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}.")
         return grouping, _check_y_range(self.y_range)
 
     def _validate_partial_fit(self, X, y, sensitive_features, groups=None):
@@ -244,6 +245,10 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         AdaNormalHedge are divided by ``s = max((high - low)^2, max_i (yhat_i - y)^2)`` so that
         they lie in [0, 1] whatever the label scale; ``s = 1`` exactly for labels in
         ``y_range=(0, 1)``, which is the paper's setting.
+    clip_predictions : bool, default=True
+        Clip the experts' predictions to ``y_range``. ``False`` mixes their raw predictions, as
+        the authors' code does (``y_range`` then only sets the loss scale; ``s`` stays 1 for
+        labels in ``y_range=(0, 1)`` as long as no expert misses by more than 1).
 
     Attributes
     ----------
@@ -289,13 +294,14 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     """
 
     def __init__(self, alpha=1.0, groups=None, include_always_on=True, base_estimator=None,
-                 fit_intercept=True, y_range=None):
+                 fit_intercept=True, y_range=None, clip_predictions=True):
         self.alpha = alpha
         self.groups = groups
         self.include_always_on = include_always_on
         self.base_estimator = base_estimator
         self.fit_intercept = fit_intercept
         self.y_range = y_range
+        self.clip_predictions = clip_predictions
 
     @property
     def _include_always_on(self):
@@ -371,7 +377,8 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
             setattr(self, name, _writable(getattr(self, name)))
         if self.base_estimator is None:
             anh_ridge_chunk(Z, y, member, self._P_, self._theta_, self._R_, self._C_,
-                            self._yrange_, self._y_range_fixed_, True, pred, hedge_loss)
+                            self._yrange_, self._y_range_fixed_, True, pred, hedge_loss,
+                            bool(self.clip_predictions))
         else:
             self._python_chunk(Z, y, member, pred, hedge_loss, learn=True)
         self.n_samples_seen_ += n
@@ -406,7 +413,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
             idx[:n_idx] = chosen
             for k in range(n_idx):
                 v = self._expert_prediction(idx[k], Z[t], experts)
-                preds[k] = min(max(v, lo), hi) if lo <= hi else v
+                preds[k] = min(max(v, lo), hi) if lo <= hi and self.clip_predictions else v
             _hedge_probabilities(R, C, idx, n_idx, probs)
             pred[t] = float(probs[:n_idx] @ preds[:n_idx])
             if not learn:
@@ -458,7 +465,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         Z = np.ascontiguousarray(self._design(X_arr))
         if self.base_estimator is None:
             anh_ridge_chunk(Z, dummy, member, P, theta, R, C, self._yrange_.copy(),
-                            True, False, pred, dummy.copy())
+                            True, False, pred, dummy.copy(), bool(self.clip_predictions))
         else:
             experts = list(self.experts_) + [clone(self.base_estimator) for _ in range(n_new)]
             self._python_chunk(Z, dummy, member, pred, dummy.copy(), learn=False,
@@ -505,6 +512,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     fit_intercept : bool, default=True
     y_range : (float, float) or None, default=None
         Predictions are clipped to it (``None``: the running range of the labels).
+    clip_predictions : bool, default=True
+        ``False``: raw predictions (the authors' baseline).
 
     Attributes
     ----------
@@ -528,11 +537,13 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     _include_always_on = False
     _requires_group = False
 
-    def __init__(self, alpha=1.0, groups=None, fit_intercept=True, y_range=None):
+    def __init__(self, alpha=1.0, groups=None, fit_intercept=True, y_range=None,
+                 clip_predictions=True):
         self.alpha = alpha
         self.groups = groups
         self.fit_intercept = fit_intercept
         self.y_range = y_range
+        self.clip_predictions = clip_predictions
 
     def _init_state(self, n_features):
         self._base_p_ = n_features + int(bool(self.fit_intercept))
@@ -566,7 +577,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         for name in ("_P_", "_theta_", "_yrange_"):
             setattr(self, name, _writable(getattr(self, name)))
         ridge_chunk(self._design(X, member), y, self._P_, self._theta_, self._yrange_,
-                    self._y_range_fixed_, pred)
+                    self._y_range_fixed_, pred, bool(self.clip_predictions))
         self.n_samples_seen_ += X.shape[0]
         return pred if return_predictions else None
 
@@ -589,5 +600,5 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         Z = self._design(X_arr, member[:, : self.membership_.n_groups])
         raw = np.einsum("ij,j->i", Z, self._theta_)  # the same sums for one row or many
         lo, hi = self._yrange_
-        return np.clip(raw, lo, hi) if lo <= hi else raw
+        return np.clip(raw, lo, hi) if lo <= hi and self.clip_predictions else raw
 

@@ -167,17 +167,19 @@ def _ridge_update(P_g, theta_g, z, y, work):
 
 
 @njit(cache=True)
-def ridge_chunk(Z, y, P, theta, yrange, fixed_range, out_pred):
+def ridge_chunk(Z, y, P, theta, yrange, fixed_range, out_pred, clip=True):
     """Test-then-train online ridge over a chunk (one expert; the baseline of section 2).
 
     ``yrange = [lo, hi]`` is the clipping range (``lo > hi``: none yet); when ``fixed_range`` is
-    false it is the running range of the labels and is updated here.
+    false it is the running range of the labels and is updated here. ``clip=False`` returns the
+    raw predictions.
     """
     n = Z.shape[0]
     work = np.empty(Z.shape[1])
     for t in range(n):
         z = Z[t]
-        out_pred[t] = _clip(_ridge_raw_prediction(theta, z), yrange[0], yrange[1])
+        raw = _ridge_raw_prediction(theta, z)
+        out_pred[t] = _clip(raw, yrange[0], yrange[1]) if clip else raw
         _ridge_update(P, theta, z, y[t], work)
         if not fixed_range:
             if yrange[0] > yrange[1]:
@@ -190,7 +192,7 @@ def ridge_chunk(Z, y, P, theta, yrange, fixed_range, out_pred):
 
 @njit(cache=True)
 def anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, learn,
-                    out_pred, out_hedge_loss):
+                    out_pred, out_hedge_loss, clip=True):
     """The whole per-round loop of :class:`GroupwiseRegretRegressor` for one chunk.
 
     For every row ``t`` (in order): the awake experts (``member[t, i]``) predict
@@ -200,7 +202,8 @@ def anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, learn,
 
     A row in no group: the prediction mixes *all* experts with their current weights and nothing
     is updated (no expert is awake to learn or be compared with). With no expert at all the
-    prediction is 0 clipped to the range.
+    prediction is 0 clipped to the range. ``clip=False``: the experts' raw predictions are mixed
+    (``yrange`` then only sets the loss scale).
     """
     n = Z.shape[0]
     G = member.shape[1]
@@ -228,7 +231,8 @@ def anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, learn,
             out_hedge_loss[t] = (out_pred[t] - y[t]) ** 2
             continue
         for k in range(n_idx):
-            preds[k] = _clip(_ridge_raw_prediction(theta[idx[k]], z), lo, hi)
+            raw = _ridge_raw_prediction(theta[idx[k]], z)
+            preds[k] = _clip(raw, lo, hi) if clip else raw
         _hedge_probabilities(R, C, idx, n_idx, probs)
         yhat = 0.0
         for k in range(n_idx):
