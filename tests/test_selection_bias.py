@@ -131,3 +131,60 @@ def test_experiment_point_and_report(tmp_path):
     needed = pd.read_csv(tmp_path / "rankings_needed.csv")
     assert set(needed["target"]) == {0.9, 0.95, 0.99}
     assert (tmp_path / "quality_vs_rankings_mallows.png").exists()
+
+
+def _fake_tables(thetas, seeds=2):
+    import numpy as np
+    import pandas as pd
+
+    from fairlearn_online.experiments.selection import RULES
+
+    curves, gaps = [], []
+    for rule in RULES:
+        for theta in thetas:
+            for c in ("none", "proportional", "optimum_counts"):
+                for seed in range(seeds):
+                    for n in (1, 2, 4, 8):
+                        curves.append(dict(rule=rule, noise="mallows", seed=seed, theta=theta,
+                                           constraints=c, n_rankings=n,
+                                           ratio=min(1.0, 0.5 + 0.1 * np.log2(n) * theta)))
+        if rule in ("chamberlin_courant", "harmonic"):
+            gaps += [dict(rule=rule, gap=g, milp_seconds=0.1, milp_optimal=True,
+                          certified_gap_bound=0.01, milp_variables=10) for g in (0.0, 0.0, 0.002)]
+    return {"curves": pd.DataFrame(curves), "gaps": pd.DataFrame(gaps)}
+
+
+@pytest.mark.parametrize("thetas", [(0.5,), (0.25, 0.5, 1.0)])
+def test_report_figures_are_laid_out_for_print(tmp_path, monkeypatch, thetas):
+    """Printed rule names as titles, the legend outside every data panel, no strip figure,
+    more than one theta on the x axis of ``rankings_needed``, a gap axis starting at 0."""
+    import fairlearn_online.experiments.selection as selection
+    from fairlearn_online.utils import save_figure
+
+    figures = {}
+
+    def keep(fig, path):
+        figures[path.name] = fig
+        fig.canvas.draw()
+        texts = [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text"))]
+        figures[path.name + ":texts"] = texts
+        figures[path.name + ":size"] = tuple(fig.get_size_inches())
+        figures[path.name + ":legend_overlaps"] = [
+            ax for ax in fig.axes if ax.has_data() and any(
+                leg.get_window_extent().overlaps(ax.get_window_extent())
+                for leg in fig.legends + [a.get_legend() for a in fig.axes if a.get_legend()])]
+        figures[path.name + ":xlim"] = [ax.get_xlim() for ax in fig.axes]
+        return save_figure(fig, path)
+
+    monkeypatch.setattr(selection, "save_figure", keep)
+    selection.report(_fake_tables(thetas), tmp_path, True)
+    quality = "quality_vs_rankings_mallows"
+    texts = " ".join(figures[quality + ":texts"])
+    for name in ("SNTV", "Bloc", "k-Borda", "Chamberlin-Courant", "harmonic (PAV)"):
+        assert name in texts
+    assert "k_borda" not in texts and "chamberlin_courant" not in texts
+    width, height = figures[quality + ":size"]
+    assert width / height < 3  # not a strip
+    assert not figures[quality + ":legend_overlaps"]
+    assert not figures["rankings_needed_mallows:legend_overlaps"]
+    assert figures["greedy_gap:xlim"][0][0] == 0.0

@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from ..plotting import method_label, method_style  # noqa: E402
 from ..selection import MultiwinnerSelector, make_biased_rankings  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
@@ -48,7 +49,7 @@ LABELS = {"none": "unconstrained", "proportional": "proportional constraints",
 
 FULL = dict(m=40, k=8, thetas=(0.25, 0.5, 0.75, 1.0), noises=("mallows", "gaussian"),
             n_max=4096, n_eval=500, gap_n=(16, 64), dispersion={"mallows": 0.8, "gaussian": 0.25})
-QUICK = dict(m=20, k=4, thetas=(0.5,), noises=("mallows",), n_max=256, n_eval=200, gap_n=(16,),
+QUICK = dict(m=20, k=4, thetas=(0.25, 0.5, 1.0), noises=("mallows",), n_max=256, n_eval=200, gap_n=(16,),
              dispersion={"mallows": 0.8, "gaussian": 0.25})
 
 
@@ -209,44 +210,73 @@ def _write_tables_md(curves, needed, out_dir):
     (out_dir / "tables.md").write_text("\n".join(parts))
 
 
+def _noise_label(noise):
+    return {"mallows": "Mallows", "gaussian": "Gaussian"}.get(noise, noise)
+
+
 def _plot_curves(curves, noise, out_dir):
+    """One panel per (theta, rule); one legend for the figure, under the panels.
+
+    With a single theta the five rules wrap onto two rows of three (the sixth cell holds the
+    legend) instead of a strip five panels wide.
+    """
     thetas = sorted(curves["theta"].unique())
-    fig, axes = plt.subplots(len(thetas), len(RULES), figsize=(3.1 * len(RULES), 2.5 * len(thetas)),
-                             sharex=True, sharey=True, squeeze=False)
     stats = curves.groupby(["rule", "theta", "constraints", "n_rankings"])["ratio"].agg(
         ["mean", "std"]).reset_index()
-    for r, theta in enumerate(thetas):
-        for c, rule in enumerate(RULES):
-            ax = axes[r, c]
-            for constrained, color in COLORS.items():
-                s = stats[(stats["rule"] == rule) & (stats["theta"] == theta)
-                          & (stats["constraints"] == constrained)]
-                if s.empty:
-                    continue
-                label = LABELS[constrained]
-                ax.plot(s["n_rankings"], s["mean"], color=color, label=label)
-                ax.fill_between(s["n_rankings"], s["mean"] - s["std"].fillna(0),
-                                np.minimum(s["mean"] + s["std"].fillna(0), 1.0), color=color,
-                                alpha=0.2)
-            ax.set_xscale("log", base=2)
-            ax.axhline(1.0, color="grey", lw=0.5)
+    n_seeds = int(curves["seed"].nunique()) if "seed" in curves else 1
+    if len(thetas) == 1:
+        fig, grid = plt.subplots(2, 3, figsize=(10.5, 6.2), sharey=True, squeeze=False)
+        cells = [(0, rule, ax) for rule, ax in zip(RULES, grid.flat)]
+        spare = grid.flat[len(RULES)]
+    else:
+        fig, grid = plt.subplots(len(thetas), len(RULES),
+                                 figsize=(3.1 * len(RULES), 2.5 * len(thetas) + 0.6),
+                                 sharex=True, sharey=True, squeeze=False)
+        cells = [(r, rule, grid[r, c]) for r in range(len(thetas)) for c, rule in enumerate(RULES)]
+        spare = None
+    for r, rule, ax in cells:
+        theta = thetas[r]
+        for constrained, color in COLORS.items():
+            s = stats[(stats["rule"] == rule) & (stats["theta"] == theta)
+                      & (stats["constraints"] == constrained)]
+            if s.empty:
+                continue
+            ax.plot(s["n_rankings"], s["mean"], color=color, label=LABELS[constrained])
+            ax.fill_between(s["n_rankings"], s["mean"] - s["std"].fillna(0),
+                            np.minimum(s["mean"] + s["std"].fillna(0), 1.0), color=color,
+                            alpha=0.2)
+        ax.set_xscale("log", base=2)
+        ax.axhline(1.0, color="grey", lw=0.5)
+        ax.grid(alpha=0.3)
+        if len(thetas) == 1:
+            ax.set_title(f"{method_label(rule)}, θ = {theta:g}", fontsize=10)
+            ax.set_xlabel("number of rankings")
+            ax.set_ylabel("quality ratio")
+        else:
             if r == 0:
-                ax.set_title(rule)
-            if c == 0:
-                ax.set_ylabel(f"theta = {theta}\nquality ratio")
+                ax.set_title(method_label(rule), fontsize=10)
+            if ax is grid[r, 0]:
+                ax.set_ylabel(f"θ = {theta:g}\nquality ratio")
             if r == len(thetas) - 1:
                 ax.set_xlabel("number of rankings")
-    for ax in axes.flat:  # legend on the first panel that has curves
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="lower right")
-            break
-    fig.suptitle(f"Selection quality vs number of biased rankings ({noise} noise)")
-    fig.tight_layout()
+    handles, labels = next((ax.get_legend_handles_labels() for _, _, ax in cells
+                            if ax.get_legend_handles_labels()[0]), ([], []))
+    fig.suptitle(f"Selection quality vs number of biased rankings ({_noise_label(noise)} noise; "
+                 f"mean ± sd over {n_seeds} seeds, ratio to the unbiased optimum)", fontsize=11)
+    if spare is not None:
+        spare.axis("off")
+        spare.legend(handles, labels, loc="center", fontsize=9, frameon=False,
+                     title="group constraints")
+        fig.tight_layout()
+    else:
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9,
+                   frameon=False)
+        fig.tight_layout(rect=(0, 0.6 / fig.get_figheight(), 1, 1))
     save_figure(fig, out_dir / f"quality_vs_rankings_{noise}")
 
 
 def _plot_needed(needed, noise, out_dir, n_max):
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.9), sharey=True)
     for ax, constrained in zip(axes, COLORS):
         part = needed[needed["constraints"] == constrained]
         for rule in RULES:
@@ -254,24 +284,43 @@ def _plot_needed(needed, noise, out_dir, n_max):
             if s.empty:
                 continue
             y = s["n_needed"].fillna(2 * n_max)  # "not reached" drawn above the grid
-            ax.plot(s["theta"], y, marker="o", label=rule)
-        ax.axhline(2 * n_max, color="grey", ls=":", lw=0.8)
+            ax.plot(s["theta"], y, ms=6, alpha=0.85, **method_style(rule))
+        ax.axhline(2 * n_max, color="grey", ls=":", lw=1.0,
+                   label=f"not reached within {n_max} rankings")
         ax.set_yscale("log", base=2)
-        ax.set_xlabel("theta (bias factor)")
-        ax.set_title(LABELS[constrained])
-    axes[0].set_ylabel("rankings needed for 95% of optimum\n(dotted: not within grid)")
-    axes[-1].legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_xlabel("θ (bias factor; 1 = unbiased)")
+        ax.set_title(LABELS[constrained], fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("rankings needed for\n95% of the optimum")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.suptitle(f"Rankings needed for a mean quality ratio >= 0.95 ({_noise_label(noise)} "
+                 "noise)", fontsize=11)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
     save_figure(fig, out_dir / f"rankings_needed_{noise}")
 
 
 def _plot_gaps(gaps, out_dir):
-    fig, ax = plt.subplots(figsize=(5, 3))
+    """Histogram of the greedy gap (>= 0 by definition: the MILP value is optimal)."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.3))
+    gap = 100 * gaps["gap"].clip(lower=0.0)
+    bins = np.linspace(0.0, max(float(gap.max()) * 1.05, 0.1), 21)
+    values, colors, labels = [], [], []
     for rule, part in gaps.groupby("rule"):
-        ax.hist(100 * part["gap"], bins=20, alpha=0.6, label=f"{rule} (n={len(part)})")
+        style = method_style(rule)
+        zero = int((part["gap"] <= 1e-12).sum())
+        values.append(100 * part["gap"].clip(lower=0.0).to_numpy())
+        colors.append(style["color"])
+        labels.append(f"{style['label']} ({zero} of {len(part)} at 0)")
+    ax.hist(values, bins=bins, color=colors, label=labels)  # side by side, not stacked
+    ax.set_xlim(0.0, bins[-1])
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("greedy + swaps gap to the MILP optimum (%)")
     ax.set_ylabel("instances")
-    ax.legend(fontsize=7)
+    ax.set_title("Greedy + swap local search vs the exact MILP", fontsize=10)
+    ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     save_figure(fig, out_dir / "greedy_gap")
 
