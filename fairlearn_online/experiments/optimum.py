@@ -51,6 +51,41 @@ from ._runner import Experiment, register  # noqa: E402
 
 PID_FIELDS = ("global_disparity", "local_disparity", "unique", "redundant", "synergistic")
 
+#: printed names (matplotlib mathtext) of the two disparities and their bounds
+GLOBAL = r"$I(Z;\hat{Y})$"
+LOCAL = r"$I(Z;\hat{Y}\mid S)$"
+EPS_GLOBAL = r"$\epsilon_{\mathrm{global}}$"
+EPS_LOCAL = r"$\epsilon_{\mathrm{local}}$"
+#: the PID terms: (column, printed name, colour)
+PID_TERMS = (("unique", "unique (Uni)", "C0"), ("redundant", "redundant (Red)", "C1"),
+             ("synergistic", "synergistic (Syn)", "C2"))
+#: what each Pareto ``kind`` optimizes over
+KINDS = {"zsy": "any classifier of (Z, S, Y), the paper's problem",
+         "score cells x Z x S": "post-processing of the global model's score ventiles, Z and S"}
+HETEROGENEITY_TITLE = "client heterogeneity h\n(0: identical clients,\n1: single-sex clients)"
+
+
+def _math(text):
+    """Plain-text disparity names of the data (``Yhat``, ``I(Z;Yhat|S)``) as mathtext."""
+    return (str(text).replace("I(Z;Yhat|S)", LOCAL).replace("I(Z;Yhat)", GLOBAL)
+            .replace("Yhat", r"$\hat{Y}$"))
+
+
+def _pid_stack(ax, x, terms, global_disparity, local_disparity):
+    """Stacked PID bars with the two disparities as markers; the y axis holds all of it."""
+    bottom = np.zeros(len(x))
+    for (field, label, color), values in zip(PID_TERMS, terms):
+        ax.bar(x, values, bottom=bottom, color=color, label=label, width=0.6)
+        bottom += np.asarray(values, dtype=float)
+    ax.scatter(x - 0.15, global_disparity, marker="v", color="k", zorder=3, s=30,
+               label=f"{GLOBAL} = Uni + Red")
+    ax.scatter(x + 0.15, local_disparity, marker="^", color="r", zorder=3, s=30,
+               label=f"{LOCAL} = Uni + Syn")
+    top = float(np.nanmax(np.concatenate([bottom, np.asarray(global_disparity, dtype=float),
+                                          np.asarray(local_disparity, dtype=float)])))
+    ax.set_ylim(0.0, 1.08 * top if top > 0 else 1.0)
+    ax.set_ylabel("bits")
+
 
 # ------------------------------------------------------------------------------------------
 # synthetic
@@ -168,47 +203,48 @@ def _heatmaps(surface, by, title_fmt, out, name):
         im = ax.pcolormesh(e, g, table.to_numpy(), shading="nearest", vmin=vmin, vmax=vmax,
                            cmap="viridis")
         ax.set_title(title_fmt.format(key), fontsize=9)
-        ax.set_xlabel("eps_local: I(Z;Yhat|S) bound (bits)")
-        ax.set_ylabel("eps_global: I(Z;Yhat) bound (bits)")
+        ax.set_xlabel(f"{EPS_LOCAL}: bound on {LOCAL} (bits)")
+        ax.set_ylabel(f"{EPS_GLOBAL}: bound on {GLOBAL} (bits)")
     fig.colorbar(im, ax=axes[0].tolist(), label="AGLFOP accuracy")
     save_figure(fig, out / name)
 
 
-def _pareto_plot(pareto, by, out, name, title):
+def _pareto_plot(pareto, by, out, name, title, legend_title=None):
     keys = list(dict.fromkeys(pareto[by]))
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.3), constrained_layout=True)
-    labels = {"global": "only I(Z;Yhat) <= eps", "local": "only I(Z;Yhat|S) <= eps",
-              "both": "both <= eps"}
+    labels = {"global": f"only {GLOBAL} " + r"$\leq \epsilon$",
+              "local": f"only {LOCAL} " + r"$\leq \epsilon$",
+              "both": "both " + r"$\leq \epsilon$"}
     for ax, sweep in zip(axes, ("global", "local", "both")):
         for i, key in enumerate(keys):
             sub = pareto[(pareto[by] == key) & (pareto["sweep"] == sweep)]
             mean = sub.groupby("eps")["accuracy"].mean()
-            ax.plot(mean.index, mean.to_numpy(), marker=".", color=f"C{i}", label=str(key),
+            ax.plot(mean.index, mean.to_numpy(), marker=".", color=f"C{i}", label=f"{key:g}"
+                    if isinstance(key, float) else str(key),
                     linestyle=("-", "--", ":", "-.")[i % 4])  # curves may coincide
         ax.set_title(labels[sweep], fontsize=9)
-        ax.set_xlabel("eps (bits)")
+        ax.set_xlabel(r"$\epsilon$ (bits)")
         ax.set_ylabel("optimal accuracy")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7, title=by, title_fontsize=7)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside right center", fontsize=8,
+               title=legend_title or by, title_fontsize=8, frameon=False)
     fig.suptitle(title, fontsize=10)
     save_figure(fig, out / name)
 
 
-def _pid_bars(frame, label_col, out, name, title):
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(frame) + 2), 3.4), constrained_layout=True)
+def _pid_bars(frame, label_col, out, name, title, xlabel=None, rotation=20):
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(frame) + 2), 3.8), constrained_layout=True)
     x = np.arange(len(frame))
-    bottom = np.zeros(len(frame))
-    for field, color in (("unique", "C0"), ("redundant", "C1"), ("synergistic", "C2")):
-        ax.bar(x, frame[field], bottom=bottom, color=color, label=field, width=0.6)
-        bottom += frame[field].to_numpy()
-    ax.scatter(x - 0.15, frame["global_disparity"], marker="v", color="k", zorder=3,
-               label="I(Z;Yhat) = Uni + Red")
-    ax.scatter(x + 0.15, frame["local_disparity"], marker="^", color="r", zorder=3,
-               label="I(Z;Yhat|S) = Uni + Syn")
-    ax.set_xticks(x, frame[label_col], rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("bits")
+    _pid_stack(ax, x, [frame[f] for f, _, _ in PID_TERMS], frame["global_disparity"],
+               frame["local_disparity"])
+    ax.set_xticks(x, [_math(v) for v in frame[label_col]], rotation=rotation,
+                  ha="right" if rotation else "center", fontsize=8)
+    if xlabel:
+        ax.set_xlabel(xlabel)
     ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=7)
+    handles, names = ax.get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside right center", fontsize=8, frameon=False)
     save_figure(fig, out / name)
 
 
@@ -218,12 +254,15 @@ def _report_synthetic(tables, out, quick):
     _pid_bars(canon, "example", out, "canonical_pid", "PID of the canonical examples")
     _heatmaps(tables["surface"], "case", "{}", out, "surfaces")
     _pareto_plot(tables["pareto"], "case", out, "pareto",
-                 "AGLFOP accuracy under one bound (paper's channel of (Z,S,Y))")
+                 f"AGLFOP accuracy under one bound ({KINDS['zsy']})",
+                 legend_title="distribution of (Z, S, Y)")
     opt = res[res["part"] == "surface"].copy()
-    opt["label"] = opt.apply(lambda r: f"{r['case']}\neps=({r['eps_global']:g},"
+    opt["label"] = opt.apply(lambda r: f"{r['case']}\n({r['eps_global']:g}, "
                                        f"{r['eps_local']:g})", axis=1)
     _pid_bars(opt.reset_index(drop=True), "label", out, "optimum_pid",
-              "PID of the AGLFOP-optimal predictions")
+              "PID of the AGLFOP-optimal predictions",
+              xlabel=f"distribution of (Z, S, Y) and bounds ({EPS_GLOBAL}, {EPS_LOCAL}) in bits",
+              rotation=0)
 
 
 register(Experiment(
@@ -369,11 +408,12 @@ def _adult_grid(quick, seeds):
 
 def _report_adult(tables, out, quick):
     surface = tables["surface"]
-    _heatmaps(surface, "h", "heterogeneity h = {}", out, "surfaces")
+    _heatmaps(surface, "h", "client heterogeneity h = {}", out, "surfaces")
     pareto = tables["pareto"]
     for kind, name in (("zsy", "pareto"), ("score cells x Z x S", "pareto_postprocessing")):
         _pareto_plot(pareto[pareto["kind"] == kind], "h", out, name,
-                     f"Adult, {N_CLIENTS} clients: optimal accuracy ({kind})")
+                     f"Adult, {N_CLIENTS} clients: optimal accuracy of {KINDS[kind]}",
+                     legend_title=HETEROGENEITY_TITLE)
     res = tables["results"]
     summary = res.groupby(["h", "model"])[
         ["accuracy", "aglfop_bound", "dp_global", "dp_local_mean", *PID_FIELDS]
@@ -382,23 +422,21 @@ def _report_adult(tables, out, quick):
     summary = summary.reset_index()
     summary.to_csv(out / "summary.csv", index=False)
     models = [m for m in dict.fromkeys(res["model"]) if not m.startswith("perfect")]
-    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models), 3.4), sharey=True,
+    fig, axes = plt.subplots(1, len(models), figsize=(5 * len(models) + 1.5, 3.4), sharey=True,
                              constrained_layout=True)
     for ax, model in zip(np.atleast_1d(axes), models):
         sub = summary[summary["model"] == model]
         x = np.arange(len(sub))
-        bottom = np.zeros(len(sub))
-        for field, color in (("unique", "C0"), ("redundant", "C1"), ("synergistic", "C2")):
-            ax.bar(x, sub[f"{field}_mean"], bottom=bottom, color=color, label=field, width=0.6)
-            bottom += sub[f"{field}_mean"].to_numpy()
-        ax.plot(x, sub["global_disparity_mean"], "kv", label="I(Z;Yhat)")
-        ax.plot(x, sub["local_disparity_mean"], "r^", label="I(Z;Yhat|S)")
+        _pid_stack(ax, x, [sub[f"{f}_mean"] for f, _, _ in PID_TERMS],
+                   sub["global_disparity_mean"], sub["local_disparity_mean"])
         ax.set_xticks(x, [f"h={v:g}" for v in sub["h"]])
+        ax.set_xlabel("client heterogeneity h")
         ax.set_title(model, fontsize=10)
-        ax.set_ylabel("bits")
-    np.atleast_1d(axes)[0].legend(fontsize=7)
-    fig.suptitle("PID of the disparity of logistic models' test predictions (mean over seeds)",
-                 fontsize=10)
+    handles, names = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="outside right center", fontsize=8, frameon=False)
+    n_seeds = int(res["seed"].nunique()) if "seed" in res else 1
+    fig.suptitle("PID of the disparity of logistic models' test predictions "
+                 f"(mean over {n_seeds} client splits)", fontsize=10)
     save_figure(fig, out / "models_pid")
     if "limits" in tables:
         lim = tables["limits"]
