@@ -201,7 +201,9 @@ def test_results_gallery_renders_tidy_and_summary_tables(tmp_path):
 
     table = results_index.csv_to_markdown(folder / "summary.csv")
     assert table.splitlines()[0] == "| method | accuracy (mean) | accuracy (std) |"
-    assert table.splitlines()[2] == "| a | 0.8062 | 0.00873 |"
+    # one number format per column: b's mean 0.7 has the same four decimals as a's
+    assert table.splitlines()[2] == "| a | 0.8062 | 0.008730 |"
+    assert table.splitlines()[3] == "| b | 0.7000 |  |"
     assert results_index.csv_to_markdown(folder / "results.csv", max_rows=2) is None
 
     page = results_index.results_index(tmp_path)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from pathlib import Path
 
 MAX_INLINE_ROWS = 30  # larger CSV tables are only offered for download
@@ -31,16 +30,13 @@ def _write_if_changed(path: Path, text: str) -> None:
         path.write_text(text)
 
 
-def _fmt(cell: str) -> str:
-    try:
-        value = float(cell)
-    except ValueError:
-        return cell.replace("|", "\\|")
-    if math.isnan(value):
-        return ""
-    if value.is_integer() and abs(value) < 1e15 and "." not in cell and "e" not in cell.lower():
-        return cell
-    return f"{value:.4g}"
+def _format_columns(rows: list[list[str]], width: int) -> list[list[str]]:
+    """Every column of ``rows`` in one number format (``1.682e-05`` never next to
+    ``0.0001032``): the experiments' own table formatter."""
+    from fairlearn_online.experiments import format_column
+
+    columns = [format_column([r[j] for r in rows]) for j in range(width)]
+    return [[columns[j][i].replace("|", "\\|") for j in range(width)] for i in range(len(rows))]
 
 
 def csv_to_markdown(path: Path, max_rows: int = MAX_INLINE_ROWS) -> str | None:
@@ -65,9 +61,9 @@ def csv_to_markdown(path: Path, max_rows: int = MAX_INLINE_ROWS) -> str | None:
     width = len(header)
     lines = ["| " + " | ".join(h.replace("|", "\\|") or " " for h in header) + " |",
              "|" + "---|" * width]
-    for row in body:
-        row = (row + [""] * width)[:width]
-        lines.append("| " + " | ".join(_fmt(c) for c in row) + " |")
+    body = [(row + [""] * width)[:width] for row in body]
+    for row in _format_columns(body, width):
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 

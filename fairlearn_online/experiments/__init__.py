@@ -13,6 +13,7 @@ from ._runner import (
     render_report,
     run_experiment,
 )
+from ._tables import format_column, markdown_table
 
-__all__ = ["Experiment", "available_methods", "get_experiment", "list_experiments", "register", "render_report",
-           "run_experiment"]
+__all__ = ["Experiment", "available_methods", "get_experiment", "list_experiments", "register",
+           "render_report", "run_experiment", "format_column", "markdown_table"]

@@ -39,6 +39,7 @@ from ..plotting import method_label, method_style  # noqa: E402
 from ..selection import MultiwinnerSelector, make_biased_rankings  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402
+from ._tables import markdown_table  # noqa: E402
 
 RULES = ("sntv", "bloc", "k_borda", "chamberlin_courant", "harmonic")
 SEPARABLE = ("sntv", "bloc", "k_borda")
@@ -176,18 +177,9 @@ def report(tables, out_dir, quick):
 
 
 def _markdown(frame):
-    """A Markdown table (first column = index) without extra dependencies."""
+    """A Markdown table (first column = index), one number format per column."""
     frame = frame.reset_index()
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "---|" * frame.shape[1]
-
-    def fmt(v):
-        if isinstance(v, float):
-            return "not reached" if np.isnan(v) else f"{v:.3f}".rstrip("0").rstrip(".")
-        return str(v)
-
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body]) + "\n"
+    return markdown_table(frame.columns, frame.itertuples(index=False), missing="not reached")
 
 
 def _write_tables_md(curves, needed, out_dir):
