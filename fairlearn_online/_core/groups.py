@@ -327,12 +327,12 @@ class GroupEncoder:
         ``columns`` are first put in the order of ``columns_``.
         """
         if self.columns_ is not None:
-            if columns is not None:
-                values = align_columns(values, columns, self.columns_, name=name)
-            elif values.shape[1] != len(self.columns_):
+            if values.shape[1] != len(self.columns_):
                 raise ValueError(
                     f"{name} has {values.shape[1]} columns but the estimator was fitted with "
                     f"{len(self.columns_)} ({self.columns_}).")
+            if columns is not None:
+                values = align_columns(values, columns, self.columns_, name=name)
         if values.shape[0] == 0:
             return np.zeros(0, dtype=np.int64)
         # factorize the rows once (vectorized), then look up only the distinct rows, in order
