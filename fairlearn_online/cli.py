@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None,
                      help="output folder (default: results/NAME), replaced as a whole once the "
                           "run has written everything")
+    run.add_argument("--protocol", default=None,
+                     help="variant of the experiment, e.g. `paper` for adult-frontier")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="progress bar (default: a bar on a terminal, else one line per point)")
     report = sub.add_parser(
@@ -81,7 +83,7 @@ def _command(args) -> int:
         return 0
     tables = run_experiment(args.name, quick=args.quick, seeds=args.seeds, n_jobs=args.n_jobs,
                             backend=args.backend, scheduler=args.scheduler, out=out,
-                            progress=args.progress)
+                            progress=args.progress, protocol=args.protocol)
     sizes = ", ".join(f"{name}: {len(frame)} rows" for name, frame in tables.items())
     print(f"{args.name}: wrote {sizes} and figures to {out}/")
     return 0

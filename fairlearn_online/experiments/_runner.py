@@ -80,6 +80,9 @@ class Experiment:
         Number of seeds when ``--seeds`` is not given.
     quick_seeds : int
         Number of seeds with ``--quick``.
+    protocols : tuple of str
+        Named variants of the experiment (``--protocol``), the first the default; when given,
+        ``grid`` is called as ``grid(quick, seeds, protocol)``.
     """
 
     name: str
@@ -90,6 +93,7 @@ class Experiment:
     default_seeds: int = 5
     quick_seeds: int = 2
     tags: tuple = field(default_factory=tuple)
+    protocols: tuple = ()
 
 
 def register(experiment: Experiment) -> Experiment:
@@ -143,7 +147,7 @@ def _point_label(point) -> str:
 
 
 def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
-                   scheduler=None, out=None, progress=None):
+                   scheduler=None, out=None, progress=None, protocol=None):
     """Run a registered experiment and write its tables and figures.
 
     Parameters
@@ -170,6 +174,8 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
     progress : bool, optional
         ``True``: a progress bar; ``False``: silent; default: a bar on a terminal, otherwise one
         line per finished point on stderr (its parameters and seconds), for logs.
+    protocol : str, optional
+        One of the experiment's ``protocols``; default its first.
 
     Returns
     -------
@@ -184,7 +190,14 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
         raise ValueError(f"seeds must be >= 1, got {seeds}.")
     results = ResultsFolder(out if out is not None else Path("results") / name)
     del _SKIPPED[:]
-    points = experiment.grid(quick, int(seeds))
+    if protocol is not None and protocol not in experiment.protocols:
+        raise ValueError(f"protocol must be one of {list(experiment.protocols)} for {name!r}, "
+                         f"got {protocol!r}." if experiment.protocols else
+                         f"{name!r} has no protocols; got protocol={protocol!r}.")
+    if experiment.protocols and protocol is None:
+        protocol = experiment.protocols[0]
+    points = (experiment.grid(quick, int(seeds), protocol) if experiment.protocols
+              else experiment.grid(quick, int(seeds)))
     skipped = list(_SKIPPED)
     for s in skipped:
         print(f"{name}: skipping method {s['method']}: {s['missing']} is not installed "
@@ -238,7 +251,7 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
                     n_jobs=n_jobs, backend=backend,
                     seconds=round(time.perf_counter() - start, 2),
                     python=sys.version.split()[0], tables=sorted(frames),
-                    skipped_methods=skipped)
+                    skipped_methods=skipped, **({"protocol": protocol} if protocol else {}))
         (out_dir / "run.json").write_text(json.dumps(meta, indent=2))
     return frames
 

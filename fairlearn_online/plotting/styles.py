@@ -50,6 +50,7 @@ METHOD_STYLES: dict[str, MethodStyle] = {
     # streaming classifiers (adult-frontier, compas-frontier, frontier, adult-baselines, ...)
     **_family("classifier", {
         "aranyani": ("Aranyani", "#1f77b4", "o"),
+        "aranyani-huber": ("Aranyani, clipped (Huber) gradient", "#7f7f7f", "d"),
         "aranyani-uncapped": ("Aranyani, uncapped gradient", "#ff7f0e", "s"),
         "aranyani-reservoir": ("Aranyani, reservoir statistics", "#2ca02c", "^"),
         "fair-logistic": ("fair logistic", "#d62728", "D"),
