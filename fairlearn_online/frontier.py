@@ -99,9 +99,9 @@ class FrontierFrame(pd.DataFrame):
                 ax.annotate(f"{row['value']:g}", (row[f"{_X}_mean"], row[f"{_Y}_mean"]),
                             textcoords="offset points", xytext=(4, 4), fontsize=7)
         if limit is not None and len(limit):
+            limit_label = getattr(limit, "attrs", {}).get("label", "limit")
             limit = pd.DataFrame(limit).sort_values(_X)
-            ax.plot(limit[_X], limit[_Y], "k--", lw=1.3,
-                    label=limit.attrs.get("label", "limit"))
+            ax.plot(limit[_X], limit[_Y], "k--", lw=1.3, label=limit_label)
         ax.set(xlabel="demographic parity difference", ylabel="accuracy")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

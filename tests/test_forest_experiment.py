@@ -69,3 +69,32 @@ def test_summary_and_report(tmp_path):
     for name in ("frontier", "dp_over_stream", "node_vs_prediction_parity"):
         assert (tmp_path / f"{name}.png").is_file() and (tmp_path / f"{name}.svg").is_file()
     assert (tmp_path / "summary.csv").is_file()
+
+
+def test_paper_protocol_follows_the_authors_loop():
+    from fairlearn_online.datasets import load_stream
+    from fairlearn_online.experiments import aranyani
+
+    exp = get_experiment("adult-frontier")
+    assert exp.protocols == ("shuffled", "paper")
+    paper = exp.grid(False, 2, "paper")
+    assert {p["protocol"] for p in paper} == {"paper"}
+    assert {p["fairness_weight"] for p in paper if p["method"] == "aranyani"} == set(
+        ADULT_LAMBDAS)
+    compas = get_experiment("compas-frontier").grid(False, 1, "paper")
+    assert {p["fairness_weight"] for p in compas if p["method"] == "aranyani"} == set(
+        aranyani.PAPER_COMPAS_LAMBDAS)
+    est = aranyani.make_estimator("aranyani", 0.0, 0, "paper")
+    assert est.wait_for_groups == "always" and est.fairness_gradient == "sign_outside_band"
+    # file order, the authors' ten COMPAS columns, standardized, binary groups
+    X, y, g = aranyani.paper_stream("compas")
+    assert X.shape[1] == len(aranyani.PAPER_COMPAS_COLUMNS) == 10
+    np.testing.assert_allclose(X.mean(axis=0), 0.0, atol=1e-9)
+    assert set(g) == {"White", "non-White"}
+    Xa, ya, ga = aranyani.paper_stream("adult")
+    Xs, ys, gs = load_stream("adult")
+    np.testing.assert_array_equal(Xa, Xs)
+    with pytest.raises(ValueError, match="protocol"):
+        from fairlearn_online.experiments import run_experiment
+
+        run_experiment("adult-frontier", quick=True, protocol="online")

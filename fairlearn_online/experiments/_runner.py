@@ -188,14 +188,14 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
         seeds = experiment.quick_seeds if quick else experiment.default_seeds
     if int(seeds) < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds}.")
-    results = ResultsFolder(out if out is not None else Path("results") / name)
-    del _SKIPPED[:]
     if protocol is not None and protocol not in experiment.protocols:
         raise ValueError(f"protocol must be one of {list(experiment.protocols)} for {name!r}, "
                          f"got {protocol!r}." if experiment.protocols else
                          f"{name!r} has no protocols; got protocol={protocol!r}.")
     if experiment.protocols and protocol is None:
         protocol = experiment.protocols[0]
+    results = ResultsFolder(out if out is not None else Path("results") / name)
+    del _SKIPPED[:]
     points = (experiment.grid(quick, int(seeds), protocol) if experiment.protocols
               else experiment.grid(quick, int(seeds)))
     skipped = list(_SKIPPED)

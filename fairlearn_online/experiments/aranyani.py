@@ -53,6 +53,9 @@ from ._runner import Experiment, available_methods, register  # noqa: E402
 ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
 COMPAS_LAMBDAS = [0.0] + [round(0.01 * i, 2) for i in range(1, 11)] + [0.3, 0.5, 1.0, 5.0,
                                                                         10.0, 100.0]
+#: the authors' COMPAS configuration (``src/configs/compas_config.yaml``): no .06 / .07
+PAPER_COMPAS_LAMBDAS = [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.08, 0.09, 0.1, 0.3, 0.5, 1.0, 5.0,
+                        10.0, 100.0]
 #: beyond the paper's grid, to locate where each fair method reaches DP <= 0.02 on Adult
 ADULT_EXTRA_LAMBDAS = [300.0, 1000.0, 3000.0, 10000.0]
 
@@ -92,13 +95,13 @@ def _grid(dataset, quick, seeds, protocol="shuffled"):
 
 
 def _paper_grid(dataset, quick, seeds):
-    lambdas = ADULT_LAMBDAS if dataset == "adult" else COMPAS_LAMBDAS
+    lambdas = ADULT_LAMBDAS if dataset == "adult" else PAPER_COMPAS_LAMBDAS
     if quick:
         lambdas = [0.0, 1.0, 100.0]
         per_method = {"aranyani": lambdas}
         plain = ["majority"]
     else:
-        reservoir = [1.0, 10.0, 100.0] if dataset == "adult" else [0.1, 1.0, 10.0, 100.0]
+        reservoir = [10.0] if dataset == "adult" else [1.0, 10.0]
         per_method = {"aranyani": lambdas, "aranyani-huber": lambdas,
                       "aranyani-reservoir": reservoir}
         plain = ["majority", "hoeffding-tree", "hoeffding-adaptive-tree"]
@@ -245,88 +248,159 @@ def summarize(results):
 def _report(dataset, title):
     def report(tables, out_dir, quick):
         results, curves = tables["results"], tables["curves"]
+        protocol = (str(results["protocol"].iloc[0]) if "protocol" in results
+                    else "shuffled")
         summary = summarize(results)
         summary.to_csv(out_dir / "summary.csv", index=False)
-        _frontier_figure(summary, out_dir, title)
-        _stream_figure(curves, out_dir, title, dataset)
+        limits = limit_curves(dataset, protocol, n_points=6 if quick else 16)
+        limits.to_csv(out_dir / "limits.csv", index=False)
+        n_seeds = int(results["seed"].nunique())
+        unit = ("stream orders" if protocol == "shuffled"
+                else "initializations, stream in file order")
+        spread = f"mean ± sd over {n_seeds} {unit}"
+        _frontier_figure(summary, limits, out_dir, title, spread)
+        _stream_figure(curves, out_dir, title, dataset, spread)
         if "node_gap_aggregate_mean" in summary:
             _node_figure(summary, out_dir, title)
     return report
 
 
-def _frontier_figure(summary, out_dir, title):
-    fig, ax = plt.subplots(figsize=(7, 5))
+def limit_curves(dataset, protocol="shuffled", n_points=16):
+    """The two reference curves of a frontier figure, on the data the protocol streams:
+    the cross-fitted optimal fair post-processing of a boosted model (out of sample,
+    attainable) and the LP optimum over quantile cells of its out-of-fold score (in-sample,
+    tighter); see :func:`fairlearn_online.frontier.postprocessing_limit`."""
+    from ..frontier import postprocessing_limit
+
+    X, y, groups = paper_stream(dataset) if protocol == "paper" else load_stream(dataset)
+    eps = np.linspace(0.0, 0.2 if dataset == "adult" else 0.25, n_points)
+    frames = []
+    for in_sample in (False, True):
+        curve = postprocessing_limit(X, y, sensitive_features=groups, eps_grid=eps,
+                                     in_sample=in_sample)
+        frames.append(curve.assign(limit=curve.attrs["label"]))
+    return pd.concat(frames, ignore_index=True)
+
+
+def draw_limits(ax, limits):
+    for (label, curve), ls in zip(limits.groupby("limit", sort=False), ("--", ":")):
+        curve = curve.sort_values("demographic_parity_difference")
+        ax.plot(curve["demographic_parity_difference"], curve["accuracy"], color="k", ls=ls,
+                lw=1.3, label=label)
+
+
+def _frontier_figure(summary, limits, out_dir, title, spread):
+    fig, ax = plt.subplots(figsize=(10.5, 5.6))
+    low = []
     for method, frame in summary.groupby("method", sort=False):
         frame = frame.sort_values("fairness_weight")
         x, y = frame["demographic_parity_difference_mean"], frame["accuracy_mean"]
         xerr = frame["demographic_parity_difference_std"].fillna(0.0)
         yerr = frame["accuracy_std"].fillna(0.0)
+        style = method_style(method)
+        if method == "majority":  # far below every model: annotated instead of drawn
+            low.append(f"{style['label']}: accuracy {y.iloc[0]:.3f}, DP {x.iloc[0]:.3f}")
+            continue
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, ms=5, capsize=2,
-                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8,
-                    **method_style(method))
-    ax.axvline(0.02, color="gray", ls=":", lw=1)
+                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, **style)
+        if method in ("aranyani", "aranyani-huber"):  # lambda of every point
+            for xi, yi, lam in zip(x, y, frame["fairness_weight"]):
+                ax.annotate(f"{lam:g}", (xi, yi), textcoords="offset points",
+                            xytext=(3, 3 if method == "aranyani" else -9), fontsize=6.5,
+                            color=style["color"])
+    draw_limits(ax, limits)
+    ax.axvline(0.02, color="gray", ls="-.", lw=0.9, label="DP = 0.02")
+    models = summary[summary["method"] != "majority"]
+    ymin = float((models["accuracy_mean"] - models["accuracy_std"].fillna(0)).min())
+    ymax = float(max(limits["accuracy"].max(), models["accuracy_mean"].max()))
+    ax.set_ylim(ymin - 0.01, ymax + 0.01)
+    xmax = float((models["demographic_parity_difference_mean"]
+                  + models["demographic_parity_difference_std"].fillna(0)).max())
+    ax.set_xlim(-0.005, max(xmax, 0.05) * 1.05)
+    if low:
+        ax.text(0.99, 0.01, "not shown: " + "; ".join(low), transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="0.3")
     ax.set(xlabel="demographic parity difference (prequential, end of stream)",
            ylabel="prequential accuracy",
-           title=f"{title}: accuracy vs parity (mean ± sd over seeds)")
-    ax.legend(fontsize=8)
+           title=f"{title}: accuracy vs parity ({spread}; numbers: lambda)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     save_figure(fig, out_dir / "frontier")
+    plt.close(fig)
 
 
-def _stream_figure(curves, out_dir, title, dataset):
+def _stream_figure(curves, out_dir, title, dataset, spread):
     frame = curves[curves["method"] == "aranyani"]
     lambdas = sorted(frame["fairness_weight"].unique())
-    keep = [lam for lam in ([0.0, 1.0, 10.0, 100.0, 1000.0] if dataset == "adult"
-                            else [0.0, 0.05, 0.5, 5.0, 100.0]) if lam in lambdas]
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    wanted = [0.0, 0.1, 1.0, 10.0, 100.0] if dataset == "adult" else [0.0, 0.05, 0.5, 5.0, 100.0]
+    keep = [lam for lam in wanted if lam in lambdas]
+    colors = plt.cm.viridis(np.linspace(0.0, 0.85, max(len(keep), 2)))
+    styles = ["-", "--", "-.", ":", (0, (5, 1, 1, 1))]
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for i, lam in enumerate(keep):
         sub = frame[frame["fairness_weight"] == lam].groupby("n_samples")
         for ax, col in zip(axes, ("demographic_parity_difference", "accuracy")):
             mean, std = sub[col].mean(), sub[col].std().fillna(0.0)
-            ax.plot(mean.index, mean, color=f"C{i}", label=f"lambda = {lam:g}")
-            ax.fill_between(mean.index, mean - std, mean + std, color=f"C{i}", alpha=0.2)
+            ax.plot(mean.index, mean, color=colors[i], ls=styles[i % len(styles)], lw=1.5,
+                    label=f"lambda = {lam:g}")
+            ax.fill_between(mean.index, np.maximum(mean - std, 0.0), mean + std,
+                            color=colors[i], alpha=0.15)
     axes[0].set(xlabel="samples seen", ylabel="demographic parity difference",
-                title=f"{title}: DP over the stream (aranyani)")
+                title=f"{title}: DP over the stream (Aranyani)")
+    axes[0].set_ylim(bottom=0)
     axes[1].set(xlabel="samples seen", ylabel="prequential accuracy",
                 title=f"{title}: accuracy over the stream")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(keep), fontsize=8, frameon=False,
+               title=f"{spread}; bands: ± sd, clipped at 0", title_fontsize=8)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     save_figure(fig, out_dir / "dp_over_stream")
+    plt.close(fig)
 
 
 def _node_figure(summary, out_dir, title):
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for method, ls in (("aranyani", "-"), ("aranyani-uncapped", "--")):
-        frame = summary[(summary["method"] == method) & (summary["fairness_weight"] > 0)]
-        frame = frame.sort_values("fairness_weight")
-        if frame.empty:
-            continue
+    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    methods = [m for m in ("aranyani", "aranyani-huber", "aranyani-uncapped")
+               if m in set(summary["method"])]
+    lines = ("-", "--", ":")
+    positive = summary.loc[summary["fairness_weight"] > 0, "fairness_weight"]
+    for method, ls in zip(methods, lines):
+        frame = summary[summary["method"] == method].sort_values("fairness_weight")
         for col, color, label in (
-                ("node_gap_aggregate_mean", "C0", "node gap |F_k| (aggregate stats)"),
+                ("node_gap_aggregate_mean", "C0", "node gap |F_k| (aggregate statistics)"),
                 ("node_gap_final_model_mean", "C1", "node gap, final model"),
                 ("demographic_parity_difference_mean", "C3", "prediction DP (prequential)"),
                 ("soft_dp_final_model_mean", "C2", "gap in mean P(y=1), final model")):
             ax.plot(frame["fairness_weight"], frame[col], ls=ls, color=color, marker="o", ms=3,
-                    label=f"{label} [{method}]")
-    ax.set_xscale("log")
-    ax.set(xlabel="fairness_weight (lambda)", ylabel="gap between groups",
-           title=f"{title}: node-level vs prediction-level parity")
-    ax.legend(fontsize=7)
+                    label=f"{label} [{method_style(method)['label']}]")
+    # symlog: lambda = 0 stays on the axis, linear up to the smallest positive lambda
+    ax.set_xscale("symlog", linthresh=float(positive.min()) if len(positive) else 1.0)
+    ax.set(xlabel="fairness_weight (lambda; symmetric log axis, 0 included)",
+           ylabel="gap between groups", title=f"{title}: node-level vs prediction-level parity")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     fig.tight_layout()
     save_figure(fig, out_dir / "node_vs_prediction_parity")
+    plt.close(fig)
 
 
 register(Experiment(
     name="adult-frontier",
     description="Aranyani forest vs baselines on Adult (sex): accuracy/DP frontier over lambda",
-    grid=lambda quick, seeds, protocol: _grid("adult", quick, seeds, protocol),
-    run_point=run_point, report=_report("adult", dataset_label("adult")), default_seeds=5, quick_seeds=2,
+    grid=lambda quick, seeds, protocol="shuffled": _grid("adult", quick, seeds, protocol),
+    run_point=run_point, report=_report("adult", dataset_label("adult")), default_seeds=5,
+    quick_seeds=2,
     protocols=PROTOCOLS,
 ))
 register(Experiment(
     name="compas-frontier",
     description="Aranyani forest vs baselines on COMPAS (race): accuracy/DP frontier over lambda",
-    grid=lambda quick, seeds, protocol: _grid("compas", quick, seeds, protocol),
-    run_point=run_point, report=_report("compas", dataset_label("compas")), default_seeds=5, quick_seeds=2,
+    grid=lambda quick, seeds, protocol="shuffled": _grid("compas", quick, seeds, protocol),
+    run_point=run_point, report=_report("compas", dataset_label("compas")), default_seeds=5,
+    quick_seeds=2,
     protocols=PROTOCOLS,
 ))
