@@ -250,13 +250,6 @@ def fairness_frontier(estimator, param, values, X, y, *, sensitive_features,
     return frame
 
 
-def _out_of_fold_scores(model, X, y, n_splits, seed):
-    from sklearn.model_selection import cross_val_predict, StratifiedKFold
-
-    cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    return cross_val_predict(model, X, y, cv=cv, method="predict_proba")[:, 1]
-
-
 def _cells(scores, edges, groups):
     return np.column_stack([np.searchsorted(edges, scores, side="right"), groups])
 
@@ -265,11 +258,11 @@ def postprocessing_limit(X, y, *, sensitive_features, model=None, n_bins=20, n_s
                          eps_grid=None, n_points=21, in_sample=False, random_state=0):
     """Accuracy of the optimal fair post-processing of an offline model, out of sample.
 
-    For each of ``n_splits`` folds: ``model`` is fitted on the other folds; its optimal
-    randomized post-processing under demographic-parity difference ``<= eps`` (the linear
-    program of :func:`~fairlearn_online.optimum.fairness_limit` over ``n_bins`` quantile cells
-    of the score times the group) is fitted on the other folds' out-of-fold scores; both are
-    applied to the fold. Accuracy and DP (of the randomized decision, in expectation) are
+    Every row gets an out-of-fold score (``model`` fitted on the other folds). For each fold,
+    the optimal randomized post-processing under demographic-parity difference ``<= eps`` (the
+    linear program of :func:`~fairlearn_online.optimum.fairness_limit` over ``n_bins``
+    quantile cells of the score times the group) is fitted on the other folds' rows and
+    applied to the fold's rows: neither the model nor the post-processing saw them. Accuracy and DP (of the randomized decision, in expectation) are
     averaged over folds for each ``eps``: an attainable curve, comparable with held-out or
     prequential accuracy.
 
@@ -313,25 +306,29 @@ def postprocessing_limit(X, y, *, sensitive_features, model=None, n_bins=20, n_s
     model = HistGradientBoostingClassifier(random_state=0) if model is None else model
     eps_grid = (np.linspace(0.0, 0.3, int(n_points)) if eps_grid is None
                 else np.sort(np.asarray(eps_grid, dtype=np.float64)))
+    # one model per fold, fitted on the other folds: out-of-fold scores of every row
+    folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True,
+                                 random_state=random_state).split(X, y))
+    scores = np.empty(len(y))
+    for tr, te in folds:
+        scores[te] = clone(model).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
     if in_sample:
-        scores = _out_of_fold_scores(model, X, y, 5, random_state)
         cells = np.column_stack([quantile_cells(scores, n_bins=n_bins), z])
         curve = fairness_limit_curve(cells, z, y, eps_grid=eps_grid)
         curve = curve.rename(columns={"disparity": _X})[["eps", _Y, _X]]
         curve.attrs["label"] = (f"LP optimum over {n_bins} cells of an out-of-fold boosted "
                                 "score x group (in-sample)")
         return curve
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
     acc = np.zeros((n_splits, eps_grid.size))
     dp = np.zeros((n_splits, eps_grid.size))
-    for f, (tr, te) in enumerate(folds.split(X, y)):
-        oof = _out_of_fold_scores(model, X[tr], y[tr], 2, random_state)
-        edges = np.unique(np.quantile(oof, np.linspace(0, 1, int(n_bins) + 1)[1:-1]))
-        test_scores = clone(model).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
-        problem = _Limit(_cells(oof, edges, z[tr]), z[tr], y[tr], "demographic_parity", 1,
-                         None, None)
+    for f, (tr, te) in enumerate(folds):
+        # the post-processing is fitted on the other folds' rows (their out-of-fold scores,
+        # from models that never saw them) and applied to this fold's scores
+        edges = np.unique(np.quantile(scores[tr], np.linspace(0, 1, int(n_bins) + 1)[1:-1]))
+        problem = _Limit(_cells(scores[tr], edges, z[tr]), z[tr], y[tr], "demographic_parity",
+                         1, None, None)
         lookup = {tuple(int(v) for v in c): i for i, c in enumerate(problem.cell_labels)}
-        cte = _cells(test_scores, edges, z[te])
+        cte = _cells(scores[te], edges, z[te])
         idx = np.array([lookup.get(tuple(int(v) for v in row), -1) for row in cte])
         for e, eps in enumerate(eps_grid):
             t = problem.solve(eps).decision
@@ -340,8 +337,8 @@ def postprocessing_limit(X, y, *, sensitive_features, model=None, n_bins=20, n_s
             for g in np.unique(z[te]):
                 miss = np.isnan(tt) & (z[te] == g)
                 if miss.any():
-                    tt[miss] = np.nanmean(tt[z[te] == g]) if (~np.isnan(tt[z[te] == g])).any() \
-                        else 0.0
+                    seen = tt[(z[te] == g) & ~np.isnan(tt)]
+                    tt[miss] = seen.mean() if seen.size else 0.0
             yt = y[te]
             acc[f, e] = float(np.mean(tt * yt + (1 - tt) * (1 - yt)))
             rates = [tt[z[te] == g].mean() for g in np.unique(z[te])]
