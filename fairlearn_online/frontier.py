@@ -262,9 +262,9 @@ def postprocessing_limit(X, y, *, sensitive_features, model=None, n_bins=20, n_s
     the optimal randomized post-processing under demographic-parity difference ``<= eps`` (the
     linear program of :func:`~fairlearn_online.optimum.fairness_limit` over ``n_bins``
     quantile cells of the score times the group) is fitted on the other folds' rows and
-    applied to the fold's rows: neither the model nor the post-processing saw them. Accuracy and DP (of the randomized decision, in expectation) are
-    averaged over folds for each ``eps``: an attainable curve, comparable with held-out or
-    prequential accuracy.
+    applied to the fold's rows: neither the model nor the post-processing saw them. Accuracy
+    and DP (of the randomized decision, in expectation) are averaged over folds for each
+    ``eps``: an attainable curve, comparable with held-out or prequential accuracy.
 
     Parameters
     ----------

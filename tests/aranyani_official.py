@@ -133,7 +133,7 @@ def official_loop(X, y, a, W, B, theta, lam, *, delta=0.01, form="sign_outside_b
         for p, g, m, v in zip(params, grads, mom, vel):
             m += (g - m) * dt(1 - beta1)
             v += (g * g - v) * dt(1 - beta2)
-            if exact:  # Keras: alpha = lr sqrt(1 - b2^t) / (1 - b1^t); p -= alpha m / (sqrt(v) + eps)
+            if exact:  # Keras: p -= alpha m / (sqrt(v) + eps), alpha = lr sqrt(bc2) / bc1
                 p -= dt(lr * np.sqrt(bc2) / bc1) * m / (np.sqrt(v) + dt(eps))
             else:  # Kingma & Ba: p -= lr m_hat / (sqrt(v_hat) + eps)
                 p -= dt(lr) * (m / dt(bc1)) / (np.sqrt(v / dt(bc2)) + dt(eps))
@@ -143,7 +143,8 @@ def official_loop(X, y, a, W, B, theta, lam, *, delta=0.01, form="sign_outside_b
 def from_estimator(est):
     """The authors' layout of an :class:`AranyaniClassifier`'s parameters."""
     Wl = est.node_weights_
-    return np.transpose(Wl[:, :, :-1], (0, 2, 1)).copy(), Wl[:, :, -1].copy(), est.leaf_logits_.copy()
+    W = np.transpose(Wl[:, :, :-1], (0, 2, 1)).copy()
+    return W, Wl[:, :, -1].copy(), est.leaf_logits_.copy()
 
 
 def to_library(W, B):
