@@ -16,7 +16,7 @@ import pytest
 from sklearn.base import clone, is_classifier
 
 import fairlearn_online
-from fairlearn_online import (AranyaniClassifier, DCovRegularizedClassifier,
+from fairlearn_online import (AranyaniClassifier, DCovRegularizedClassifier, FAHTClassifier,
                               DCovRegularizedRegressor, GroupIndicatorRidgeRegressor,
                               GroupwiseRegretRegressor, MultiwinnerSelector,
                               OnlineFairLogisticClassifier)
@@ -27,7 +27,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "user_guide" / "protocol.m
 
 STREAMING = [AranyaniClassifier, OnlineFairLogisticClassifier, DCovRegularizedClassifier,
              DCovRegularizedRegressor, GroupwiseRegretRegressor, GroupIndicatorRidgeRegressor,
-             MajorityClassClassifier]
+             MajorityClassClassifier, FAHTClassifier]
 IDS = [c.__name__ for c in STREAMING]
 
 

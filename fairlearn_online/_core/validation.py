@@ -83,9 +83,18 @@ def _snapshot(value):
         return ("<estimator>", type(value), {k: _snapshot(v)
                                              for k, v in value.get_params(deep=False).items()})
     try:
-        return copy.deepcopy(value)
+        copied = copy.deepcopy(value)
     except Exception:  # not copyable: compare by identity
         return value
+    if isinstance(value, np.ndarray):
+        return copied
+    try:
+        has_value_equality = bool(copied == value)
+    except Exception:
+        has_value_equality = False
+    # an object without value equality (a river model instance, say) would never equal its
+    # copy: compare it by identity instead
+    return copied if has_value_equality else value
 
 
 def _is_estimator_snapshot(value) -> bool:
