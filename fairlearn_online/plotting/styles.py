@@ -61,8 +61,7 @@ METHOD_STYLES: dict[str, MethodStyle] = {
         "aranyani-output-decay": ("Aranyani, output penalty, decaying", "#17becf", "X"),
         "dcov-logistic": ("dCov logistic", "#008080", "h"),
         "faht": ("FAHT", "#b8860b", ">"),
-        "faht-info-gain": ("Hoeffding tree, plain information gain (FAHT's)", "#4b0082", "d"),
-        "faht-info-gain": ("FAHT's tree, plain information gain", "#808000", "d"),
+        "faht-info-gain": ("FAHT's tree, plain information gain", "#808000", "p"),
         "majority": ("majority class", "#000000", "x"),
     }),
     # distance-covariance penalties (dcov-compas, dcov-compas-study)
