@@ -8,8 +8,8 @@ value and seed, the Pareto-optimal values marked, and a ``.plot(limit=...)``.
 :func:`postprocessing_limit` is the reference drawn with it: the best fair classifier that can
 be learned from the features, estimated out of sample. An offline model is fitted on one part
 of the data, its optimal fair randomized post-processing (a linear program over quantile cells
-of its score and the group, :func:`fairness_limit`) is fitted on the same part with
-out-of-fold scores, and the result is evaluated on the other part; the parts are swapped and
+of its score and the group, :func:`~fairlearn_online.optimum.fairness_limit`) is fitted on
+the same part with out-of-fold scores, and the result is evaluated on the other part; the parts are swapped and
 averaged (cross-fitting), so the curve is comparable with a prequential or held-out accuracy.
 With ``in_sample=True`` it is instead the linear program's optimum over the cells of an
 out-of-fold score on the whole data: the tighter theoretical reference (no post-processing of
@@ -170,8 +170,9 @@ def fairness_frontier(estimator, param, values, X, y, *, sensitive_features,
     sensitive_features : array-like of shape (n_samples,)
         The protected group of each row.
     protocol : {"prequential", "holdout"}, default="prequential"
-        ``"prequential"``: one test-then-train pass (:func:`~fairlearn_online.evaluate.
-        prequential`) over the rows in a random order per seed (needs ``partial_fit``).
+        ``"prequential"``: one test-then-train pass
+        (:func:`~fairlearn_online.evaluate.prequential`) over the rows in a random order per
+        seed (needs ``partial_fit``).
         ``"holdout"``: ``fit`` on a stratified random ``1 - test_size`` of the rows per seed
         (with ``sensitive_features`` when ``fit`` accepts it, as fairlearn's reductions),
         scores on the rest.
