@@ -9,8 +9,8 @@ value and seed, the Pareto-optimal values marked, and a ``.plot(limit=...)``.
 be learned from the features, estimated out of sample. An offline model is fitted on one part
 of the data, its optimal fair randomized post-processing (a linear program over quantile cells
 of its score and the group, :func:`~fairlearn_online.optimum.fairness_limit`) is fitted on
-the same part with out-of-fold scores, and the result is evaluated on the other part; the parts are swapped and
-averaged (cross-fitting), so the curve is comparable with a prequential or held-out accuracy.
+the same part with out-of-fold scores, and the result is evaluated on the other part; the
+parts are swapped and averaged (cross-fitting), so the curve is comparable with a prequential or held-out accuracy.
 With ``in_sample=True`` it is instead the linear program's optimum over the cells of an
 out-of-fold score on the whole data: the tighter theoretical reference (no post-processing of
 these cells does better on this data), not attainable out of sample. See
