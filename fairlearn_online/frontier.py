@@ -10,7 +10,8 @@ be learned from the features, estimated out of sample. An offline model is fitte
 of the data, its optimal fair randomized post-processing (a linear program over quantile cells
 of its score and the group, :func:`~fairlearn_online.optimum.fairness_limit`) is fitted on
 the same part with out-of-fold scores, and the result is evaluated on the other part; the
-parts are swapped and averaged (cross-fitting), so the curve is comparable with a prequential or held-out accuracy.
+parts are swapped and averaged (cross-fitting), so the curve is comparable with a prequential
+or held-out accuracy.
 With ``in_sample=True`` it is instead the linear program's optimum over the cells of an
 out-of-fold score on the whole data: the tighter theoretical reference (no post-processing of
 these cells does better on this data), not attainable out of sample. See
