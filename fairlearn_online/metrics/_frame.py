@@ -773,11 +773,9 @@ class StreamingMetricFrame:
         """
         from ._intervals import newcombe_interval, range_bounds
 
-        successes, trials, n_eff = self._rate_counts(metric)
-        keep = trials > 0
-        if keep.sum() < 2:
-            return {"value": 0.0 if keep.any() else np.nan, "lower": np.nan, "upper": np.nan}
-        s, t, ne = successes[keep], trials[keep], n_eff[keep]
+        s, t, ne = self._rate_counts_of_groups_with_trials(metric)
+        if len(s) < 2:
+            return {"value": 0.0 if len(s) else np.nan, "lower": np.nan, "upper": np.nan}
         rates = s / t
         value = float(rates.max() - rates.min())
         if kind == "wilson" and len(s) == 2:
@@ -790,6 +788,12 @@ class StreamingMetricFrame:
         lo, hi = range_bounds(lower, upper)
         return {"value": value, "lower": lo, "upper": hi}
 
+    def _rate_counts_of_groups_with_trials(self, metric):
+        """:meth:`_rate_counts` restricted to the groups with at least one trial."""
+        successes, trials, n_eff = self._rate_counts(metric)
+        keep = trials > 0
+        return successes[keep], trials[keep], n_eff[keep]
+
     def ratio_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Confidence interval of the between-group ratio (min / max) of a rate, from per-group
         intervals at level ``1 - (1 - level) / k`` (Bonferroni; see :meth:`difference_interval`).
@@ -801,11 +805,9 @@ class StreamingMetricFrame:
         """
         from ._intervals import ratio_bounds
 
-        successes, trials, n_eff = self._rate_counts(metric)
-        keep = trials > 0
-        if keep.sum() < 2:
-            return {"value": 1.0 if keep.any() else np.nan, "lower": np.nan, "upper": np.nan}
-        s, t, ne = successes[keep], trials[keep], n_eff[keep]
+        s, t, ne = self._rate_counts_of_groups_with_trials(metric)
+        if len(s) < 2:
+            return {"value": 1.0 if len(s) else np.nan, "lower": np.nan, "upper": np.nan}
         rates = s / t
         with np.errstate(invalid="ignore", divide="ignore"):
             value = float(rates.min() / rates.max())
