@@ -98,3 +98,19 @@ def test_paper_protocol_follows_the_authors_loop():
         from fairlearn_online.experiments import run_experiment
 
         run_experiment("adult-frontier", quick=True, protocol="online")
+
+
+@pytest.mark.parametrize("dataset", ["adult", "compas"])
+def test_full_frontier_grids_hold_faht_protecting_the_disadvantaged_group(dataset):
+    from fairlearn_online.datasets import load_stream
+    from fairlearn_online.experiments import aranyani, frontier
+
+    for points in (aranyani._grid(dataset, quick=False, seeds=1),
+                   aranyani._grid(dataset, quick=False, seeds=1, protocol="paper"),
+                   frontier.grid(quick=False, seeds=1)):
+        assert {"faht"} <= {p["method"] for p in points if p["dataset"] == dataset}
+    est = make_estimator("faht", 0.0, 0, dataset=dataset)
+    _, y, groups = load_stream(dataset, random_state=0)
+    favourable = y if dataset == "adult" else 1 - y  # COMPAS's label 1 is recidivism
+    rates = {g: favourable[groups == g].mean() for g in np.unique(groups)}
+    assert est.protected_group == min(rates, key=rates.get)

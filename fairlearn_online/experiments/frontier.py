@@ -66,7 +66,7 @@ QUICK_GRID = {
     "compas": {"aranyani": [0.0, 100.0], "aranyani-output": [1.0, 10.0],
                "fair-logistic": [0.0, 100.0], "dcov-logistic": [0.0, 30.0]},
 }
-PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree")
+PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "faht")
 RIVER_METHODS = aranyani.RIVER_METHODS
 
 
@@ -84,20 +84,21 @@ def grid(quick, seeds):
     return points
 
 
-def _make(method, fairness_weight, seed):
+def _make(method, fairness_weight, seed, dataset):
     if method == "dcov-logistic":
         from ..dcov import DCovRegularizedClassifier
 
         return DCovRegularizedClassifier(penalty="dcov", fairness_weight=fairness_weight,
                                          batch_size=32, learning_rate=0.01, random_state=seed)
-    return aranyani.make_estimator(method, fairness_weight, seed)
+    return aranyani.make_estimator(method, fairness_weight, seed, dataset=dataset)
 
 
 def run_point(point):
     """One prequential pass of one method and fairness weight on one stream order."""
     X, y, groups = load_stream(point["dataset"], random_state=point["seed"])
     lam = point["fairness_weight"]
-    est = _make(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"])
+    est = _make(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"],
+                point["dataset"])
     curve = prequential(est, X, y, sensitive_features=groups, every=len(y), progress=False)
     last = curve.iloc[-1]
     return {"results": [{
