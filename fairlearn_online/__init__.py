@@ -14,10 +14,10 @@ __version__ = "0.1.0.dev0"
 #: exported name -> the subpackage that defines it
 _EXPORTS = {
     "AranyaniClassifier": ".forest",
-    "FAHTClassifier": ".forest",
-    "OnlineFairLogisticClassifier": ".forest",
+    "FAHTClassifier": ".baselines",
+    "OnlineFairLogisticClassifier": ".baselines",
     "GroupwiseRegretRegressor": ".regret",
-    "GroupIndicatorRidgeRegressor": ".regret",
+    "GroupIndicatorRidgeRegressor": ".baselines",
     "groupwise_regret": ".regret",
     "DCovRegularizedClassifier": ".dcov",
     "DCovRegularizedRegressor": ".dcov",

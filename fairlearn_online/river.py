@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .base import StreamingClassifierMixin, check_chunk_X, check_fitted
-from .forest._baselines import _ChunkValidation
+from .baselines._logistic import _ChunkValidation
 from .forest._common import check_choice
 
 __all__ = ["to_river", "from_river", "RiverClassifier"]

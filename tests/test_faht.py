@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fairlearn_online import FAHTClassifier
-from fairlearn_online.forest import _faht_kernels as K
+from fairlearn_online.baselines import _faht_kernels as K
 
 
 # --------------------------------------------------------------------------------------------

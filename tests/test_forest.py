@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fairlearn_online import AranyaniClassifier
-from fairlearn_online.forest import OnlineFairLogisticClassifier
+from fairlearn_online.baselines import OnlineFairLogisticClassifier
 from fairlearn_online.river import RiverClassifier
 from fairlearn_online.utils import EXPECTED_FAILED_CHECKS
 

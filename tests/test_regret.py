@@ -14,7 +14,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fairlearn_online import GroupwiseRegretRegressor, groupwise_regret
 from fairlearn_online.datasets import make_groupwise_regression
-from fairlearn_online.regret import GroupIndicatorRidgeRegressor, hindsight_loss
+from fairlearn_online.baselines import GroupIndicatorRidgeRegressor
+from fairlearn_online.regret import hindsight_loss
 from fairlearn_online.regret._reference import anh_ridge_reference
 from fairlearn_online.utils import EXPECTED_FAILED_CHECKS
 

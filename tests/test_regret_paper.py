@@ -117,7 +117,8 @@ def test_the_authors_comparator_drops_the_last_row():
 
 
 def test_clip_predictions_off_gives_the_raw_ridge_predictions():
-    from fairlearn_online.regret import GroupIndicatorRidgeRegressor, GroupwiseRegretRegressor
+    from fairlearn_online.baselines import GroupIndicatorRidgeRegressor
+    from fairlearn_online.regret import GroupwiseRegretRegressor
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))

@@ -18,7 +18,7 @@ import numpy as np
 
 from fairlearn_online import GroupwiseRegretRegressor, groupwise_regret
 from fairlearn_online.datasets import make_groupwise_regression
-from fairlearn_online.regret import GroupIndicatorRidgeRegressor
+from fairlearn_online.baselines import GroupIndicatorRidgeRegressor
 from fairlearn_online.utils import save_figure
 
 N_SAMPLES, N_FEATURES = 20_000, 10

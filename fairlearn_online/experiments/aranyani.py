@@ -164,8 +164,8 @@ def _stream(dataset, seed, protocol="shuffled"):
 def make_estimator(method, fairness_weight, seed, protocol="shuffled", dataset="adult"):
     """The estimator of one point of the sweep; under the ``paper`` protocol the forest waits
     for both groups at every lambda, as the authors' loop."""
-    from ..baselines import MajorityClassClassifier
-    from ..forest import AranyaniClassifier, FAHTClassifier, OnlineFairLogisticClassifier
+    from ..baselines import FAHTClassifier, MajorityClassClassifier, OnlineFairLogisticClassifier
+    from ..forest import AranyaniClassifier
     from ..river import RiverClassifier
 
     wait = "always" if protocol == "paper" else "when_penalized"

@@ -2,7 +2,7 @@
 
 The reference points of ``docs/user_guide/forest.md`` ("Reproduced results"): majority class
 (about .759), scikit-learn's ``SGDClassifier(loss="log_loss")`` trained one sample at a time
-(about .766), FAHT (:class:`~fairlearn_online.forest.FAHTClassifier`, the protected group
+(about .766), FAHT (:class:`~fairlearn_online.baselines.FAHTClassifier`, the protected group
 ``Female``) and the same Hoeffding tree with the plain information gain
 (``split_criterion="info_gain"``), with the demographic-parity difference between sexes over the
 stream.
@@ -30,7 +30,7 @@ def _make(method, seed):
     if method == "majority":
         return MajorityClassClassifier()
     if method in ("faht", "faht-info-gain"):
-        from ..forest import FAHTClassifier
+        from ..baselines import FAHTClassifier
 
         if method == "faht":
             return FAHTClassifier(protected_group="Female")

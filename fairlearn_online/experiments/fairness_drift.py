@@ -1,6 +1,6 @@
 """``fairness-drift``: monitoring the demographic parity of an online model on drifting streams.
 
-An online logistic model (:class:`~fairlearn_online.forest.OnlineFairLogisticClassifier`,
+An online logistic model (:class:`~fairlearn_online.baselines.OnlineFairLogisticClassifier`,
 no fairness penalty) is run prequentially on streams whose label gap between two groups
 changes at known times: the three synthetic drifts of
 :func:`~fairlearn_online.datasets.make_fairness_drift_stream` (abrupt, gradual, recurring) and
@@ -57,7 +57,7 @@ def _data(point):
 
 
 def run_point(point):
-    from ..forest import OnlineFairLogisticClassifier
+    from ..baselines import OnlineFairLogisticClassifier
 
     X, y, groups, gap, change_points = _data(point)
     window = 5000

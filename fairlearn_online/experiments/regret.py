@@ -9,7 +9,7 @@ Reproduces the experiments of Acharya et al., "Oracle Efficient Algorithms for G
 * ``ours``: :class:`~fairlearn_online.regret.GroupwiseRegretRegressor` (one online ridge per group
   plus ``always_on``, AdaNormalHedge over these sleeping experts);
 * ``baseline``: one online ridge on the same columns
-  (:class:`~fairlearn_online.regret.GroupIndicatorRidgeRegressor`);
+  (:class:`~fairlearn_online.baselines.GroupIndicatorRidgeRegressor`);
 
 both with ``alpha = 1``, in one of two configurations (:data:`CONFIGURATIONS`):
 
@@ -45,7 +45,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from ..datasets import load_adult, make_groupwise_regression  # noqa: E402
-from ..regret import GroupIndicatorRidgeRegressor, GroupwiseRegretRegressor, hindsight_loss  # noqa: E402
+from ..baselines import GroupIndicatorRidgeRegressor  # noqa: E402
+from ..regret import GroupwiseRegretRegressor, hindsight_loss  # noqa: E402
 from ..plotting import method_style  # noqa: E402
 from ..utils import save_figure  # noqa: E402
 from ._runner import Experiment, register  # noqa: E402

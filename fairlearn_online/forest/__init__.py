@@ -1,19 +1,16 @@
-"""Online oblique soft decision forest with group fairness, and baselines (online fair
-logistic regression, FAHT).
+"""Online oblique soft decision forest with group fairness (Aranyani).
 
-See ``docs/user_guide/forest.md`` ("Algorithm").
+See ``docs/user_guide/forest.md`` ("Algorithm"). The baselines of its experiments (online fair
+logistic regression, FAHT) are in :mod:`fairlearn_online.baselines`.
 """
 
+from .._core.deprecation import moved_names
 from ._aranyani import AranyaniClassifier
-from ._baselines import OnlineFairLogisticClassifier
-from ._faht import FAHTClassifier
 
-__all__ = ["AranyaniClassifier", "FAHTClassifier", "OnlineFairLogisticClassifier"]
+__all__ = ["AranyaniClassifier"]
 
-
-def __getattr__(name):
-    if name == "RiverClassifier":  # moved to fairlearn_online.river (deprecated here)
-        from . import _baselines
-
-        return _baselines.__getattr__(name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = moved_names(__name__, {
+    "OnlineFairLogisticClassifier": "fairlearn_online.baselines",
+    "FAHTClassifier": "fairlearn_online.baselines",
+    "RiverClassifier": "fairlearn_online.river",
+})

@@ -1,4 +1,7 @@
-"""GroupwiseRegretRegressor and its baseline (docs/user_guide/regret.md).
+"""GroupwiseRegretRegressor (docs/user_guide/regret.md).
+
+Its baseline, :class:`~fairlearn_online.baselines.GroupIndicatorRidgeRegressor`, is in
+:mod:`fairlearn_online.baselines` and shares the group plumbing ``_GroupStreamRegressor``.
 
 Paper: Acharya, Arunachaleswaran, Kannan, Roth, Ziani, "Oracle Efficient Algorithms for
 Groupwise Regret", ICLR 2024.
@@ -12,9 +15,9 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from .._core.events import event_group_key
 from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_positive, check_target
 from ._groups import GROUPINGS, GroupMembership
-from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk, ridge_chunk
+from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk
 
-__all__ = ["GroupwiseRegretRegressor", "GroupIndicatorRidgeRegressor"]
+__all__ = ["GroupwiseRegretRegressor"]
 
 
 def _writable(a):
@@ -493,112 +496,3 @@ def _one_row_label(sensitive_features):
 
 def _has_fitted_attr(est):
     return any(k.endswith("_") and not k.startswith("__") for k in vars(est))
-
-
-class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
-    """Baseline of the paper: one online ridge on ``[x, group indicators]``.
-
-    See ``docs/user_guide/regret.md`` ("Algorithm").
-
-    The groups are built exactly as in :class:`GroupwiseRegretRegressor` (without the
-    ``always_on`` group, which ``fit_intercept`` replaces); a group first seen mid-stream adds an
-    input column whose past values were all 0, so the ridge state is extended exactly (a new
-    diagonal ``1 / alpha`` block).
-
-    Parameters
-    ----------
-    alpha : float, default=1.0
-    groups : {None, "pairs", "intersections", "both"}, default=None
-    fit_intercept : bool, default=True
-    y_range : (float, float) or None, default=None
-        Predictions are clipped to it (``None``: the running range of the labels).
-    clip_predictions : bool, default=True
-        ``False``: raw predictions (the authors' baseline).
-
-    Attributes
-    ----------
-    group_names_ : list of str
-    coef_ : ndarray of shape (n_features + fit_intercept + n_groups,)
-        Weights of ``[x, 1, indicators]``.
-    n_features_in_ : int
-    n_samples_seen_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from fairlearn_online.regret import GroupIndicatorRidgeRegressor
-    >>> X = np.arange(8.0).reshape(4, 2)
-    >>> est = GroupIndicatorRidgeRegressor().fit(X, [0.0, 1.0, 2.0, 3.0],
-    ...                                          sensitive_features=["a", "b", "a", "b"])
-    >>> est.group_names_, est.coef_.shape
-    (['a', 'b'], (5,))
-    """
-
-    _include_always_on = False
-    _requires_group = False
-
-    def __init__(self, alpha=1.0, groups=None, fit_intercept=True, y_range=None,
-                 clip_predictions=True):
-        self.alpha = alpha
-        self.groups = groups
-        self.fit_intercept = fit_intercept
-        self.y_range = y_range
-        self.clip_predictions = clip_predictions
-
-    def _init_state(self, n_features):
-        self._base_p_ = n_features + int(bool(self.fit_intercept))
-        self._P_ = np.eye(self._base_p_) / float(self.alpha)
-        self._theta_ = np.zeros(self._base_p_)
-
-    def _grow(self, n_groups):
-        p_old = self._theta_.shape[0]
-        p_new = self._base_p_ + n_groups
-        if p_new <= p_old:
-            return
-        P = np.eye(p_new) / float(self.alpha)
-        P[:p_old, :p_old] = self._P_
-        self._P_ = P
-        self._theta_ = np.concatenate([self._theta_, np.zeros(p_new - p_old)])
-
-    def _design(self, X, member):
-        parts = [X]
-        if self.fit_intercept:
-            parts.append(np.ones((X.shape[0], 1)))
-        parts.append(member.astype(np.float64))
-        return np.ascontiguousarray(np.hstack(parts))
-
-    @property
-    def coef_(self):
-        check_fitted(self)
-        return self._theta_.copy()
-
-    def _partial_fit(self, X, y, member, return_predictions):
-        pred = np.empty(X.shape[0])
-        for name in ("_P_", "_theta_", "_yrange_"):
-            setattr(self, name, _writable(getattr(self, name)))
-        ridge_chunk(self._design(X, member), y, self._P_, self._theta_, self._yrange_,
-                    self._y_range_fixed_, pred, bool(self.clip_predictions))
-        self.n_samples_seen_ += X.shape[0]
-        return pred if return_predictions else None
-
-    def predict(self, X, *, sensitive_features=None, groups=None):
-        """Predict each row with the current ridge (groups never seen have weight 0).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        sensitive_features, groups : as in :meth:`fit`
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        X_arr, member = self._predict_membership(X, sensitive_features, groups)
-        return self._predict_member(X_arr, member)
-
-    def _predict_member(self, X_arr, member):
-        Z = self._design(X_arr, member[:, : self.membership_.n_groups])
-        raw = np.einsum("ij,j->i", Z, self._theta_)  # the same sums for one row or many
-        lo, hi = self._yrange_
-        return np.clip(raw, lo, hi) if lo <= hi and self.clip_predictions else raw
-

@@ -1,9 +1,10 @@
-"""Baselines of the Aranyani paper in the library's streaming protocol (docs/user_guide/forest.md).
+"""The Aranyani paper's linear baseline in the library's streaming protocol
+(docs/user_guide/forest.md), and the chunk validation the classifier baselines share.
 
 * :class:`OnlineFairLogisticClassifier`: logistic regression trained online by Adam with the
   same aggregate fairness gradient as the forest, applied to its output ``s(x)``.
-* the river adapter that was here is :func:`fairlearn_online.river.from_river` (the old name
-  ``RiverClassifier`` still works, with a ``DeprecationWarning``).
+* ``_ChunkValidation``: ``_validate_partial_fit`` of :class:`OnlineFairLogisticClassifier`,
+  :class:`FAHTClassifier` and the river adapter :class:`fairlearn_online.river.RiverClassifier`.
 
 The reservoir-sampling baseline is ``AranyaniClassifier(fairness_memory="reservoir")``; the
 majority class is :class:`fairlearn_online.baselines.MajorityClassClassifier`.
@@ -15,8 +16,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
-from . import _kernels as K
-from ._common import FAIRNESS_GRADIENTS, check_fairness_optimizer_params, grow_rows
+from ..forest import _kernels as K
+from ..forest._common import FAIRNESS_GRADIENTS, check_fairness_optimizer_params, grow_rows
 
 __all__ = ["OnlineFairLogisticClassifier"]
 
@@ -89,7 +90,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     Examples
     --------
     >>> import numpy as np
-    >>> from fairlearn_online.forest import OnlineFairLogisticClassifier
+    >>> from fairlearn_online.baselines import OnlineFairLogisticClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(300, 2))
     >>> y = (X[:, 0] > 0).astype(int)
@@ -174,16 +175,3 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         p1 = np.exp(-np.logaddexp(0.0, -z))
         return np.column_stack([1.0 - p1, p1])
 
-
-def __getattr__(name):
-    """``RiverClassifier`` moved to :mod:`fairlearn_online.river` (see :func:`~fairlearn_online.river.from_river`)."""
-    if name == "RiverClassifier":
-        import warnings
-
-        warnings.warn("fairlearn_online.forest.RiverClassifier moved to "
-                      "fairlearn_online.river.RiverClassifier (or from_river(model)); the old "
-                      "name will be removed.", DeprecationWarning, stacklevel=2)
-        from ..river import RiverClassifier
-
-        return RiverClassifier
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

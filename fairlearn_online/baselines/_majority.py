@@ -1,12 +1,12 @@
-"""Reference baselines shared by the experiments."""
+"""MajorityClassClassifier: the most frequent label seen so far."""
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ._core.events import event_group_key
-from .base import (StreamingClassifierMixin, check_chunk_X, check_fitted,
+from .._core.events import event_group_key
+from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted,
                    check_sensitive_features, check_target)
 
 __all__ = ["MajorityClassClassifier"]

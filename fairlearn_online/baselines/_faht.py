@@ -11,9 +11,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..base import (StreamingClassifierMixin, _as_python_scalar, check_chunk_X, check_fitted,
                     check_positive)
+from ..forest._common import check_choice, check_probability_like, grow_rows
 from . import _faht_kernels as K
-from ._baselines import _ChunkValidation
-from ._common import check_choice, check_probability_like, grow_rows
+from ._logistic import _ChunkValidation
 
 __all__ = ["FAHTClassifier"]
 
@@ -113,7 +113,7 @@ class FAHTClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin
     Examples
     --------
     >>> import numpy as np
-    >>> from fairlearn_online.forest import FAHTClassifier
+    >>> from fairlearn_online.baselines import FAHTClassifier
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(5000, 3))
     >>> sex = np.where(rng.random(5000) < 0.5, "female", "male")

@@ -1,4 +1,4 @@
-"""Numba kernels of :class:`~fairlearn_online.forest.FAHTClassifier` (a Hoeffding tree whose
+"""Numba kernels of :class:`~fairlearn_online.baselines.FAHTClassifier` (a Hoeffding tree whose
 split merit is FAHT's fair information gain).
 
 Paper: W. Zhang and E. Ntoutsi, "FAHT: An Adaptive Fairness-aware Decision Tree Classifier",
