@@ -67,7 +67,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     learned by one Adam step per sample on the log loss plus
     ``fairness_weight * mean_a H'(F_a) (G_a - G_rest(a))`` where ``F_a`` is the gap between the
     mean ``s(x)`` of group ``a`` and of the other groups and ``G_a`` the running mean of
-    ``d s / d(w, b)`` over group ``a`` (see :class:`AranyaniClassifier`). Binary labels only.
+    ``d s / d(w, b)`` over group ``a`` (see
+    :class:`~fairlearn_online.forest.AranyaniClassifier`). Binary labels only.
 
     Parameters
     ----------
@@ -78,7 +79,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     epsilon : float, default=1e-7
     fairness_gradient : {"huber", "uncapped"}, default="huber"
     statistics_decay : float in (0, 1], default=1.0
-        Forgetting factor of the group statistics, as in :class:`AranyaniClassifier`.
+        Forgetting factor of the group statistics, as in
+        :class:`~fairlearn_online.forest.AranyaniClassifier`.
 
     Attributes
     ----------
