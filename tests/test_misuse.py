@@ -319,3 +319,60 @@ def test_every_exported_estimator_is_covered():
     exported = {getattr(fairlearn_online, n) for n in fairlearn_online.__all__}
     estimators = {c for c in exported if isinstance(c, type) and hasattr(c, "partial_fit")}
     assert estimators <= set(STREAMING) | {MultiwinnerSelector}
+
+
+# --------------------------------------------------------------------------------------------
+# item 6: the mutual-information fairness limit is checked and well conditioned
+# --------------------------------------------------------------------------------------------
+def _many_cells(n=50_000, n_cells=5000, n_groups=4, seed=0):
+    from fairlearn_online.optimum import quantile_cells
+
+    rng = np.random.default_rng(seed)
+    z = rng.integers(0, n_groups, n)
+    score = rng.normal(size=n) + 0.7 * z
+    y = (rng.random(n) < 1 / (1 + np.exp(-2 * score))).astype(int)
+    return quantile_cells(score, n_cells), z, y
+
+
+def test_mutual_information_limit_with_5000_cells_is_optimal_and_meets_its_bound():
+    from fairlearn_online.optimum import fairness_limit
+    from fairlearn_online.optimum._limits import ABS_TOL, REL_TOL
+
+    cells, z, y = _many_cells()
+    assert len(np.unique(cells)) == 5000
+    free = fairness_limit(cells, z, y, constraint="mutual_information", eps=np.inf)
+    for eps in [0.0, 0.002, 0.02]:
+        res = fairness_limit(cells, z, y, constraint="mutual_information", eps=eps)
+        assert res.status == "optimal"
+        assert res.disparity <= eps + ABS_TOL + REL_TOL * eps
+        assert res.accuracy <= free.accuracy + 1e-9
+        # the reported disparity and accuracy are those of the returned decision
+        q1 = np.bincount(z, weights=res.decision[cells], minlength=4) / len(z)
+        joint = np.column_stack([np.bincount(z, minlength=4) / len(z) - q1, q1])
+        assert res.disparity == pytest.approx(
+            fairlearn_online.optimum.mutual_information(joint), abs=1e-12)
+        pos = res.decision[cells]
+        assert res.accuracy == pytest.approx(np.mean(np.where(y == 1, pos, 1 - pos)), abs=1e-9)
+
+
+def test_fairness_limit_that_violates_its_bound_warns_with_the_achieved_value(monkeypatch):
+    from fairlearn_online.optimum import FairnessLimitWarning, fairness_limit
+    from fairlearn_online.optimum import _limits
+
+    cells, z, y = _many_cells(n=2000, n_cells=20, n_groups=2)
+    free = fairness_limit(cells, z, y, constraint="mutual_information", eps=np.inf)
+    assert free.disparity > 0.01
+    # a solver that ignores the bound (as Clarabel's "optimal_inaccurate" did, 11x over it)
+    monkeypatch.setattr(_limits._MutualInformationProgram, "solve",
+                        lambda self, eps: (free.decision.copy(), "optimal_inaccurate"))
+    with pytest.warns(FairnessLimitWarning, match=r"disparity 0\.0\d+ > eps = 0\.002"):
+        res = fairness_limit(cells, z, y, constraint="mutual_information", eps=0.002)
+    assert res.status == "violated" and res.disparity > 0.002
+    # the linear programs are checked the same way
+    def unfair(self, eps):  # select every other cell, whatever the bound
+        return (np.arange(self.p.shape[0]) % 2).astype(float), "optimal"
+
+    monkeypatch.setattr(_limits._Limit, "_solve_once", unfair)
+    with pytest.warns(FairnessLimitWarning, match="demographic_parity"):
+        res = fairness_limit(cells, z, y, constraint="demographic_parity", eps=0.0)
+    assert res.status == "violated"

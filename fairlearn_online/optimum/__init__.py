@@ -6,7 +6,8 @@ Trade-offs in Federated Learning Using Partial Information Decomposition", ICLR 
 
 from ._aglfop import AGLFOPResult, aglfop, aglfop_from_samples, aglfop_frontier
 from ._info import conditional_mutual_information, entropy, mutual_information
-from ._limits import FairnessLimit, fairness_limit, fairness_limit_curve, quantile_cells
+from ._limits import (FairnessLimit, FairnessLimitWarning, fairness_limit, fairness_limit_curve,
+                      quantile_cells)
 from ._pid import (DisparityDecomposition, disparity_decomposition,
                    disparity_decomposition_from_joint)
 
@@ -14,6 +15,7 @@ __all__ = [
     "AGLFOPResult",
     "DisparityDecomposition",
     "FairnessLimit",
+    "FairnessLimitWarning",
     "aglfop",
     "aglfop_from_samples",
     "aglfop_frontier",
