@@ -8,6 +8,8 @@ from scipy.stats import norm
 
 from fairlearn_online.metrics import (
     StreamingMetricFrame,
+    binomial_coverage,
+    clopper_pearson_interval,
     confidence_sequence,
     newcombe_interval,
     normal_mixture_radius,
@@ -166,3 +168,78 @@ def test_gap_sequence_covers_simultaneously():
         gap_hi = np.maximum(ua, ub) - np.minimum(la, lb)
         ok += np.all((gap_lo <= 0.1 + 1e-12) & (0.1 <= gap_hi + 1e-12))
     assert ok / n_streams >= 0.95
+
+
+def _slow_clopper_pearson(s, n, level=0.95):
+    """The definition: the rates at which the one-sided binomial tests reject at alpha / 2."""
+    from scipy.optimize import brentq
+    from scipy.stats import binom
+
+    alpha = 1 - level
+    lo = 0.0 if s == 0 else brentq(lambda p: binom.sf(s - 1, n, p) - alpha / 2, 1e-12, 1 - 1e-12)
+    hi = 1.0 if s == n else brentq(lambda p: binom.cdf(s, n, p) - alpha / 2, 1e-12, 1 - 1e-12)
+    return lo, hi
+
+
+def test_clopper_pearson_inverts_the_binomial_tests():
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        n = int(rng.integers(1, 300))
+        s = int(rng.integers(0, n + 1))
+        level = float(rng.uniform(0.5, 0.999))
+        lo, hi = clopper_pearson_interval(s, n, level)
+        np.testing.assert_allclose([lo, hi], _slow_clopper_pearson(s, n, level), atol=1e-9)
+    assert np.isnan(clopper_pearson_interval(0, 0)[0])
+    with pytest.raises(ValueError, match="successes"):
+        clopper_pearson_interval(3, 2)
+
+
+def test_binomial_coverage_equals_simulation():
+    rng = np.random.default_rng(6)
+    for n, p in [(30, 0.1), (100, 0.37), (57, 0.9)]:
+        s = rng.binomial(n, p, 200_000)
+        lo, hi = wilson_interval(s, np.full(len(s), n))
+        simulated = np.mean((lo <= p) & (p <= hi))
+        exact = binomial_coverage(wilson_interval, n, [p])[0]
+        assert abs(simulated - exact) < 4 * np.sqrt(exact * (1 - exact) / len(s))
+    with pytest.raises(ValueError, match="trials"):
+        binomial_coverage(wilson_interval, 0, [0.5])
+    with pytest.raises(ValueError, match="rates"):
+        binomial_coverage(wilson_interval, 10, [1.5])
+
+
+RATES = np.linspace(0.1, 0.9, 801)
+
+
+@pytest.mark.parametrize("n", [30, 50, 100, 300, 1000])
+def test_exact_fixed_time_coverage(n):
+    """Exact (not simulated) coverage over a fine grid of rates, for groups of >= 30 rows.
+
+    Wilson: on average over the rates within one point of nominal at every n, pointwise
+    oscillating (the binomial is discrete; no non-randomized interval is within one point at
+    every rate for n = 30). Clopper-Pearson: at least nominal at every rate.
+    """
+    wilson = binomial_coverage(wilson_interval, n, RATES)
+    exact = binomial_coverage(clopper_pearson_interval, n, RATES)
+    assert abs(wilson.mean() - 0.95) <= 0.01
+    assert wilson.min() >= 0.92
+    assert exact.min() >= 0.95 - 1e-12
+    if n >= 300:
+        assert np.all(np.abs(wilson - 0.95) <= 0.01)
+
+
+def test_frame_exact_kind():
+    frame = StreamingMetricFrame("selection_rate")
+    rng = np.random.default_rng(3)
+    g = rng.integers(0, 2, 500)
+    frame.update(np.zeros(500), rng.integers(0, 2, 500), sensitive_features=g)
+    table = frame.interval("selection_rate", kind="exact")
+    counts = [(frame.by_group.loc[k] * (g == k).sum(), (g == k).sum()) for k in (0, 1)]
+    for k, (s, n) in zip((0, 1), counts):
+        np.testing.assert_allclose(table.loc[k, ["lower", "upper"]].to_numpy(float),
+                                   _slow_clopper_pearson(round(float(np.squeeze(s))), n),
+                                   atol=1e-9)
+    d = frame.difference_interval("selection_rate", kind="exact")
+    assert d["lower"] <= d["value"] <= d["upper"]
+    with pytest.raises(ValueError, match="'exact'"):
+        frame.interval("selection_rate", kind="bogus")

@@ -21,6 +21,8 @@ from ._batch import (
 from ._drift import FairnessDriftDetector
 from ._frame import StreamingMetricFrame
 from ._intervals import (
+    binomial_coverage,
+    clopper_pearson_interval,
     confidence_sequence,
     newcombe_interval,
     normal_mixture_radius,
@@ -56,6 +58,8 @@ __all__ = [
     "SelectionRateByGroup",
     "StreamingMetricFrame",
     "TruePositiveRateByGroup",
+    "binomial_coverage",
+    "clopper_pearson_interval",
     "confidence_sequence",
     "newcombe_interval",
     "normal_mixture_radius",

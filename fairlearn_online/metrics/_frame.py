@@ -716,9 +716,11 @@ class StreamingMetricFrame:
         metric : str
             One of the frame's rate metrics (output name or metric name).
         level : float, default=0.95
-        kind : {"wilson", "sequence"}, default="wilson"
+        kind : {"wilson", "exact", "sequence"}, default="wilson"
             ``"wilson"``: fixed-time Wilson score intervals (weighted or decayed frames use the
-            effective sample size ``(sum w)^2 / sum w^2``); ``"sequence"``: anytime-valid
+            effective sample size ``(sum w)^2 / sum w^2``); ``"exact"``: fixed-time
+            Clopper-Pearson intervals (coverage at least ``level`` at every rate, wider than
+            Wilson's; same effective sample size); ``"sequence"``: anytime-valid
             confidence sequences, valid at every update simultaneously (cumulative, unweighted
             frames only; :func:`~fairlearn_online.metrics.confidence_sequence`).
         tuned_n : float, default=1000
@@ -743,28 +745,41 @@ class StreamingMetricFrame:
             return table
 
     def _bounds(self, successes, trials, n_eff, level, kind, tuned_n):
-        from ._intervals import confidence_sequence, wilson_interval
+        from ._intervals import clopper_pearson_interval, confidence_sequence, wilson_interval
 
-        if kind == "wilson":
+        if kind in ("wilson", "exact"):
             with np.errstate(invalid="ignore", divide="ignore"):
                 p = np.where(trials > 0, successes / np.where(trials > 0, trials, 1), 0.0)
-            return wilson_interval(p * n_eff, n_eff, level)
+            fixed_time = wilson_interval if kind == "wilson" else clopper_pearson_interval
+            return fixed_time(p * n_eff, n_eff, level)
         if kind == "sequence":
             if self._window is not None or self._decay is not None or self._weighted:
                 raise ValueError("kind='sequence' (anytime-valid) needs a cumulative, unweighted "
-                                 "frame; use kind='wilson' for windows, decay or weights.")
+                                 "frame; use kind='wilson' or 'exact' for windows, decay or "
+                                 "weights.")
             return confidence_sequence(successes, trials, level, tuned_n=tuned_n)
-        raise ValueError(f"kind must be 'wilson' or 'sequence', got {kind!r}.")
+        raise ValueError(f"kind must be 'wilson', 'exact' or 'sequence', got {kind!r}.")
 
     def difference_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Confidence interval of the between-group difference (max minus min) of a rate.
 
         With two groups and ``kind="wilson"``: Newcombe's hybrid score interval for the
         difference of the two rates (its sign taken so that it bounds max minus min). Otherwise
-        (more groups, or ``kind="sequence"``): the range of per-group intervals at level
+        (more groups, ``kind="exact"`` or ``kind="sequence"``): the range of per-group
+        intervals at level
         ``1 - (1 - level) / k`` (Bonferroni over the ``k`` groups with a trial), which covers
         every group at once and hence the difference; with ``kind="sequence"`` it holds at
         every update simultaneously.
+
+        Parameters
+        ----------
+        metric : str
+            One of the frame's rate metrics (output name or metric name).
+        level : float, default=0.95
+        kind : {"wilson", "exact", "sequence"}, default="wilson"
+            As in :meth:`interval`.
+        tuned_n : float, default=1000
+            Where the sequence is tightest (``kind="sequence"`` only).
 
         Returns
         -------
@@ -797,6 +812,16 @@ class StreamingMetricFrame:
     def ratio_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Confidence interval of the between-group ratio (min / max) of a rate, from per-group
         intervals at level ``1 - (1 - level) / k`` (Bonferroni; see :meth:`difference_interval`).
+
+        Parameters
+        ----------
+        metric : str
+            One of the frame's rate metrics (output name or metric name).
+        level : float, default=0.95
+        kind : {"wilson", "exact", "sequence"}, default="wilson"
+            As in :meth:`interval`.
+        tuned_n : float, default=1000
+            Where the sequence is tightest (``kind="sequence"`` only).
 
         Returns
         -------
