@@ -21,7 +21,6 @@ take ``sensitive_features``, ``est.set_fit_request(sensitive_features=True)`` wo
 from __future__ import annotations
 
 import contextlib
-import numbers
 import warnings
 
 import numpy as np
@@ -351,14 +350,3 @@ def check_fitted(estimator):
     ``ValueError`` when a parameter that shapes its state changed since the first chunk."""
     check_is_fitted(estimator, "n_features_in_")
     check_frozen_params(estimator)
-
-
-def check_positive(value, name, *, allow_zero=False, integer=False):
-    """Validate a scalar hyper-parameter; returns it."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an integer' if integer else 'a real number'}, "
-                        f"got {value!r}.")
-    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}.")
-    return value

@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .base import StreamingClassifierMixin, check_chunk_X, check_fitted
 from .baselines._logistic import _ChunkValidation
-from .forest._common import check_choice
+from ._core.validation import HasMethods, InvalidParameterError, StrOptions
 
 __all__ = ["to_river", "from_river", "RiverClassifier"]
 
@@ -147,15 +147,15 @@ class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixi
         self.model = model
         self.model_params = model_params
 
-    def _check_params(self):
-        if not isinstance(self.model, str) and hasattr(self.model, "learn_one") \
-                and hasattr(self.model, "predict_proba_one"):
-            if self.model_params:
-                raise ValueError("model_params applies to a model name, not to a river instance.")
-            return
-        check_choice(self.model, "model", _RIVER_MODELS)
-        if self.model_params is not None and not isinstance(self.model_params, dict):
-            raise TypeError(f"model_params must be a dict or None, got {self.model_params!r}.")
+    _parameter_constraints = {
+        "model": [StrOptions(set(_RIVER_MODELS)), HasMethods(["learn_one", "predict_proba_one"])],
+        "model_params": [None, dict],
+    }
+
+    def _check_param_rules(self):
+        if not isinstance(self.model, str) and self.model_params:
+            raise InvalidParameterError(
+                "model_params applies to a model name, not to a river instance.")
 
     def _on_reset(self, n_features, classes):
         if not isinstance(self.model, str):

@@ -1,8 +1,13 @@
 """Hyper-parameters and keyword arguments: declarative checks and one mid-stream rule.
 
-* :func:`validate_parameter_constraints`: scikit-learn's declarative ``_parameter_constraints``
-  (``Interval``, ``StrOptions``, types), so an invalid value raises scikit-learn's
-  ``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``) naming the parameter.
+* :func:`validate_params`: scikit-learn's declarative ``_parameter_constraints`` (``Interval``,
+  ``StrOptions``, ``HasMethods``, types, ``None``), so an invalid value raises scikit-learn's
+  ``InvalidParameterError`` (a ``ValueError`` and a ``TypeError``) naming the parameter:
+  ``"AranyaniClassifier: depth must be an integer in [1, 12]; got 13."``. Every estimator
+  declares a constraint for each ``__init__`` parameter (tests/test_parameter_constraints.py);
+  the rules that tie parameters together (``fairness_target="output"`` needs the aggregate
+  memory, say) go in the one hook ``_check_param_rules(self)``, which :func:`validate_params`
+  calls once every single parameter is valid.
 * **Frozen parameters** (:func:`record_frozen_params`, :func:`check_frozen_params`): a
   parameter that shapes the learned state (sizes, the kind of statistics kept, the optimizer,
   the seed) cannot change after the first ``partial_fit``. Using the estimator after such a
@@ -21,18 +26,24 @@ import copy
 import difflib
 import inspect
 
+from numbers import Integral, Real  # noqa: F401  (re-exported for the estimators)
+
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import _param_validation as _pv
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported for the estimators)
-    Interval,
+    HasMethods,
     InvalidParameterError,
     StrOptions,
-    validate_parameter_constraints,
+    make_constraint,
 )
 
 __all__ = [
+    "HasMethods",
+    "Integral",
     "Interval",
     "InvalidParameterError",
+    "Real",
     "StrOptions",
     "check_frozen_params",
     "check_method_kwargs",
@@ -46,23 +57,86 @@ __all__ = [
 FROZEN_ATTR = "_frozen_params_"
 
 
+class Interval(_pv.Interval):
+    """scikit-learn's ``Interval``, for numbers only: a bool is not a number, and a real value
+    must be finite (an unbounded side still excludes ``inf``), as the imperative checks it
+    replaces required."""
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        if not super().is_satisfied_by(val):
+            return False
+        return isinstance(val, Integral) or bool(np.isfinite(val))
+
+
+#: the usual constraints, by meaning
+POSITIVE = Interval(Real, 0, None, closed="neither")
+NON_NEGATIVE = Interval(Real, 0, None, closed="left")
+POSITIVE_INT = Interval(Integral, 1, None, closed="left")
+NON_NEGATIVE_INT = Interval(Integral, 0, None, closed="left")
+UNIT_INTERVAL_OPEN_RIGHT = Interval(Real, 0, 1, closed="left")  # [0, 1)
+UNIT_INTERVAL_OPEN_LEFT = Interval(Real, 0, 1, closed="right")  # (0, 1]
+RANDOM_STATE = ["random_state", np.random.Generator]  # None, int, RandomState or Generator
+
+
+def _describe(constraint) -> str:
+    """A constraint in the words of the library's messages (``one of [...]``, ``> 0``)."""
+    if isinstance(constraint, StrOptions):
+        return f"one of {sorted(constraint.options)}"
+    if isinstance(constraint, _pv.Interval):
+        kind = "an integer" if constraint.type is Integral else "a real number"
+        left_closed = constraint.closed in ("left", "both")
+        right_closed = constraint.closed in ("right", "both")
+        if constraint.right is None:
+            if constraint.left is None:
+                return kind
+            return f"{kind} {'>=' if left_closed else '>'} {constraint.left}"
+        if constraint.left is None:
+            return f"{kind} {'<=' if right_closed else '<'} {constraint.right}"
+        return (f"{kind} in {'[' if left_closed else '('}{constraint.left}, {constraint.right}"
+                f"{']' if right_closed else ')'}")
+    if isinstance(constraint, _pv._Booleans):
+        return "a bool"
+    if isinstance(constraint, _pv._NoneConstraint):
+        return "None"
+    if isinstance(constraint, _pv._InstancesOf):
+        return f"an instance of {constraint.type.__name__}"
+    return str(constraint)
+
+
 def validate_params(estimator):
-    """Check ``estimator.get_params(deep=False)`` against its ``_parameter_constraints``.
+    """Check ``estimator.get_params(deep=False)`` against its ``_parameter_constraints``, then
+    the estimator's cross-parameter hook ``_check_param_rules()`` (if it has one).
 
     Parameters
     ----------
     estimator : estimator
-        Declares ``_parameter_constraints`` (a dict ``name -> list of constraints``).
+        Declares ``_parameter_constraints`` (a dict ``name -> list of constraints``, in
+        scikit-learn's format; a value is valid when it satisfies one of them).
 
     Raises
     ------
     InvalidParameterError
-        Naming the first parameter whose value satisfies none of its constraints.
+        Naming the estimator, the first parameter whose value satisfies none of its constraints,
+        what it must be and the value received. A ``ValueError`` and a ``TypeError``.
     """
-    constraints = getattr(estimator, "_parameter_constraints", None)
-    if constraints:
-        validate_parameter_constraints(constraints, estimator.get_params(deep=False),
-                                       caller_name=type(estimator).__name__)
+    constraints = getattr(estimator, "_parameter_constraints", None) or {}
+    params = estimator.get_params(deep=False)
+    for name, allowed in constraints.items():
+        if name not in params or allowed == "no_validation":
+            continue
+        value = params[name]
+        made = [make_constraint(c) for c in allowed]
+        if any(c.is_satisfied_by(value) for c in made):
+            continue
+        words = [_describe(c) for c in made if not c.hidden]
+        what = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+        raise InvalidParameterError(
+            f"{type(estimator).__name__}: {name} must be {what}; got {value!r}.")
+    hook = getattr(estimator, "_check_param_rules", None)
+    if hook is not None:
+        hook()
 
 
 def mutable_param_names(estimator) -> tuple:

@@ -6,12 +6,16 @@ IJCAI 2019. The kernels are in :mod:`._faht_kernels`; see ``docs/user_guide/fore
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..base import (StreamingClassifierMixin, _as_python_scalar, check_chunk_X, check_fitted,
-                    check_positive)
-from ..forest._common import check_choice, check_probability_like, grow_rows
+from .._core.validation import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT,
+                                UNIT_INTERVAL_OPEN_RIGHT, Interval, InvalidParameterError, Real,
+                                StrOptions)
+from ..base import StreamingClassifierMixin, _as_python_scalar, check_chunk_X, check_fitted
+from ..forest._common import grow_rows
 from . import _faht_kernels as K
 from ._logistic import _ChunkValidation
 
@@ -142,22 +146,23 @@ class FAHTClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin
         tags.classifier_tags.multi_class = False
         return tags
 
-    def _check_params(self):
-        check_positive(self.grace_period, "grace_period", integer=True)
-        check_positive(self.delta, "delta")
-        if self.delta >= 1:
-            raise ValueError(f"delta must be in (0, 1), got {self.delta!r}.")
-        check_positive(self.tau, "tau", allow_zero=True)
-        check_positive(self.n_split_points, "n_split_points", integer=True)
-        if self.max_depth is not None:
-            check_positive(self.max_depth, "max_depth", allow_zero=True, integer=True)
-        check_probability_like(self.min_branch_fraction, "min_branch_fraction")
-        check_choice(self.split_criterion, "split_criterion", SPLIT_CRITERIA)
+    _parameter_constraints = {
+        "grace_period": [POSITIVE_INT],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "tau": [NON_NEGATIVE],
+        "n_split_points": [POSITIVE_INT],
+        "max_depth": [None, NON_NEGATIVE_INT],
+        "min_branch_fraction": [UNIT_INTERVAL_OPEN_RIGHT],
+        "split_criterion": [StrOptions(set(SPLIT_CRITERIA))],
+        "protected_group": [None, Hashable],  # a group label
+    }
+
+    def _check_param_rules(self):
         try:
             hash(self.protected_group)
-        except TypeError as exc:
-            raise TypeError(f"protected_group must be a hashable group label or None, got "
-                            f"{self.protected_group!r}.") from exc
+        except TypeError as exc:  # a tuple holding a list, say
+            raise InvalidParameterError(f"protected_group must be a hashable group label or None, "
+                                        f"got {self.protected_group!r}.") from exc
         if self.protected_group is not None:
             _as_label(self.protected_group)  # NaN/inf labels raise here
 

@@ -17,7 +17,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
-from ..forest._common import FAIRNESS_GRADIENTS, check_fairness_optimizer_params, grow_rows
+from .._core.validation import validate_params
+from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
 
 __all__ = ["OnlineFairLogisticClassifier"]
 
@@ -25,8 +26,8 @@ __all__ = ["OnlineFairLogisticClassifier"]
 class _ChunkValidation:
     """``_validate_partial_fit`` shared by the baselines: X, y, classes and groups."""
 
-    def _check_params(self):  # pragma: no cover - overridden
-        pass
+    def _check_params(self):
+        validate_params(self)
 
     def _on_reset(self, n_features, classes):  # pragma: no cover - overridden
         pass
@@ -117,8 +118,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         self.fairness_gradient = fairness_gradient
         self.statistics_decay = statistics_decay
 
-    def _check_params(self):
-        check_fairness_optimizer_params(self)
+    _parameter_constraints = dict(FAIRNESS_OPTIMIZER_CONSTRAINTS)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

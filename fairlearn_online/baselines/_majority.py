@@ -34,6 +34,8 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
     array([0, 1, 0, 0])
     """
 
+    _parameter_constraints = {}  # no parameter
+
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
         reset = not self._is_fitted()
         X_arr, commit_X = check_chunk_X(self, X, reset=reset)

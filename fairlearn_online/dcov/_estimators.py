@@ -31,13 +31,14 @@ from sklearn.utils import _safe_indexing, check_random_state
 from sklearn.utils.validation import _num_samples
 
 from .._core.events import event_group_key
+from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidParameterError,
+                                StrOptions, validate_params)
 from ..base import (
     StreamingClassifierMixin,
     StreamingEstimatorMixin,
     align_columns,
     check_chunk_X,
     check_fitted,
-    check_positive,
     check_sensitive_features,
     check_target,
 )
@@ -116,34 +117,37 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
                        "n_epochs", "shuffle")
 
     # ------------------------------------------------------------------ parameters
-    def _check_params(self):
-        if self.penalty not in PENALTIES:
-            raise ValueError(f"penalty must be one of {PENALTIES}, got {self.penalty!r}.")
-        check_positive(self.fairness_weight, "fairness_weight", allow_zero=True)
-        check_positive(self.batch_size, "batch_size", integer=True)
-        check_positive(self.learning_rate, "learning_rate")
-        check_positive(self.alpha, "alpha", allow_zero=True)
-        check_positive(self.n_epochs, "n_epochs", integer=True)
-        if not isinstance(self.shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be a bool, got {self.shuffle!r}.")
-        if self.solver not in ("adam", "sgd"):
-            raise ValueError(f"solver must be 'adam' or 'sgd', got {self.solver!r}.")
-        if self.activation not in ("tanh", "relu"):
-            raise ValueError(f"activation must be 'tanh' or 'relu', got {self.activation!r}.")
+    _parameter_constraints = {
+        "penalty": [StrOptions(set(PENALTIES))],
+        "fairness_weight": [NON_NEGATIVE],
+        "hidden_layer_sizes": [POSITIVE_INT, tuple, list],  # h, () or (h,): see the rules
+        "activation": [StrOptions({"tanh", "relu"})],
+        "batch_size": [POSITIVE_INT],
+        "learning_rate": [POSITIVE],
+        "solver": [StrOptions({"adam", "sgd"})],
+        "alpha": [NON_NEGATIVE],
+        "n_epochs": [POSITIVE_INT],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
-        if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
-            sizes = (sizes,)
-        try:
-            sizes = tuple(sizes)
-        except TypeError:
-            raise TypeError(
-                f"hidden_layer_sizes must be () or (h,), got {self.hidden_layer_sizes!r}.") from None
+        return (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
+
+    def _check_param_rules(self):
+        sizes = self._hidden_sizes()
         if len(sizes) > 1:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"hidden_layer_sizes supports at most one hidden layer, got {sizes!r}.")
         for h in sizes:
-            check_positive(h, "hidden_layer_sizes[0]", integer=True)
-        return sizes
+            if not POSITIVE_INT.is_satisfied_by(h):
+                raise InvalidParameterError(
+                    f"hidden_layer_sizes[0] must be an integer >= 1; got {h!r}.")
+
+    def _check_params(self):
+        validate_params(self)
+        return self._hidden_sizes()
 
     # ------------------------------------------------------------------ network
     def _init_network(self, n_features, n_outputs, sizes, rng):
@@ -716,10 +720,8 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         self.shuffle = shuffle
         self.random_state = random_state
 
-    def _check_params(self):
-        if self.family not in ("gaussian", "poisson"):
-            raise ValueError(f"family must be 'gaussian' or 'poisson', got {self.family!r}.")
-        return super()._check_params()
+    _parameter_constraints = {**_DCovRegularizedBase._parameter_constraints,
+                              "family": [StrOptions({"gaussian", "poisson"})]}
 
     def _check_exposure(self, exposure, n):
         if exposure is None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted, check_positive,
-                    check_target)
+from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
+                                InvalidParameterError, StrOptions, validate_params)
+from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
-from ._common import (FAIRNESS_GRADIENTS, check_choice, check_fairness_optimizer_params,
-                      grow_rows, make_generator)
+from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows, make_generator
 
 __all__ = ["AranyaniClassifier"]
 
@@ -179,21 +179,23 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         self.random_state = random_state
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self):
-        check_positive(self.n_trees, "n_trees", integer=True)
-        check_positive(self.depth, "depth", integer=True)
-        if self.depth > 12:
-            raise ValueError(f"depth must be <= 12 (2**depth leaves per tree), got {self.depth}.")
-        check_fairness_optimizer_params(self)
-        check_choice(self.fairness_memory, "fairness_memory", _MEMORIES)
-        check_positive(self.reservoir_size, "reservoir_size", integer=True)
-        check_choice(self.fairness_target, "fairness_target", _TARGETS)
-        check_choice(self.wait_for_groups, "wait_for_groups", _WAITS)
+    _parameter_constraints = {
+        "n_trees": [POSITIVE_INT],
+        "depth": [Interval(Integral, 1, 12, closed="both")],  # 2**depth leaves per tree
+        **FAIRNESS_OPTIMIZER_CONSTRAINTS,
+        "fairness_memory": [StrOptions(set(_MEMORIES))],
+        "reservoir_size": [POSITIVE_INT],
+        "fairness_target": [StrOptions(set(_TARGETS))],
+        "wait_for_groups": [StrOptions(set(_WAITS))],
+        "random_state": RANDOM_STATE,
+    }
+
+    def _check_param_rules(self):
         if self.fairness_target == "output" and self.fairness_memory != "aggregate":
-            raise ValueError("fairness_target='output' needs fairness_memory='aggregate'.")
+            raise InvalidParameterError("fairness_target='output' needs fairness_memory='aggregate'.")
 
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
-        self._check_params()
+        validate_params(self)
         reset = not self._is_fitted()
         X_arr, commit_X = check_chunk_X(self, X, reset=reset)
         n = X_arr.shape[0]

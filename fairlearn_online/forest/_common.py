@@ -1,4 +1,5 @@
-"""Validation helpers shared by the forest and its baselines."""
+"""What the forest and its online-logistic baseline share: the fairness-gradient codes, the
+constraints of their common parameters, the seeding and the growth of per-group arrays."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ..base import check_positive
+from .._core.validation import (NON_NEGATIVE, POSITIVE, UNIT_INTERVAL_OPEN_LEFT,
+                                UNIT_INTERVAL_OPEN_RIGHT, StrOptions)
 from . import _kernels as K
 
 #: ``fairness_gradient`` name -> the kernel's code for the factor ``h(F)`` of the parity gap
@@ -16,33 +18,18 @@ FAIRNESS_GRADIENTS = {"sign_outside_band": K.SIGN_OUTSIDE_BAND, "huber": K.HUBER
                       "uncapped": K.UNCAPPED}
 
 
-def check_probability_like(value, name, *, closed_right=False):
-    """A real number in [0, 1) (or [0, 1] with ``closed_right``)."""
-    check_positive(value, name, allow_zero=True)
-    if value > 1 or (value == 1 and not closed_right):
-        raise ValueError(f"{name} must be in [0, 1{']' if closed_right else ')'}, got {value!r}.")
-    return float(value)
-
-
-def check_choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}.")
-    return value
-
-
-def check_fairness_optimizer_params(est):
-    """The hyper-parameters the forest and its online-logistic baseline share: the fairness
-    penalty (weight, Huber delta, gradient shape, statistics decay) and Adam's settings."""
-    check_positive(est.fairness_weight, "fairness_weight", allow_zero=True)
-    check_positive(est.huber_delta, "huber_delta")
-    check_positive(est.learning_rate, "learning_rate")
-    check_probability_like(est.beta1, "beta1")
-    check_probability_like(est.beta2, "beta2")
-    check_positive(est.epsilon, "epsilon")
-    check_choice(est.fairness_gradient, "fairness_gradient", FAIRNESS_GRADIENTS)
-    check_positive(est.statistics_decay, "statistics_decay")
-    if est.statistics_decay > 1:
-        raise ValueError(f"statistics_decay must be in (0, 1], got {est.statistics_decay!r}.")
+#: the parameters the forest and its online-logistic baseline share: the fairness penalty
+#: (weight, Huber delta, gradient shape, statistics decay) and Adam's settings
+FAIRNESS_OPTIMIZER_CONSTRAINTS = {
+    "fairness_weight": [NON_NEGATIVE],
+    "huber_delta": [POSITIVE],
+    "learning_rate": [POSITIVE],
+    "beta1": [UNIT_INTERVAL_OPEN_RIGHT],
+    "beta2": [UNIT_INTERVAL_OPEN_RIGHT],
+    "epsilon": [POSITIVE],
+    "fairness_gradient": [StrOptions(set(FAIRNESS_GRADIENTS))],
+    "statistics_decay": [UNIT_INTERVAL_OPEN_LEFT],
+}
 
 
 def make_generator(random_state) -> np.random.Generator:

@@ -13,7 +13,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from .._core.events import event_group_key
-from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_positive, check_target
+from .._core.validation import (POSITIVE, HasMethods, InvalidParameterError, StrOptions,
+                                validate_params)
+from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_target
 from ._groups import GROUPINGS, GroupMembership
 from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk
 
@@ -31,9 +33,11 @@ def _check_y_range(y_range):
     try:
         lo, hi = (float(v) for v in y_range)
     except (TypeError, ValueError):
-        raise ValueError(f"y_range must be None or a pair (low, high), got {y_range!r}.") from None
+        raise InvalidParameterError(
+            f"y_range must be None or a pair (low, high), got {y_range!r}.") from None
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"y_range must be two finite numbers with low < high, got {y_range!r}.")
+        raise InvalidParameterError(
+            f"y_range must be two finite numbers with low < high, got {y_range!r}.")
     return lo, hi
 
 
@@ -43,14 +47,21 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
     _include_always_on = True
     _requires_group = True
 
+    #: the parameters every regressor of the groupwise-regret paper shares
+    _parameter_constraints = {
+        "alpha": [POSITIVE],
+        "groups": [None, StrOptions(set(GROUPINGS))],
+        "fit_intercept": ["boolean"],
+        "y_range": [None, tuple, list, np.ndarray],
+        "clip_predictions": ["boolean"],
+    }
+
+    def _check_param_rules(self):
+        _check_y_range(self.y_range)
+
     def _check_params(self):
-        check_positive(self.alpha, "alpha")
+        validate_params(self)
         grouping = "pairs" if self.groups is None else self.groups
-        if grouping not in GROUPINGS:
-            raise ValueError(f"groups must be None or one of {GROUPINGS}, got {self.groups!r}.")
-        for name in ("fit_intercept", "clip_predictions"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be a bool, got {getattr(self, name)!r}.")
         return grouping, _check_y_range(self.y_range)
 
     def _validate_partial_fit(self, X, y, sensitive_features, groups=None):
@@ -310,16 +321,11 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     def _include_always_on(self):
         return bool(self.include_always_on)
 
-    def _check_params(self):
-        if not isinstance(self.include_always_on, (bool, np.bool_)):
-            raise TypeError(f"include_always_on must be a bool, got {self.include_always_on!r}.")
-        if self.base_estimator is not None:
-            if not (hasattr(self.base_estimator, "partial_fit")
-                    and hasattr(self.base_estimator, "predict")):
-                raise TypeError(
-                    "base_estimator must be a regressor with partial_fit and predict, got "
-                    f"{type(self.base_estimator).__name__}.")
-        return super()._check_params()
+    _parameter_constraints = {
+        **_GroupStreamRegressor._parameter_constraints,
+        "include_always_on": ["boolean"],
+        "base_estimator": [None, HasMethods(["partial_fit", "predict"])],
+    }
 
     # ---- state -------------------------------------------------------------------------
     def _init_state(self, n_features):

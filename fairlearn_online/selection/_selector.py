@@ -8,11 +8,12 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.validation import POSITIVE, POSITIVE_INT, StrOptions, validate_params
 from ..base import (GroupEncoder, check_frozen_params, check_sensitive_features,
                     record_frozen_params)
 from ._kernels import accumulate_position_counts, owa_scores
 from ._rankings import check_rankings
-from ._rules import check_committee, get_rule
+from ._rules import RULES, OWARule, check_committee, get_rule
 from ._solvers import (Constraints, Profile, check_feasible, milp_size, solve_brute_force,
                        solve_greedy, solve_milp, solve_separable)
 
@@ -115,25 +116,21 @@ class MultiwinnerSelector(BaseEstimator):
     # ----------------------------------------------------------------------------------------
     # validation (no side effects)
     # ----------------------------------------------------------------------------------------
+    _parameter_constraints = {
+        "k": [POSITIVE_INT],  # and k <= m, the number of items: checked with the data
+        "rule": [StrOptions(set(RULES)), OWARule],
+        "constraints": [None, StrOptions({"proportional"}), dict],  # dict: {group: (lo, up)}
+        "solver": [StrOptions(set(_SOLVERS))],
+        "time_limit": [None, POSITIVE],
+    }
+
     def _check_params(self, m):
+        validate_params(self)
         k = self.k
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-            raise TypeError(f"k must be an integer; got {k!r}.")
-        if not 1 <= k <= m:
+        if not k <= m:
             raise ValueError(f"k must satisfy 1 <= k <= m = {m} (number of items); got {k}.")
         rule = get_rule(self.rule)
         beta, lam = rule.resolve(m, int(k))
-        if self.solver not in _SOLVERS:
-            raise ValueError(f"solver must be one of {_SOLVERS}; got {self.solver!r}.")
-        if self.time_limit is not None:
-            if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, numbers.Real) \
-                    or not self.time_limit > 0:
-                raise ValueError(f"time_limit must be a positive number or None; "
-                                 f"got {self.time_limit!r}.")
-        c = self.constraints
-        if not (c is None or isinstance(c, dict) or (isinstance(c, str) and c == "proportional")):
-            raise ValueError("constraints must be None, 'proportional' or a dict "
-                             f"{{group: (lower, upper)}}; got {c!r}.")
         return rule, beta, lam
 
     def _build_constraints(self, codes, labels, m):

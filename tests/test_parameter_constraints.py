@@ -1,0 +1,87 @@
+"""Every exported estimator declares ``_parameter_constraints`` for all its ``__init__``
+parameters, and an invalid value raises scikit-learn's ``InvalidParameterError`` naming it."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import (InvalidParameterError, generate_invalid_param_val,
+                                             make_constraint)
+
+import fairlearn_online
+from fairlearn_online._core.validation import validate_params
+
+MODULES = ["fairlearn_online", "fairlearn_online.baselines", "fairlearn_online.forest",
+           "fairlearn_online.regret", "fairlearn_online.dcov", "fairlearn_online.selection",
+           "fairlearn_online.river"]
+
+
+def _exported_estimators():
+    found = {}
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for attr in module.__all__:
+            value = getattr(module, attr)
+            if inspect.isclass(value) and issubclass(value, BaseEstimator):
+                found[value.__name__] = value
+    return [found[k] for k in sorted(found)]
+
+
+ESTIMATORS = _exported_estimators()
+
+
+def test_the_list_is_complete():
+    names = {cls.__name__ for cls in ESTIMATORS}
+    assert {"AranyaniClassifier", "MajorityClassClassifier", "RiverClassifier",
+            "MultiwinnerSelector", "DCovRegularizedRegressor"} <= names
+    assert {n for n in fairlearn_online.__all__ if n[0].isupper() and n != "OWARule"} <= names
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_constraints_cover_every_parameter(cls):
+    params = cls._get_param_names()  # scikit-learn's reading of __init__'s signature
+    constraints = getattr(cls, "_parameter_constraints", None)
+    assert isinstance(constraints, dict), f"{cls.__name__} declares no _parameter_constraints"
+    assert sorted(constraints) == sorted(params)
+    for allowed in constraints.values():
+        assert isinstance(allowed, list) and allowed
+        for c in allowed:
+            make_constraint(c)  # scikit-learn's format
+    validate_params(cls())  # the defaults are valid
+
+
+def _invalid_values(allowed):
+    made = [make_constraint(c) for c in allowed]
+    for c in made:
+        try:
+            bad = generate_invalid_param_val(c)
+        except NotImplementedError:
+            continue
+        if not any(other.is_satisfied_by(bad) for other in made):
+            yield bad
+    for bad in (object(), np.inf, True):
+        if not any(c.is_satisfied_by(bad) for c in made):
+            yield bad
+
+
+CASES = [(cls, name, bad) for cls in ESTIMATORS
+         for name, allowed in sorted(cls._parameter_constraints.items())
+         for bad in _invalid_values(allowed)]
+
+
+@pytest.mark.parametrize("cls,name,bad", CASES,
+                         ids=[f"{c.__name__}-{n}-{b!r:.20}" for c, n, b in CASES])
+def test_invalid_value_raises_invalid_parameter_error(cls, name, bad):
+    est = cls().set_params(**{name: bad})
+    with pytest.raises(InvalidParameterError, match=rf"{cls.__name__}: {name} must be "):
+        validate_params(est)
+
+
+def test_invalid_parameter_error_is_a_value_and_a_type_error():
+    """So the ``pytest.raises(ValueError)`` / ``TypeError`` of the older tests still hold."""
+    assert issubclass(InvalidParameterError, ValueError)
+    assert issubclass(InvalidParameterError, TypeError)
