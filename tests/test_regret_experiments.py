@@ -41,3 +41,15 @@ def test_adult_groups_follow_the_design():
     assert (groups[["HighSchool&less", "College&more"]].sum(axis=1) == 1).all()
     assert (groups[["Male", "Female"]].sum(axis=1) == 1).all()
     assert 0.0 <= x.min() and x.max() <= 1.0
+
+
+def test_paper_configuration_markdown_has_no_empty_official_columns():
+    row = dict(variant="mean", group="circle", T_g=10, baseline_mean=1.0, baseline_std=0.1,
+               ours_mean=0.5, ours_std=0.05, hindsight_mean=2.0, ours_exact_comparator=0.49)
+    quick = exp._paper_markdown(pd.DataFrame([row]))
+    assert "–" not in quick and "official" not in quick
+    assert "0.5000 ± 0.0500" in quick
+    full = dict(row, paper_baseline_mean=1.01, paper_baseline_std=0.1, paper_ours_mean=0.5,
+                paper_ours_std=0.05, paper_hindsight=2.0, max_abs_diff=0.01)
+    text = exp._paper_markdown(pd.DataFrame([full]))
+    assert "official" in text and "1.0100 ± 0.1000" in text and "0.0100" in text
