@@ -31,6 +31,9 @@ An estimator plugs in with small hooks (all optional, defaults in :class:`EventM
 * ``_event_groups(sensitive_features, *, learning)``: the groups argument of ``_partial_fit`` for
   one row, or ``None`` (chunk route);
 * ``_event_predict(row, groups)``: the prediction array of one validated row;
+* ``_event_learn(row, target, groups)`` / ``_event_predict_value(row, groups)``: shortcuts of
+  ``_partial_fit`` / ``_event_predict`` for one validated event (the forest calls its kernel
+  directly on its packed state);
 * ``_event_predict_proba(row)`` (classifiers): the probability row of one validated row.
 """
 
@@ -118,7 +121,8 @@ def event_sensitive_chunk(sensitive_features, columns=None):
         return None
     if isinstance(sensitive_features, dict):
         keys = list(sensitive_features)
-        if columns is not None and set(map(str, keys)) == set(columns) and len(keys) == len(columns):
+        if (columns is not None and set(map(str, keys)) == set(columns)
+                and len(keys) == len(columns)):
             by_name = {str(k): v for k, v in sensitive_features.items()}
             keys, values = list(columns), [by_name[c] for c in columns]
         else:
@@ -170,11 +174,12 @@ class EventMixin:
         -------
         self : object
         """
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        if kwargs:
+            kwargs = {k: v for k, v in kwargs.items() if v is not None}
         if not kwargs:
             fast = self._event_validate(x, y, sensitive_features)
             if fast is not None:
-                self._partial_fit(*fast, False)
+                self._event_learn(*fast)
                 return self
         self.partial_fit(self._event_X(x), self._event_y_chunk(y),
                          sensitive_features=self._event_sf_chunk(sensitive_features), **kwargs)
@@ -199,7 +204,7 @@ class EventMixin:
             groups = (self._event_groups(sensitive_features, learning=False)
                       if self._event_predict_uses_groups else None)
             if groups is not None or not self._event_predict_uses_groups:
-                return _python(self._event_predict(row, groups)[0])
+                return self._event_predict_value(row, groups)
         kwargs = ({"sensitive_features": self._event_sf_chunk(sensitive_features)}
                   if self._event_predict_uses_groups else {})
         return _python(self.predict(self._event_X(x), **kwargs)[0])
@@ -232,6 +237,14 @@ class EventMixin:
         buf = self._event_cache()["groups"]
         buf[0] = code
         return buf
+
+    def _event_learn(self, row, target, groups):
+        """Learn one validated event (the buffers of :meth:`_event_validate`)."""
+        self._partial_fit(row, target, groups, False)
+
+    def _event_predict_value(self, row, groups):
+        """The prediction of one validated row, as a Python scalar."""
+        return _python(self._event_predict(row, groups)[0])
 
     def _event_predict(self, row, groups):
         proba = self._event_predict_proba(row)

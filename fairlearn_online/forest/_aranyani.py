@@ -13,6 +13,7 @@ from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
+from . import _packed
 from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows, make_generator
 
 __all__ = ["AranyaniClassifier"]
@@ -256,28 +257,48 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         return int(self.samples_seen_[0])
 
     # ------------------------------------------------------------------ learning
+    def _packed(self):
+        """The packed kernel state (``forest/_packed.py``), packed again when an attribute was
+        replaced since (a grown group, a restored snapshot, an unpickled copy)."""
+        cache = self.__dict__.get("_event_cache_") or self._event_cache()
+        packed = cache.get("packed")
+        if packed is None or not packed.valid_for(self):
+            packed = _packed.pack(self, _MEMORIES[self.fairness_memory],
+                                  _TARGETS[self.fairness_target])
+            cache["packed"] = packed
+        return packed
+
+    def _kernel_hyper(self):
+        """``(hyper, dims)`` arrays of the learning kernels (see ``forest_learn_nodes``)."""
+        T, n_nodes = self.node_weights_.shape[:2]
+        hyper = np.array([self.fairness_weight, self.huber_delta, self.statistics_decay,
+                          self.learning_rate, self.beta1, self.beta2, self.epsilon],
+                         dtype=np.float64)
+        dims = np.array([T, n_nodes, self.leaf_logits_.shape[2],
+                         FAIRNESS_GRADIENTS[self.fairness_gradient],
+                         _WAITS[self.wait_for_groups]], dtype=np.int64)
+        return hyper, dims
+
     def _partial_fit(self, X, y, groups, return_predictions):
-        memory = _MEMORIES[self.fairness_memory]
-        if memory == K.RESERVOIR:
-            u = self.rng_.random(X.shape[0])
-        else:
-            u = np.zeros(0)
-        mom = self.adam_moments_
-        pred = K.forest_learn_chunk(
-            X, y, groups, u, self.node_weights_, self.leaf_logits_,
-            mom["m_nodes"], mom["v_nodes"], mom["m_leaves"], mom["v_leaves"], self.adam_step_,
-            self.group_counts_, self.node_sums_, self.node_gradient_means_,
-            self.reservoir_, self.reservoir_counts_,
-            float(self.fairness_weight), float(self.huber_delta),
-            FAIRNESS_GRADIENTS[self.fairness_gradient], memory, _TARGETS[self.fairness_target],
-            float(self.statistics_decay),
-            float(self.learning_rate),
-            float(self.beta1), float(self.beta2), float(self.epsilon), bool(return_predictions),
-            _WAITS[self.wait_for_groups])
+        packed = self._packed()
+        pred = np.empty(X.shape[0] if return_predictions else 0, dtype=np.int64)
+        _packed.learn(packed, self, X, y, groups, *self._kernel_hyper(), pred)
         self.samples_seen_[0] += X.shape[0]
         if return_predictions:
             return self.classes_[pred]
         return None
+
+    def _event_learn(self, row, target, groups):
+        """One validated event: the chunk kernel on the one-row buffers, with the kernel
+        arguments of the last validated parameters."""
+        cache = self.__dict__["_event_cache_"]
+        if cache.get("hyper_for") is not cache["params"]:
+            cache["hyper"] = self._kernel_hyper()
+            cache["hyper_for"] = cache["params"]
+        packed = self._packed()
+        hyper, dims = cache["hyper"]
+        _packed.learn(packed, self, row, target, groups, hyper, dims, packed.no_pred)
+        self.samples_seen_[0] += 1
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, X):
@@ -297,7 +318,15 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         return self._event_predict_proba(X_arr)
 
     def _event_predict_proba(self, X_arr):
-        return K.forest_proba(X_arr, self.node_weights_, self.leaf_logits_)
+        packed = self._packed()
+        out = np.empty((X_arr.shape[0], packed.sizes[3]))
+        K.forest_predict(X_arr, packed.opt, packed.pdims, packed.work, out)
+        return out
+
+    def _event_predict_value(self, row, groups):
+        packed = self._packed()
+        best = K.forest_predict(row, packed.opt, packed.pdims, packed.work, packed.proba)
+        return self.__dict__["_event_cache_"]["class_list"][best]
 
     def node_parity_gaps(self):
         """Node-level parity gaps ``F_k`` from the aggregate statistics (docs/user_guide/forest.md).

@@ -117,36 +117,6 @@ def _huber_prime(f, delta, shape):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _transpose_nodes(W, WT):
-    """``WT[j, t * K + k] = W[t, k, j]``: the kernels keep the node parameters (and their Adam
-    moments and group gradient means) feature-major, so that every per-sample loop over the
-    ``T * K`` nodes is contiguous and vectorizes (``d + 1`` is too short a loop to vectorize).
-    ``WT`` may have more columns (padding, see :func:`_padded`): they are left alone."""
-    T, K, d1 = W.shape
-    for t in range(T):
-        for k in range(K):
-            for j in range(d1):
-                WT[j, t * K + k] = W[t, k, j]
-
-
-@njit(cache=True)
-def _padded(nq):
-    """Columns of the feature-major node arrays: ``nq`` rounded up to a multiple of 8, so that
-    every loop over the nodes runs in whole SIMD vectors (no scalar remainder). The extra
-    columns hold zeros (parameters, moments, gradients, statistics) and stay zero."""
-    return (nq + 7) // 8 * 8
-
-
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def _untranspose_nodes(WT, W):
-    T, K, d1 = W.shape
-    for t in range(T):
-        for k in range(K):
-            for j in range(d1):
-                W[t, k, j] = WT[j, t * K + k]
-
-
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _leaf_softmax(TH, Q):
     """``Q[t, l] = softmax(TH[t, l])`` (the forward pass handles two classes itself)."""
     T, L, C = TH.shape
@@ -164,20 +134,12 @@ def _leaf_softmax(TH, Q):
                 Q[t, l, c] /= tot
 
 
-@njit(cache=True)
-def _forward_work(T, K, C):
-    """Work buffers of :func:`_forward`: pre-activations, exps and the exps' work buffers."""
-    m = _padded(T * K) + T * (K + 1)
-    ib = np.empty((2, m), dtype=np.int64)
-    return np.empty(m), np.empty(m), np.empty(m), ib, ib.view(np.float64)
-
-
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
     """Node outputs ``s`` (``(T, K)``), heap reach probabilities ``R`` (leaves at ``K..2K``),
     leaf softmax ``Q`` and the forest output ``P`` (mean over trees of
-    ``sum_l mu_l softmax(theta_l)``). ``WT`` is feature-major (see :func:`_transpose_nodes`);
-    ``zz, ee, kb, ib, fb`` come from :func:`_forward_work`.
+    ``sum_l mu_l softmax(theta_l)``). ``WT`` is feature-major (see :func:`packed_sizes`);
+    ``zz, ee, kb`` are views of :func:`_carve`'s buffer, ``ib, fb`` from :func:`make_work`.
 
     ``s_q = sigmoid(W_q[:d] . x + W_q[d])``; with two classes ``softmax(theta_l) =
     (sigmoid(-z_l), sigmoid(z_l))``, ``z_l = theta_l1 - theta_l0``. Every sigmoid is
@@ -234,24 +196,6 @@ def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def forest_proba(X, W, TH):
-    """Forest output ``P(x)`` for every row of ``X``: shape ``(n, C)``."""
-    n = X.shape[0]
-    T, K, d1 = W.shape
-    C = TH.shape[2]
-    WT = np.zeros((d1, _padded(T * K)))
-    _transpose_nodes(W, WT)
-    zz, ee, kb, ib, fb = _forward_work(T, K, C)
-    s = np.empty((T, K))
-    R = np.empty((T, 2 * K + 1))
-    Q = np.empty((T, K + 1, C))
-    out = np.empty((n, C))
-    for i in range(n):
-        _forward(X[i], WT, TH, zz, ee, kb, ib, fb, s, R, Q, out[i])
-    return out
-
-
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
     """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba),
     with ``m_hat = m / bc1``, ``v_hat = v / bc2``, computed as
@@ -270,7 +214,7 @@ def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n,
     """:func:`_adam` on the feature-major node parameters for the gradient
     ``gk[q] * xb[j]`` (the task gradient when there is no fairness gradient), formed on the fly;
     with ``update_gm`` the same pass does the group statistics' running mean
-    ``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n`` (step (2) of :func:`forest_learn_chunk`).
+    ``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n`` (step (2) of :func:`forest_learn_nodes`).
     One pass over the parameters instead of three; the same arithmetic."""
     d1, nq = WT.shape
     root = math.sqrt(bc2)
@@ -387,107 +331,234 @@ def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, outer=True):
             gWT[j, q] = gk[q] * xj
 
 
+# ------------------------------------------------------------------ work buffers and layout
+# The kernels allocate nothing: the parameters live in a packed state (below) that persists
+# between calls, and every work array is a view of one float64 buffer allocated by the caller
+# (no allocation to compile, no allocation per event).
+
+
+def packed_sizes(T, K, d1, C):
+    """``(nq, nqp, nW, nP)``: nodes, padded node columns, feature-major node block and all
+    parameters of the packed layout ``[W feature-major (d1, nqp), TH (T, K + 1, C)]``.
+
+    The kernels keep the node parameters (and their Adam moments and group gradient means)
+    feature-major, ``WT[j, t * K + k] = W[t, k, j]``, so that every per-sample loop over the
+    ``T * K`` nodes is contiguous and vectorizes (``d + 1`` is too short a loop to vectorize);
+    the node columns are padded to ``nqp``, a multiple of 8, so that those loops run in whole
+    SIMD vectors. The padding columns hold zeros (parameters, moments, gradients, statistics)
+    and stay zero. The estimator's ``node_weights_`` etc. are strided views of this layout
+    (``forest/_packed.py``)."""
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    return nq, nqp, nW, nW + T * (K + 1) * C
+
+
+def work_size(T, K, d1, C, G):
+    """Length of the float64 work buffer of :func:`_carve`."""
+    nq, nqp, nW, nP = packed_sizes(T, K, d1, C)
+    L = K + 1
+    m = nqp + T * L
+    nQ = max(nqp, 1)
+    nJ = max(d1, nP)
+    return (3 * m + nq + T * (2 * K + 1) + T * L * C + C + (2 * K + 1) + 2 * nqp + d1
+            + 2 * nP + G + G * nQ + nQ + nQ * nJ + nQ + nq + G * d1 * nqp)
+
+
+def make_work(T, K, d1, C, G):
+    """``(wk, ib, fb, seen)``: the float64 buffer of :func:`_carve` (zeros), the int64 bits of
+    the vectorized exp (``(2, m)``), their float64 view and the groups' seen flags."""
+    nq, nqp, nW, nP = packed_sizes(T, K, d1, C)
+    ib = np.zeros((2, nqp + T * (K + 1)), dtype=np.int64)
+    return (np.zeros(work_size(T, K, d1, C, G)), ib, ib.view(np.float64),
+            np.zeros(G, dtype=np.bool_))
+
+
+@njit(cache=True)
+def _carve(wk, T, K, d1, C, G, output):
+    """Views of the work buffer: forward pass ``(zz, ee, kb, s, R, Q, P)``, gradients
+    ``(V, gk, ds, xb, g, o)`` and fairness work ``(wts, M, bufM, bufG, bufh, Zs, RG)``
+    (``M, bufM, bufG, bufh`` shaped for the node statistics, or the output's with ``output``)."""
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    L = K + 1
+    nP = nW + T * L * C
+    m = nqp + T * L
+    nQ = max(nqp, 1)
+    nJ = max(d1, nP)
+    o = 0
+    zz = wk[o:o + m]
+    o += m
+    ee = wk[o:o + m]
+    o += m
+    kb = wk[o:o + m]
+    o += m
+    s = wk[o:o + nq].reshape((T, K))
+    o += nq
+    R = wk[o:o + T * (2 * K + 1)].reshape((T, 2 * K + 1))
+    o += T * (2 * K + 1)
+    Q = wk[o:o + T * L * C].reshape((T, L, C))
+    o += T * L * C
+    P = wk[o:o + C]
+    o += C
+    V = wk[o:o + 2 * K + 1]
+    o += 2 * K + 1
+    gk = wk[o:o + nqp]
+    o += nqp
+    ds = wk[o:o + nqp]
+    o += nqp
+    xb = wk[o:o + d1]
+    o += d1
+    g = wk[o:o + nP]
+    o += nP
+    ov = wk[o:o + nP]
+    o += nP
+    wts = wk[o:o + G]
+    o += G
+    if output:
+        M = wk[o:o + G].reshape((G, 1))
+        bufM = wk[o + G * nQ:o + G * nQ + 1]
+        bufG = wk[o + G * nQ + nQ:o + G * nQ + nQ + nP].reshape((nP, 1))
+        bufh = wk[o + G * nQ + nQ + nQ * nJ:o + G * nQ + nQ + nQ * nJ + 1]
+    else:
+        M = wk[o:o + G * nqp].reshape((G, nqp))
+        bufM = wk[o + G * nQ:o + G * nQ + nqp]
+        bufG = wk[o + G * nQ + nQ:o + G * nQ + nQ + d1 * nqp].reshape((d1, nqp))
+        bufh = wk[o + G * nQ + nQ + nQ * nJ:o + G * nQ + nQ + nQ * nJ + nqp]
+    o += G * nQ + nQ + nQ * nJ + nQ
+    Zs = wk[o:o + nq]
+    o += nq
+    RG = wk[o:o + G * d1 * nqp].reshape((G, d1, nqp))
+    return zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, ov, wts, M, bufM, bufG, bufh, Zs, RG
+
+
+# ------------------------------------------------------------------ the steps of one sample
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, RX, RN,
-                       lam, delta, shape, memory, target, decay, lr, b1, b2, eps,
-                       return_predictions, wait=WAIT_NEVER):
-    """Learn from a chunk one sample at a time; the per-sample loop of docs/user_guide/forest.md.
+def _predicted_class(P):
+    """``argmax P`` (the first of equal maxima, as ``np.argmax``)."""
+    best = 0
+    for c in range(1, P.shape[0]):
+        if P[c] > P[best]:
+            best = c
+    return best
 
-    For each sample, in order: (1) forward pass with the current parameters, the prediction
-    ``argmax P(x)`` is recorded (prequential, before learning); (2) the group statistics take
-    the sample in (aggregate: ``N_a += 1``, ``S_a[k] += s_k(x)``, running mean
-    ``G_a[k] += (s_k (1 - s_k) [x, 1] - G_a[k]) / N_a``; reservoir: ``x`` enters group ``a``'s
-    reservoir with Vitter's algorithm R driven by ``u[i]``); (3) task gradient of
-    ``-log P_y(x)``; (4) fairness gradient on ``W`` once at least two groups have been seen;
-    (5) one Adam step on all parameters, skipped (the step counter included) while fewer than
-    two groups have been seen if ``wait`` is ``WAIT_ALWAYS``, or ``WAIT_WHEN_PENALIZED`` and
-    ``lam > 0`` (the authors' ``train_online``: ``continue`` before ``apply_gradients``).
-    Arrays are updated in place.
 
-    Inside the chunk all parameters live in one flat vector ``[W feature-major, TH]`` (and so
-    do their Adam moments, gradients and, for ``target == OUTPUT``, the group gradient means;
-    the node columns are zero-padded, see :func:`_padded`); the arrays passed in are read at
-    the start and written back at the end, in their own layouts.
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _node_statistics(a, sf, xb, N, Sa, GMa, ds, decay, update_gm):
+    """Step (2), aggregate memory: ``N_a <- decay N_a + 1``, ``S_a[k] <- decay S_a[k] + s_k``,
+    ``ds_k = s_k (1 - s_k)`` and, with ``update_gm``, the running mean
+    ``G_a[k] += (ds_k [x, 1] - G_a[k]) / N_a`` (``GMa`` feature-major ``(d + 1, nqp)``).
+    Returns ``1 / N_a``."""
+    nq = sf.shape[0]
+    N[a] = decay * N[a] + 1.0
+    inv_n = 1.0 / N[a]
+    for q in range(nq):
+        sq = sf[q]
+        Sa[q] = decay * Sa[q] + sq
+        ds[q] = sq * (1.0 - sq)
+    if update_gm:
+        _gradient_mean_update(GMa, ds, xb, inv_n)
+    return inv_n
 
-    Returns the predicted class codes (empty when ``return_predictions`` is false).
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _gradient_mean_update(GMa, ds, xb, inv_n):
+    """``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n``."""
+    d1, nqp = GMa.shape
+    for j in range(d1):
+        xj = xb[j]
+        for q in range(nqp):
+            GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
+
+
+# inline="always": numba pastes this step into the kernel before LLVM sees it. Compiled as a
+# function of its own, LLVM turned the divisions by N_b into multiplications by a reciprocal
+# (fastmath "arcp") differently from the undivided kernel, and results moved in the last bit.
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy", inline="always")
+def _node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh):
+    """Step (4), aggregate node statistics: the group means ``M_a[k] = S_a[k] / N_a`` and
+    :func:`_fairness_gradient` added to the node gradient ``out`` (feature-major)."""
+    G = N.shape[0]
+    nq = S.shape[1] * S.shape[2]
+    for b in range(G):
+        seen[b] = N[b] > 0.0
+    for b in range(G):
+        wts[b] = N[b]
+        if seen[b]:
+            Sb = S[b].reshape(nq)
+            for q in range(nq):
+                Mi[b, q] = Sb[q] / N[b]
+    _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _waits(N, wait, lam):
+    """Step (5)'s condition: the optimizer waits (no step) while fewer than two groups have
+    been seen, with ``WAIT_ALWAYS``, or ``WAIT_WHEN_PENALIZED`` and ``lam > 0``."""
+    if wait == WAIT_ALWAYS or (wait == WAIT_WHEN_PENALIZED and lam != 0.0):
+        n_seen = 0
+        for b in range(N.shape[0]):
+            if N[b] > 0.0:
+                n_seen += 1
+        return n_seen < 2
+    return False
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _adam_all(opt, g, step, lr, b1, b2, eps):
+    """Step (5): the step counter and one Adam step on the packed parameters ``opt[0]`` with
+    moments ``opt[1], opt[2]`` and gradient ``g``."""
+    step[0] += 1
+    bc1 = 1.0 - b1 ** step[0]
+    bc2 = 1.0 - b2 ** step[0]
+    _adam(opt[0], g, opt[1], opt[2], lr, b1, b2, eps, bc1, bc2)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pred):
+    """Learn from a chunk one sample at a time, aggregate node statistics (the paper's method):
+    the per-sample loop of docs/user_guide/forest.md.
+
+    For each sample, in order: (1) forward pass with the current parameters
+    (:func:`_forward`); the prediction ``argmax P(x)`` goes to ``pred[i]`` when ``pred`` has
+    a slot per row (prequential, before learning); (2) the group statistics take the sample in
+    (:func:`_node_statistics`); (3) task gradient of ``-log P_y(x)``
+    (:func:`_class_gradient`); (4) fairness gradient on ``W`` once at least two groups have
+    been seen (:func:`_node_fairness`); (5) one Adam step on all parameters
+    (:func:`_adam_all`), skipped (the step counter included) while fewer than two groups have
+    been seen if the optimizer waits (:func:`_waits`). With ``lam = 0`` the node gradient is
+    the outer product ``gk x [x, 1]``: the Adam step forms it on the fly, in the same pass as
+    the group statistics' update (:func:`_adam_outer`).
+
+    State (updated in place): ``opt`` (3, nP) packed parameters, Adam first and second
+    moments (``[W feature-major (d + 1, nqp), TH]``, :func:`packed_sizes`); ``GMi``
+    (G, d + 1, nqp) the group gradient means, feature-major; ``N`` (G,), ``S`` (G, T, K) and
+    the step counter ``step`` (1,). ``hyper = [lam, delta, decay, lr, b1, b2, eps]``,
+    ``dims = [T, K, C, shape, wait]``, ``work`` from :func:`make_work`.
     """
     n, d = X.shape
-    T, K, d1 = W.shape
-    L = K + 1
-    C = TH.shape[2]
+    d1 = d + 1
+    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
+    b1, b2, eps = hyper[4], hyper[5], hyper[6]
     G = N.shape[0]
-    RES = RX.shape[1]
+    L = K + 1
     nq = T * K
-    nqp = _padded(nq)  # columns of the feature-major node arrays
+    nqp = (nq + 7) // 8 * 8
     nW = d1 * nqp
-    nT = TH.size
-    nP = nW + nT
-    # flat parameters, Adam moments and gradient: [W feature-major (d1, nqp), TH (T, L, C)]
-    th = np.zeros(nP)
-    m = np.zeros(nP)
-    v = np.zeros(nP)
-    g = np.zeros(nP)
-    WT = th[:nW].reshape((d1, nqp))
-    THc = th[nW:].reshape((T, L, C))
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = _carve(wk, T, K, d1, C, G, False)
+    WT = opt[0, :nW].reshape((d1, nqp))
+    THc = opt[0, nW:].reshape((T, L, C))
+    mWT = opt[1, :nW].reshape((d1, nqp))
+    vWT = opt[2, :nW].reshape((d1, nqp))
     gWT = g[:nW].reshape((d1, nqp))
     gT = g[nW:].reshape((T, L, C))
-    mWT = m[:nW].reshape((d1, nqp))
-    vWT = v[:nW].reshape((d1, nqp))
-    thT, gTf, mTf, vTf = th[nW:], g[nW:], m[nW:], v[nW:]
-    # without a fairness gradient the node gradient is the outer product gk x [x, 1]: the
-    # Adam step on W forms it on the fly, in the same pass as the group statistics' update
-    fused = lam == 0.0 and target == NODES
-    _transpose_nodes(W, WT)
-    _transpose_nodes(mW, m[:nW].reshape((d1, nqp)))
-    _transpose_nodes(vW, v[:nW].reshape((d1, nqp)))
-    th[nW:] = TH.reshape(nT)
-    m[nW:] = mT.reshape(nT)
-    v[nW:] = vT.reshape(nT)
-    # group gradient means: nodes (G, d1, nqp) feature-major; output (G, nP, 1) in flat order
-    if target == OUTPUT:
-        GMi = np.zeros((G, nP, 1))
-        for b in range(G):
-            for q in range(nq):
-                for j in range(d1):
-                    GMi[b, j * nqp + q, 0] = GM[b, 0, 0, q * d1 + j]
-            for p in range(nT):  # the caller's W block is unpadded: d1 * nq entries
-                GMi[b, nW + p, 0] = GM[b, 0, 0, d1 * nq + p]
-        o = np.empty(nP)
-        oWT = o[:nW].reshape((d1, nqp))
-        oT = o[nW:].reshape((T, L, C))
-        Mi = np.zeros((G, 1))
-        bufM = np.empty(1)
-        bufG = np.empty((nP, 1))
-        bufh = np.empty(1)
-        fo = g.reshape((nP, 1))
-    else:
-        GMi = np.zeros((G, d1, nqp))
-        for b in range(G):
-            _transpose_nodes(GM[b], GMi[b])
-        o = np.empty(0)
-        oWT = o.reshape((0, nqp))
-        oT = o.reshape((0, L, C))
-        Mi = np.zeros((G, nqp))
-        bufM = np.empty(nqp)
-        bufG = np.empty((d1, nqp))
-        bufh = np.empty(nqp)
-        fo = gWT
-    zz, ee, kb, ib, fb = _forward_work(T, K, C)
-    s = np.empty((T, K))
     sf = s.reshape(nq)
-    R = np.empty((T, 2 * K + 1))
-    Q = np.empty((T, L, C))
-    P = np.empty(C)
-    V = np.empty(2 * K + 1)
-    gk = np.zeros(nqp)
-    ds = np.zeros(nqp)
-    xb = np.empty(d1)
-    RG = np.zeros((G, d1, nqp))
-    wts = np.zeros(G)
-    seen = np.zeros(G, dtype=np.bool_)
-    Zs = np.empty(nq)
-    pred = np.empty(n if return_predictions else 0, dtype=np.int64)
-    inv_n = 0.0
+    fused = lam == 0.0
+    record = pred.shape[0] == n
     for i in range(n):
         x = X[i]
         yi = y[i]
@@ -497,146 +568,253 @@ def forest_learn_chunk(X, y, groups, u, W, TH, mW, vW, mT, vT, step, N, S, GM, R
         xb[d] = 1.0
         # (1) forward pass and prequential prediction
         _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
-        if return_predictions:
-            best = 0
-            for c in range(1, C):
-                if P[c] > P[best]:
-                    best = c
-            pred[i] = best
+        if record:
+            pred[i] = _predicted_class(P)
         # (2) group statistics at the current parameters
-        if target == OUTPUT:
-            pass  # see (2b): needs the output gradient
-        elif memory == AGGREGATE:
-            # with decay < 1 the group's past weighs decay**age (decay = 1: the paper's sums)
-            N[a] = decay * N[a] + 1.0
-            inv_n = 1.0 / N[a]
-            Sa = S[a].reshape(nq)
-            for q in range(nq):
-                sq = sf[q]
-                Sa[q] = decay * Sa[q] + sq
-                ds[q] = sq * (1.0 - sq)
-            GMa = GMi[a]
-            if not fused:
-                for j in range(d1):
-                    xj = xb[j]
-                    for q in range(nqp):
-                        GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
-        else:
-            N[a] += 1.0
-            cnt = int(RN[a])
-            if cnt < RES:
-                slot = cnt
-                RN[a] += 1.0
-            else:
-                slot = int(u[i] * N[a])  # uniform in 0 .. N_a - 1 (Vitter's algorithm R)
-            if slot < RES:
-                for j in range(d):
-                    RX[a, slot, j] = x[j]
+        inv_n = _node_statistics(a, sf, xb, N, S[a].reshape(nq), GMi[a], ds, decay,
+                                 not fused)
         # (3) task gradient of -log P_y: dL/dp_t[y] = -1 / (T P_y)
         py = P[yi]
         if py < 1e-300:
             py = 1e-300
         _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, not fused)
-        # (2b) output-level statistics: P_pos(x) and its gradient d P_pos / d(W, TH)
-        if target == OUTPUT:
-            _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT)
-            N[a] = decay * N[a] + 1.0
-            S[a, 0, 0] = decay * S[a, 0, 0] + P[C - 1]
-            na = N[a]
-            for p in range(nP):
-                GMi[a, p, 0] += (o[p] - GMi[a, p, 0]) / na
-        # (4) fairness gradient on the node parameters only (leaves get the task gradient;
-        # with target == OUTPUT on all parameters)
+        # (4) fairness gradient on the node parameters only (the leaves get the task gradient)
         if lam != 0.0:
-            for b in range(G):
-                seen[b] = N[b] > 0.0
-            if target == OUTPUT:
-                for b in range(G):
-                    wts[b] = N[b]
-                    if seen[b]:
-                        Mi[b, 0] = S[b, 0, 0] / N[b]
-                _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, fo, bufM, bufG,
-                                   bufh)
-            elif memory == AGGREGATE:
-                for b in range(G):
-                    wts[b] = N[b]
-                    if seen[b]:
-                        Sb = S[b].reshape(nq)
-                        for q in range(nq):
-                            Mi[b, q] = Sb[q] / N[b]
-                _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, fo, bufM, bufG,
-                                   bufh)
-            else:
-                n_seen = 0
-                for b in range(G):
-                    if seen[b]:
-                        n_seen += 1
-                if n_seen >= 2:
-                    # the reservoir's node outputs are one matrix product per group
-                    for b in range(G):
-                        if not seen[b]:
-                            continue
-                        cnt = int(RN[b])
-                        wts[b] = cnt
-                        Z = np.dot(RX[b, :cnt], WT[:d])  # (cnt, nqp)
-                        for r in range(cnt):
-                            for q in range(nq):
-                                sk = _sigmoid(Z[r, q] + WT[d, q])
-                                Z[r, q] = sk * (1.0 - sk)
-                                Zs[q] = sk if r == 0 else Zs[q] + sk
-                        DX = np.dot(RX[b, :cnt].T, Z)  # (d, nqp): sum_r x_r ds_r
-                        for q in range(nq):
-                            Mi[b, q] = Zs[q] / cnt
-                            tot = 0.0
-                            for r in range(cnt):
-                                tot += Z[r, q]
-                            RG[b, d, q] = tot / cnt
-                        for j in range(d):
-                            for q in range(nq):
-                                RG[b, j, q] = DX[j, q] / cnt
-                    _fairness_gradient(Mi, RG, wts, seen, lam, delta, shape, fo, bufM, bufG,
-                                       bufh)
+            _node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, gWT, bufM, bufG, bufh)
         # (5) Adam step on all parameters, unless the optimizer waits for a second group
-        if wait == WAIT_ALWAYS or (wait == WAIT_WHEN_PENALIZED and lam != 0.0):
-            n_seen = 0
-            for b in range(G):
-                if N[b] > 0.0:
-                    n_seen += 1
-            if n_seen < 2:
-                if fused and memory == AGGREGATE:  # the fused pass would have done (2)
-                    GMa = GMi[a]
-                    for j in range(d1):
-                        xj = xb[j]
-                        for q in range(nqp):
-                            GMa[j, q] += (ds[q] * xj - GMa[j, q]) * inv_n
-                continue
-        step[0] += 1
-        bc1 = 1.0 - b1 ** step[0]
-        bc2 = 1.0 - b2 ** step[0]
+        if _waits(N, wait, lam):
+            if fused:  # the fused pass would have done (2)
+                _gradient_mean_update(GMi[a], ds, xb, inv_n)
+            continue
         if fused:
+            step[0] += 1
+            bc1 = 1.0 - b1 ** step[0]
+            bc2 = 1.0 - b2 ** step[0]
             _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMi[a], ds, inv_n,
-                        memory == AGGREGATE)
-            _adam(thT, gTf, mTf, vTf, lr, b1, b2, eps, bc1, bc2)
+                        True)
+            _adam(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr, b1, b2,
+                  eps, bc1, bc2)
         else:
-            _adam(th, g, m, v, lr, b1, b2, eps, bc1, bc2)
-    # write the parameters, moments and statistics back in the callers' layouts
-    _untranspose_nodes(WT, W)
-    _untranspose_nodes(m[:nW].reshape((d1, nqp)), mW)
-    _untranspose_nodes(v[:nW].reshape((d1, nqp)), vW)
-    TH.reshape(nT)[:] = th[nW:]
-    mT.reshape(nT)[:] = m[nW:]
-    vT.reshape(nT)[:] = v[nW:]
-    if target == OUTPUT:
-        for b in range(G):
-            for q in range(nq):
-                for j in range(d1):
-                    GM[b, 0, 0, q * d1 + j] = GMi[b, j * nqp + q, 0]
-            for p in range(nT):
-                GM[b, 0, 0, d1 * nq + p] = GMi[b, nW + p, 0]
+            _adam_all(opt, g, step, lr, b1, b2, eps)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _reservoir_insert(a, x, u_i, N, RX, RN):
+    """Step (2), reservoir memory: ``x`` enters group ``a``'s reservoir (Vitter's algorithm R
+    driven by the uniform ``u_i``)."""
+    RES = RX.shape[1]
+    N[a] += 1.0
+    cnt = int(RN[a])
+    if cnt < RES:
+        slot = cnt
+        RN[a] += 1.0
     else:
-        for b in range(G):
-            _untranspose_nodes(GMi[b], GM[b])
-    return pred
+        slot = int(u_i * N[a])  # uniform in 0 .. N_a - 1 (Vitter's algorithm R)
+    if slot < RES:
+        for j in range(x.shape[0]):
+            RX[a, slot, j] = x[j]
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _reservoir_fairness(N, RX, RN, WT, Mi, RG, Zs, wts, seen, lam, delta, shape, out, bufM,
+                        bufG, bufh):
+    """Step (4), reservoir memory: each group's node outputs and their gradients re-evaluated
+    on its reservoir at the current parameters (one matrix product per group), then
+    :func:`_fairness_gradient`."""
+    G = N.shape[0]
+    d = RX.shape[2]
+    nq = Zs.shape[0]
+    for b in range(G):
+        seen[b] = N[b] > 0.0
+    n_seen = 0
+    for b in range(G):
+        if seen[b]:
+            n_seen += 1
+    if n_seen < 2:
+        return
+    for b in range(G):
+        if not seen[b]:
+            continue
+        cnt = int(RN[b])
+        wts[b] = cnt
+        Z = np.dot(RX[b, :cnt], WT[:d])  # (cnt, nqp)
+        for r in range(cnt):
+            for q in range(nq):
+                sk = _sigmoid(Z[r, q] + WT[d, q])
+                Z[r, q] = sk * (1.0 - sk)
+                Zs[q] = sk if r == 0 else Zs[q] + sk
+        DX = np.dot(RX[b, :cnt].T, Z)  # (d, nqp): sum_r x_r ds_r
+        for q in range(nq):
+            Mi[b, q] = Zs[q] / cnt
+            tot = 0.0
+            for r in range(cnt):
+                tot += Z[r, q]
+            RG[b, d, q] = tot / cnt
+        for j in range(d):
+            for q in range(nq):
+                RG[b, j, q] = DX[j, q] / cnt
+    _fairness_gradient(Mi, RG, wts, seen, lam, delta, shape, out, bufM, bufG, bufh)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, work, pred):
+    """:func:`forest_learn_nodes` with the reservoir memory (the paper's baseline): step (2)
+    is :func:`_reservoir_insert` (``u[i]`` uniform draws), step (4)
+    :func:`_reservoir_fairness`. ``RX`` (G, size, d) and ``RN`` (G,) are the reservoirs."""
+    n, d = X.shape
+    d1 = d + 1
+    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    lam, delta = hyper[0], hyper[1]
+    lr, b1, b2, eps = hyper[3], hyper[4], hyper[5], hyper[6]
+    G = N.shape[0]
+    L = K + 1
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = _carve(wk, T, K, d1, C, G, False)
+    WT = opt[0, :nW].reshape((d1, nqp))
+    THc = opt[0, nW:].reshape((T, L, C))
+    mWT = opt[1, :nW].reshape((d1, nqp))
+    vWT = opt[2, :nW].reshape((d1, nqp))
+    gWT = g[:nW].reshape((d1, nqp))
+    gT = g[nW:].reshape((T, L, C))
+    fused = lam == 0.0
+    record = pred.shape[0] == n
+    for i in range(n):
+        x = X[i]
+        yi = y[i]
+        a = groups[i]
+        for j in range(d):
+            xb[j] = x[j]
+        xb[d] = 1.0
+        _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
+        if record:
+            pred[i] = _predicted_class(P)
+        _reservoir_insert(a, x, u[i], N, RX, RN)
+        py = P[yi]
+        if py < 1e-300:
+            py = 1e-300
+        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, not fused)
+        if lam != 0.0:
+            _reservoir_fairness(N, RX, RN, WT, Mi, RG, Zs, wts, seen, lam, delta, shape, gWT,
+                                bufM, bufG, bufh)
+        if _waits(N, wait, lam):
+            continue
+        if fused:  # the node gradient formed on the fly, as in forest_learn_nodes
+            step[0] += 1
+            bc1 = 1.0 - b1 ** step[0]
+            bc2 = 1.0 - b2 ** step[0]
+            _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, RG[a], ds, 0.0,
+                        False)
+            _adam(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr, b1, b2,
+                  eps, bc1, bc2)
+        else:
+            _adam_all(opt, g, step, lr, b1, b2, eps)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _output_statistics(a, pos, o, N, S, GMi, decay):
+    """Step (2b), ``fairness_target="output"``: ``N_a <- decay N_a + 1``,
+    ``S_a <- decay S_a + P_pos(x)`` and the running mean of ``o = d P_pos / d(W, TH)``."""
+    N[a] = decay * N[a] + 1.0
+    S[a, 0, 0] = decay * S[a, 0, 0] + pos
+    na = N[a]
+    for p in range(o.shape[0]):
+        GMi[a, p, 0] += (o[p] - GMi[a, p, 0]) / na
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _output_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh):
+    """Step (4), ``fairness_target="output"``: the groups' mean outputs and
+    :func:`_fairness_gradient` on all parameters."""
+    G = N.shape[0]
+    for b in range(G):
+        seen[b] = N[b] > 0.0
+    for b in range(G):
+        wts[b] = N[b]
+        if seen[b]:
+            Mi[b, 0] = S[b, 0, 0] / N[b]
+    _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pred):
+    """:func:`forest_learn_nodes` with ``fairness_target="output"`` (an extension): the
+    penalty equalizes the forest's probability of the last class. Step (2b)
+    (:func:`_output_statistics`) takes ``P_pos(x)`` and its gradient with respect to all
+    parameters into the group statistics; step (4) (:func:`_output_fairness`) puts the
+    fairness gradient on all parameters. ``GMi`` (G, nP, 1) is in the packed order; ``S`` is
+    (G, 1, 1)."""
+    n, d = X.shape
+    d1 = d + 1
+    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
+    b1, b2, eps = hyper[4], hyper[5], hyper[6]
+    G = N.shape[0]
+    L = K + 1
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    nP = nW + T * L * C
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = _carve(wk, T, K, d1, C, G, True)
+    WT = opt[0, :nW].reshape((d1, nqp))
+    THc = opt[0, nW:].reshape((T, L, C))
+    gWT = g[:nW].reshape((d1, nqp))
+    gT = g[nW:].reshape((T, L, C))
+    oWT = o[:nW].reshape((d1, nqp))
+    oT = o[nW:].reshape((T, L, C))
+    fo = g.reshape((nP, 1))
+    record = pred.shape[0] == n
+    for i in range(n):
+        x = X[i]
+        yi = y[i]
+        a = groups[i]
+        for j in range(d):
+            xb[j] = x[j]
+        xb[d] = 1.0
+        _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
+        if record:
+            pred[i] = _predicted_class(P)
+        py = P[yi]
+        if py < 1e-300:
+            py = 1e-300
+        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, True)
+        _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT, True)
+        _output_statistics(a, P[C - 1], o, N, S, GMi, decay)
+        if lam != 0.0:
+            _output_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, fo, bufM, bufG,
+                             bufh)
+        if _waits(N, wait, lam):
+            continue
+        _adam_all(opt, g, step, lr, b1, b2, eps)
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_predict(X, opt, dims, work, out):
+    """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
+    parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``)."""
+    n, d = X.shape
+    d1 = d + 1
+    T, K, C = dims[0], dims[1], dims[2]
+    L = K + 1
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = _carve(wk, T, K, d1, C, 0, False)
+    WT = opt[0, :nW].reshape((d1, nqp))
+    THc = opt[0, nW:].reshape((T, L, C))
+    best = 0
+    for i in range(n):
+        _forward(X[i], WT, THc, zz, ee, kb, ib, fb, s, R, Q, out[i])
+    if n > 0:
+        best = _predicted_class(out[n - 1])
+    return best
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -644,7 +822,7 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
                          lr, b1, b2, eps, return_predictions):
     """Online logistic regression with the aggregate fairness gradient on its output ``s(x)``.
 
-    The same five steps as :func:`forest_learn_chunk` with a single "node":
+    The same five steps as :func:`forest_learn_nodes` with a single "node":
     ``s(x) = sigmoid(w[:d] . x + w[d])`` is ``P(y = 1 | x)``; task gradient
     ``(s - y) [x, 1]``; group statistics ``N_a``, ``S_a = sum s(x)``, ``G_a`` running mean of
     ``s (1 - s) [x, 1]``; fairness gradient ``lam * mean_a H'(F_a) (G_a - G_rest(a))``.
