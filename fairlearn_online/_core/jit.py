@@ -32,7 +32,7 @@ __all__ = ["configure", "cache_location"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: the subpackages holding ``cache=True`` kernels
-_KERNEL_DIRS = ("forest", "baselines", "regret", "dcov", "selection")
+_KERNEL_DIRS = ("_core", "forest", "baselines", "regret", "dcov", "selection")
 
 _state = {"configured": False, "location": None, "noticed": False}
 

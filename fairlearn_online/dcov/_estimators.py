@@ -27,10 +27,12 @@ import numbers
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
 from .._core.events import event_group_key
+from .._core.optim import adam_step, bias_corrections
+from .._core.random import make_generator
 from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidParameterError,
                                 StrOptions, validate_params)
 from ..base import (
@@ -196,16 +198,11 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             for p, g in zip(params, grads):
                 p -= self.learning_rate * g
             return
-        beta1, beta2, eps = 0.9, 0.999, 1e-8
+        beta1, beta2, eps = 0.9, 0.999, 1e-8  # scikit-learn's MLP: eps added to sqrt(v)
         self._opt_t_ += 1
-        t = self._opt_t_
-        lr = self.learning_rate * np.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
-        for p, g, m, v in zip(params, grads, self._opt_m_, self._opt_v_):
-            m *= beta1
-            m += (1.0 - beta1) * g
-            v *= beta2
-            v += (1.0 - beta2) * g * g
-            p -= lr * m / (np.sqrt(v) + eps)
+        bc1, bc2 = bias_corrections(beta1, beta2, self._opt_t_)
+        adam_step(params, grads, self._opt_m_, self._opt_v_, self.learning_rate, beta1, beta2,
+                  eps, bc1, bc2, eps_scaled=False)
 
     # ------------------------------------------------------------------ penalty
     def _penalty_dF(self, F, yhat_and_jac, sens):
@@ -258,8 +255,7 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     def _commit_common(self, reset, sizes, X_arr, commit_X, columns, n_outputs):
         commit_X()
         if reset:
-            self.rng_ = np.random.default_rng(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+            self.rng_ = make_generator(self.random_state)
             self._init_network(X_arr.shape[1], n_outputs, sizes, self.rng_)
             self.sensitive_columns_ = columns
             self.n_samples_seen_ = 0
@@ -309,8 +305,7 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         if sensitive_features is not None:
             values, columns = check_sensitive_features(sensitive_features, n)
             sensitive_features = pd.DataFrame(values, columns=columns)
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        order_rng = np.random.default_rng([seed, 1])  # a stream apart from the initialization's
+        order_rng = make_generator(self.random_state, stream=1)  # apart from the initialization's
         for _ in range(self.n_epochs):
             perm = order_rng.permutation(n)
             per_row = {k: v if k == "classes" or v is None else _safe_indexing(v, perm)

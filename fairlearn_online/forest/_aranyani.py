@@ -9,12 +9,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.random import make_generator
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
 from . import _packed
-from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows, make_generator
+from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
 
 __all__ = ["AranyaniClassifier"]
 

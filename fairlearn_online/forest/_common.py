@@ -1,12 +1,9 @@
 """What the forest and its online-logistic baseline share: the fairness-gradient codes, the
-constraints of their common parameters, the seeding and the growth of per-group arrays."""
+constraints of their common parameters and the growth of per-group arrays."""
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-from sklearn.utils import check_random_state
 
 from .._core.validation import (NON_NEGATIVE, POSITIVE, UNIT_INTERVAL_OPEN_LEFT,
                                 UNIT_INTERVAL_OPEN_RIGHT, StrOptions)
@@ -30,22 +27,6 @@ FAIRNESS_OPTIMIZER_CONSTRAINTS = {
     "fairness_gradient": [StrOptions(set(FAIRNESS_GRADIENTS))],
     "statistics_decay": [UNIT_INTERVAL_OPEN_LEFT],
 }
-
-
-def make_generator(random_state) -> np.random.Generator:
-    """A numpy Generator seeded from ``random_state`` (int, None, RandomState or Generator).
-
-    The generator is kept in the estimator's state so that pickling mid-stream and resuming
-    reproduces the same draws.
-    """
-    if isinstance(random_state, np.random.Generator):
-        return np.random.default_rng(random_state.integers(2**63))
-    if random_state is not None and not isinstance(
-            random_state, (numbers.Integral, np.random.RandomState)):
-        raise ValueError(f"random_state must be None, an int, a RandomState or a Generator; "
-                         f"got {random_state!r}.")
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 def grow_rows(array, n_rows):

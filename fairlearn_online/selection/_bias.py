@@ -14,8 +14,8 @@ import numbers
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import check_random_state
 
+from .._core.random import make_generator
 from ..base import GroupEncoder, check_sensitive_features
 from ..utils import progress_bar
 from ._kernels import mallows_rim
@@ -24,14 +24,6 @@ from ._rules import get_rule
 __all__ = ["make_biased_rankings", "quality_ratio", "rankings_needed"]
 
 _DEFAULT_DISPERSION = {"mallows": 0.8, "gaussian": 0.25}
-
-
-def _generator(random_state):
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    # a RandomState (or seed) seeds a Generator, so every path is reproducible
-    rs = check_random_state(random_state)
-    return np.random.default_rng(rs.randint(np.iinfo(np.int32).max))
 
 
 def _check_utilities(utilities, item_groups, disadvantaged):
@@ -115,7 +107,7 @@ def make_biased_rankings(n_rankings, utilities, item_groups, *, bias=1.0, disadv
             or (noise == "mallows" and dispersion > 1):
         raise ValueError(f"dispersion must be in [0, 1] for Mallows and >= 0 for Gaussian noise; "
                          f"got {dispersion!r}.")
-    rng = _generator(random_state)
+    rng = make_generator(random_state, share=True)
     biased = np.where(flags, u * bias, u)
     m = u.size
     if noise == "mallows":
@@ -222,7 +214,7 @@ def rankings_needed(rule, k, utilities, item_groups, *, bias, constraints="propo
     if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral) or n_trials < 1:
         raise ValueError(f"n_trials must be a positive integer; got {n_trials!r}.")
     rule = get_rule(rule)
-    rng = _generator(random_state)
+    rng = make_generator(random_state, share=True)
     rows = []
     model = dict(disadvantaged=disadvantaged, noise=noise, dispersion=dispersion)
     for trial in progress_bar(range(n_trials), desc="rankings_needed", enable=progress):
