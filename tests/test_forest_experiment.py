@@ -114,3 +114,26 @@ def test_full_frontier_grids_hold_faht_protecting_the_disadvantaged_group(datase
     favourable = y if dataset == "adult" else 1 - y  # COMPAS's label 1 is recidivism
     rates = {g: favourable[groups == g].mean() for g in np.unique(groups)}
     assert est.protected_group == min(rates, key=rates.get)
+
+
+def test_limit_vs_best_reads_each_reference_and_the_best_model_within_each_level():
+    from fairlearn_online.experiments.aranyani import limit_vs_best, limit_vs_best_markdown
+
+    summary = pd.DataFrame({
+        "method": ["aranyani", "aranyani", "fair-logistic", "majority"],
+        "fairness_weight": [0.0, 10.0, 1.0, np.nan],
+        "accuracy_mean": [0.83, 0.80, 0.81, 0.76], "accuracy_std": [0.01, 0.02, 0.01, 0.0],
+        "demographic_parity_difference_mean": [0.18, 0.04, 0.09, 0.0]})
+    limits = pd.DataFrame({
+        "limit": ["post"] * 3 + ["lp"] * 3,
+        "demographic_parity_difference": [0.0, 0.05, 0.1, 0.0, 0.05, 0.1],
+        "accuracy": [0.80, 0.84, 0.85, 0.82, 0.86, 0.87]})
+    table = limit_vs_best(summary, limits, levels=(0.02, 0.05, 0.10))
+    assert table["accuracy: post"].tolist() == [0.80, 0.84, 0.85]
+    assert table["accuracy: lp"].tolist() == [0.82, 0.86, 0.87]
+    assert table["best_method"].isna().tolist() == [True, False, False]
+    assert table["best_method"].iloc[1:].tolist() == ["aranyani", "fair-logistic"]  # not majority
+    assert table["best_accuracy"].iloc[1:].tolist() == [0.80, 0.81]
+    np.testing.assert_allclose(table["gap_to_reference"].iloc[1:], [0.04, 0.04])
+    text = limit_vs_best_markdown(table)
+    assert "aranyani, λ = 10" in text and "+0.040" in text and "none" in text

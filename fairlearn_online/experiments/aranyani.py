@@ -263,6 +263,7 @@ def _report(dataset, title):
         summary.to_csv(out_dir / "summary.csv", index=False)
         limits = limit_curves(dataset, protocol, n_points=6 if quick else 16)
         limits.to_csv(out_dir / "limits.csv", index=False)
+        write_limit_vs_best(summary, limits, out_dir)
         n_seeds = int(results["seed"].nunique())
         unit = ("stream orders" if protocol == "shuffled"
                 else "initializations, stream in file order")
@@ -289,6 +290,94 @@ def limit_curves(dataset, protocol="shuffled", n_points=16):
                                      in_sample=in_sample)
         frames.append(curve.assign(limit=curve.attrs["label"]))
     return pd.concat(frames, ignore_index=True)
+
+
+DP_LEVELS = (0.02, 0.05, 0.10, 0.15)
+
+
+def limit_vs_best(summary, limits, levels=DP_LEVELS):
+    """Per demographic-parity level: each reference's accuracy (the curve at that DP bound) and
+    the best model of the sweep whose mean prequential DP is within it.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        One row per method and ``fairness_weight`` with ``accuracy_mean``, ``accuracy_std`` and
+        ``demographic_parity_difference_mean`` (:func:`summarize`); a ``dataset`` column is
+        kept as a key when present.
+    limits : DataFrame
+        The reference curves (:func:`limit_curves`): ``limit``, ``eps``-ordered rows with
+        ``demographic_parity_difference`` and ``accuracy``.
+    levels : sequence of float
+        The DP levels.
+
+    Returns
+    -------
+    DataFrame
+        One row per level (and dataset): ``dp_level``, one ``accuracy`` column per reference,
+        ``best_method``, ``best_fairness_weight``, ``best_accuracy`` (mean), its sd and DP, and
+        ``gap_to_<first reference>``.
+    """
+    keys = ["dataset"] if "dataset" in summary and "dataset" in limits else []
+    rows = []
+    groups = summary.groupby(keys) if keys else [((), summary)]
+    for key, models in groups:
+        refs = limits
+        if keys:
+            refs = limits[limits["dataset"] == (key[0] if isinstance(key, tuple) else key)]
+        models = models[models["method"] != "majority"]
+        for level in levels:
+            row = dict(zip(keys, key if isinstance(key, tuple) else (key,)), dp_level=level)
+            for label, curve in refs.groupby("limit", sort=False):
+                inside = curve[curve["demographic_parity_difference"] <= level + 1e-9]
+                row[f"accuracy: {label}"] = (float(inside["accuracy"].max()) if len(inside)
+                                             else np.nan)
+            fair = models[models["demographic_parity_difference_mean"] <= level]
+            if len(fair):
+                best = fair.loc[fair["accuracy_mean"].idxmax()]
+                row.update(best_method=best["method"],
+                           best_fairness_weight=best["fairness_weight"],
+                           best_accuracy=float(best["accuracy_mean"]),
+                           best_accuracy_std=float(best["accuracy_std"]),
+                           best_dp=float(best["demographic_parity_difference_mean"]))
+            else:
+                row.update(best_method=None, best_fairness_weight=np.nan,
+                           best_accuracy=np.nan, best_accuracy_std=np.nan, best_dp=np.nan)
+            first = next((c for c in row if c.startswith("accuracy: ")), None)
+            if first is not None:
+                row["gap_to_reference"] = row[first] - row["best_accuracy"]
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def limit_vs_best_markdown(table):
+    """:func:`limit_vs_best` as a markdown table (accuracies to 3 decimals)."""
+    refs = [c for c in table.columns if c.startswith("accuracy: ")]
+    keys = ["dataset"] if "dataset" in table else []
+    head = keys + ["DP <="] + [c[len("accuracy: "):] for c in refs] + [
+        "best model (DP within the level)", "its accuracy", "its DP", "reference minus best"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in table.iterrows():
+        model = ("none" if r["best_method"] is None or pd.isna(r["best_method"]) else
+                 f"{r['best_method']}" + ("" if pd.isna(r["best_fairness_weight"])
+                                          else f", λ = {r['best_fairness_weight']:g}"))
+        cells = [str(r[k]) for k in keys] + [f"{r['dp_level']:.2f}"]
+        cells += ["–" if pd.isna(r[c]) else f"{r[c]:.3f}" for c in refs]
+        cells += [model,
+                  "–" if pd.isna(r["best_accuracy"]) else
+                  f"{r['best_accuracy']:.3f} ± {r['best_accuracy_std']:.3f}",
+                  "–" if pd.isna(r["best_dp"]) else f"{r['best_dp']:.3f}",
+                  "–" if pd.isna(r.get("gap_to_reference", np.nan)) else
+                  f"{r['gap_to_reference']:+.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_limit_vs_best(summary, limits, out_dir):
+    table = limit_vs_best(summary, limits)
+    table.to_csv(out_dir / "limit_vs_best.csv", index=False)
+    (out_dir / "limit_vs_best.md").write_text(limit_vs_best_markdown(table))
+    return table
 
 
 def draw_limits(ax, limits):

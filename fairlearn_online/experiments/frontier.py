@@ -163,7 +163,9 @@ def report(tables, out_dir, quick):
     fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.09, 1, 1))
     save_figure(fig, out_dir / "frontier")
-    pd.concat(limits, ignore_index=True).to_csv(out_dir / "limits.csv", index=False)
+    limits = pd.concat(limits, ignore_index=True)
+    limits.to_csv(out_dir / "limits.csv", index=False)
+    aranyani.write_limit_vs_best(summary, limits, out_dir)
 
 
 register(Experiment(
