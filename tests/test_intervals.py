@@ -243,3 +243,24 @@ def test_frame_exact_kind():
     assert d["lower"] <= d["value"] <= d["upper"]
     with pytest.raises(ValueError, match="'exact'"):
         frame.interval("selection_rate", kind="bogus")
+
+
+def test_normal_mixture_boundary_equals_confseq():
+    """Against boundaries computed by the confseq package (tests/make_confseq_reference.py)."""
+    import json
+    from pathlib import Path
+
+    from fairlearn_online.metrics._intervals import _best_rho, two_sided_normal_mixture_boundary
+
+    ref = json.loads((Path(__file__).with_name("data") / "confseq_normal_mixture.json")
+                     .read_text())
+    v = np.array(ref["intrinsic_time"])
+    for case in ref["cases"]:
+        ours = two_sided_normal_mixture_boundary(v, case["rho"], case["alpha"])
+        np.testing.assert_allclose(ours, case["bound"], rtol=1e-12)
+        # the library's rho minimises the boundary at v_opt exactly: never above confseq's
+        at_v_opt = case["bound"][list(v).index(case["v_opt"])]
+        rho = _best_rho(4 * case["v_opt"], case["alpha"])
+        ours_at_v_opt = two_sided_normal_mixture_boundary(case["v_opt"], rho, case["alpha"])
+        assert ours_at_v_opt <= at_v_opt * (1 + 1e-9)
+        assert ours_at_v_opt >= 0.99 * at_v_opt  # confseq's closed form is near the optimum

@@ -202,11 +202,23 @@ def _best_rho(tuned_n, alpha):
     v = tuned_n / 4.0
 
     def boundary(log_rho):
-        rho = math.exp(log_rho)
-        return (v + rho) * math.log((v + rho) / (rho * alpha * alpha))
+        return two_sided_normal_mixture_boundary(v, math.exp(log_rho), alpha)
 
     res = minimize_scalar(boundary, bounds=(math.log(v) - 12, math.log(v) + 6), method="bounded")
     return math.exp(res.x)
+
+
+def two_sided_normal_mixture_boundary(intrinsic_time, rho, alpha):
+    """``sqrt((V + rho) log((V + rho) / (rho alpha^2)))``: the two-sided normal-mixture boundary
+    on ``|S_n|`` at intrinsic time ``V`` (Howard et al. 2021, Eq. (14); module docstring).
+
+    Equal to the ``confseq`` package's ``normal_mixture_bound(V, alpha, v_opt, alpha,
+    is_one_sided=False)`` at the same ``rho`` (``tests/test_intervals.py``); ``confseq`` sets
+    ``rho`` by a closed-form approximation of the minimiser at ``v_opt``, :func:`_best_rho`
+    minimises exactly.
+    """
+    v = np.asarray(intrinsic_time, dtype=np.float64)
+    return np.sqrt((v + rho) * np.log((v + rho) / (rho * alpha * alpha)))
 
 
 def normal_mixture_radius(trials, level=0.95, *, tuned_n=1000):
@@ -227,7 +239,7 @@ def normal_mixture_radius(trials, level=0.95, *, tuned_n=1000):
     n = np.asarray(trials, dtype=np.float64)
     v = n / 4.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        radius = np.sqrt((v + rho) * np.log((v + rho) / (rho * alpha * alpha))) / n
+        radius = two_sided_normal_mixture_boundary(v, rho, alpha) / n
     return np.where(n > 0, radius, np.inf)
 
 
