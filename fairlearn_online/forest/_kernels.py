@@ -42,6 +42,11 @@ _configure_cache()  # a writable cache directory (read-only installs) and the co
 # fresh process differed in the last bit (tests/test_reliability.py checks cold vs cached).
 _FASTMATH = {"reassoc", "arcp"}
 
+# the steps of a kernel are called only from kernels: no CPython wrapper to compile (boxing and
+# unboxing their arguments was a large share of the first compilation); tests call them through
+# small kernels of their own (tests/test_forest_kernels.py)
+_STEP = dict(cache=True, fastmath=_FASTMATH, error_model="numpy", no_cpython_wrapper=True)
+
 # fairness-gradient shapes h(F), the factor of the parity gap F in the fairness gradient
 # (docs/user_guide/forest.md, "The fairness gradient")
 HUBER = 0  # h(F) = clip(F, -delta, delta): the derivative of the Huber penalty
@@ -116,7 +121,7 @@ def _huber_prime(f, delta, shape):
     return min(max(f, -delta), delta)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _leaf_softmax(TH, Q):
     """``Q[t, l] = softmax(TH[t, l])`` (the forward pass handles two classes itself)."""
     T, L, C = TH.shape
@@ -134,7 +139,7 @@ def _leaf_softmax(TH, Q):
                 Q[t, l, c] /= tot
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
     """Node outputs ``s`` (``(T, K)``), heap reach probabilities ``R`` (leaves at ``K..2K``),
     leaf softmax ``Q`` and the forest output ``P`` (mean over trees of
@@ -195,7 +200,7 @@ def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
         P[c] /= T
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
     """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba),
     with ``m_hat = m / bc1``, ``v_hat = v / bc2``, computed as
@@ -209,7 +214,7 @@ def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
         p[i] -= step * m[i] / (math.sqrt(v[i]) + eps_hat)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n, update_gm):
     """:func:`_adam` on the feature-major node parameters for the gradient
     ``gk[q] * xb[j]`` (the task gradient when there is no fairness gradient), formed on the fly;
@@ -234,7 +239,7 @@ def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n,
             WT[j, q] -= step * mq / (math.sqrt(vq) + eps_hat)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
     """Add ``lam * mean_a H'(F_a) (GM_a - GM_rest(a))`` to ``out`` (docs/user_guide/forest.md).
 
@@ -293,7 +298,7 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
                     out[j, q] += h[q] * (GM[a, j, q] - grest)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, outer=True):
     """``gWT, gT = coef * d P_cls / d(W, TH) * T`` for one sample (overwrites both; ``gWT`` is
     feature-major, ``(d + 1, T * K)``). ``gWT[j, q] = gk[q] * xb[j]`` is an outer product:
@@ -374,7 +379,7 @@ def make_work(T, K, d1, C, G):
             np.zeros(G, dtype=np.bool_))
 
 
-@njit(cache=True)
+@njit(cache=True, no_cpython_wrapper=True)
 def _carve(wk, T, K, d1, C, G, output):
     """Views of the work buffer: forward pass ``(zz, ee, kb, s, R, Q, P)``, gradients
     ``(V, gk, ds, xb, g, o)`` and fairness work ``(wts, M, bufM, bufG, bufh, Zs, RG)``
@@ -434,7 +439,7 @@ def _carve(wk, T, K, d1, C, G, output):
 
 
 # ------------------------------------------------------------------ the steps of one sample
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _predicted_class(P):
     """``argmax P`` (the first of equal maxima, as ``np.argmax``)."""
     best = 0
@@ -444,7 +449,7 @@ def _predicted_class(P):
     return best
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _node_statistics(a, sf, xb, N, Sa, GMa, ds, decay, update_gm):
     """Step (2), aggregate memory: ``N_a <- decay N_a + 1``, ``S_a[k] <- decay S_a[k] + s_k``,
     ``ds_k = s_k (1 - s_k)`` and, with ``update_gm``, the running mean
@@ -462,7 +467,7 @@ def _node_statistics(a, sf, xb, N, Sa, GMa, ds, decay, update_gm):
     return inv_n
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _gradient_mean_update(GMa, ds, xb, inv_n):
     """``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n``."""
     d1, nqp = GMa.shape
@@ -475,7 +480,7 @@ def _gradient_mean_update(GMa, ds, xb, inv_n):
 # inline="always": numba pastes this step into the kernel before LLVM sees it. Compiled as a
 # function of its own, LLVM turned the divisions by N_b into multiplications by a reciprocal
 # (fastmath "arcp") differently from the undivided kernel, and results moved in the last bit.
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy", inline="always")
+@njit(**_STEP, inline="always")
 def _node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh):
     """Step (4), aggregate node statistics: the group means ``M_a[k] = S_a[k] / N_a`` and
     :func:`_fairness_gradient` added to the node gradient ``out`` (feature-major)."""
@@ -492,7 +497,7 @@ def _node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, bufM, bufG,
     _fairness_gradient(Mi, GMi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _waits(N, wait, lam):
     """Step (5)'s condition: the optimizer waits (no step) while fewer than two groups have
     been seen, with ``WAIT_ALWAYS``, or ``WAIT_WHEN_PENALIZED`` and ``lam > 0``."""
@@ -505,7 +510,7 @@ def _waits(N, wait, lam):
     return False
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _adam_all(opt, g, step, lr, b1, b2, eps):
     """Step (5): the step counter and one Adam step on the packed parameters ``opt[0]`` with
     moments ``opt[1], opt[2]`` and gradient ``g``."""
@@ -549,7 +554,7 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     nW = d1 * nqp
     wk, ib, fb, seen = work
     (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, G, False)
+     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
     WT = opt[0, :nW].reshape((d1, nqp))
     THc = opt[0, nW:].reshape((T, L, C))
     mWT = opt[1, :nW].reshape((d1, nqp))
@@ -598,7 +603,7 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
             _adam_all(opt, g, step, lr, b1, b2, eps)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _reservoir_insert(a, x, u_i, N, RX, RN):
     """Step (2), reservoir memory: ``x`` enters group ``a``'s reservoir (Vitter's algorithm R
     driven by the uniform ``u_i``)."""
@@ -615,7 +620,7 @@ def _reservoir_insert(a, x, u_i, N, RX, RN):
             RX[a, slot, j] = x[j]
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _reservoir_fairness(N, RX, RN, WT, Mi, RG, Zs, wts, seen, lam, delta, shape, out, bufM,
                         bufG, bufh):
     """Step (4), reservoir memory: each group's node outputs and their gradients re-evaluated
@@ -673,7 +678,7 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
     nW = d1 * nqp
     wk, ib, fb, seen = work
     (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, G, False)
+     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
     WT = opt[0, :nW].reshape((d1, nqp))
     THc = opt[0, nW:].reshape((T, L, C))
     mWT = opt[1, :nW].reshape((d1, nqp))
@@ -714,7 +719,7 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
             _adam_all(opt, g, step, lr, b1, b2, eps)
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _output_statistics(a, pos, o, N, S, GMi, decay):
     """Step (2b), ``fairness_target="output"``: ``N_a <- decay N_a + 1``,
     ``S_a <- decay S_a + P_pos(x)`` and the running mean of ``o = d P_pos / d(W, TH)``."""
@@ -725,7 +730,7 @@ def _output_statistics(a, pos, o, N, S, GMi, decay):
         GMi[a, p, 0] += (o[p] - GMi[a, p, 0]) / na
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+@njit(**_STEP)
 def _output_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, bufM, bufG, bufh):
     """Step (4), ``fairness_target="output"``: the groups' mean outputs and
     :func:`_fairness_gradient` on all parameters."""
@@ -760,7 +765,7 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     nP = nW + T * L * C
     wk, ib, fb, seen = work
     (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, G, True)
+     RG) = _carve(wk, T, K, d1, C, seen.shape[0], True)
     WT = opt[0, :nW].reshape((d1, nqp))
     THc = opt[0, nW:].reshape((T, L, C))
     gWT = g[:nW].reshape((d1, nqp))
@@ -806,7 +811,7 @@ def forest_predict(X, opt, dims, work, out):
     nW = d1 * nqp
     wk, ib, fb, seen = work
     (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, 0, False)
+     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
     WT = opt[0, :nW].reshape((d1, nqp))
     THc = opt[0, nW:].reshape((T, L, C))
     best = 0
