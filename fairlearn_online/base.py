@@ -31,6 +31,7 @@ from sklearn.utils.validation import _get_feature_names, check_array, check_is_f
 from sklearn.utils.multiclass import check_classification_targets
 
 from ._core.events import EventClassifierMixin, EventMixin
+from ._core.state import atomic, make_writeable, portable_getstate, portable_setstate
 
 # sensitive features and parameter rules live in the shared core; re-exported here
 from ._core.groups import (GroupEncoder, _as_python_scalar, align_columns,  # noqa: F401
@@ -251,12 +252,43 @@ class StreamingEstimatorMixin(EventMixin):
             X, y, sensitive_features, **kwargs)
         if fitted:  # after validation: an invalid value gets its own error first
             check_frozen_params(self)
-        commit()
-        if not fitted:
-            record_frozen_params(self)
-        out = self._partial_fit(X_arr, y_arr, groups, return_predictions)
+        # one transaction (``_core/state.py``): any exception from here on (KeyboardInterrupt,
+        # MemoryError, a diverging step) restores the state and counters of before the chunk
+        with atomic(self):
+            make_writeable(self)  # copy on write: a read-only (memory-mapped) state
+            commit()
+            if not fitted:
+                record_frozen_params(self)
+            out = self._partial_fit(X_arr, y_arr, groups, return_predictions)
+            self._check_learned_state(X_arr)
         self._event_remember_params()
         return out
+
+    #: Learned arrays that must stay finite: checked before a chunk (or a slice of one) commits
+    _finite_attributes = ()
+
+    def _check_learned_state(self, X=None):
+        """Raise a ``ValueError`` (the chunk is then rolled back) when an attribute of
+        ``_finite_attributes`` holds NaN or infinity after learning."""
+        bad = [name for name in self._finite_attributes
+               if not _all_finite(self.__dict__.get(name))]
+        if not bad:
+            return
+        scale = ""
+        if X is not None and X.size:
+            scale = f" (|X| reaches {float(np.max(np.abs(X))):.3g})"
+        raise ValueError(
+            f"{type(self).__name__} produced non-finite {', '.join(bad)} from this chunk"
+            f"{scale}: the features are too large for its updates; rescale X (e.g. "
+            "sklearn.preprocessing.StandardScaler) or lower learning_rate. The estimator is "
+            "left as it was before the chunk.")
+
+    def __getstate__(self):
+        # numpy Generators as plain seed state (a numpy 2 pickle loads under numpy 1.26)
+        return portable_getstate(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(portable_setstate(state))
 
     def _check_groups(self, sensitive_features, n_samples, *, reset):
         """Group codes of a chunk and the encoder to commit, without changing ``self``.
@@ -333,6 +365,15 @@ class StreamingClassifierMixin(EventClassifierMixin, StreamingEstimatorMixin):
         """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
+
+
+def _all_finite(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_all_finite(v) for v in value)
+    arr = np.asarray(value)
+    return arr.dtype.kind not in "fc" or bool(np.isfinite(arr).all())
 
 
 def _n_rows(X) -> int:

@@ -376,3 +376,260 @@ def test_fairness_limit_that_violates_its_bound_warns_with_the_achieved_value(mo
     with pytest.warns(FairnessLimitWarning, match="demographic_parity"):
         res = fairness_limit(cells, z, y, constraint="demographic_parity", eps=0.0)
     assert res.status == "violated"
+
+
+# --------------------------------------------------------------------------------------------
+# item 8: a failed chunk leaves the estimator as before it (or, sliced, as after whole slices)
+# --------------------------------------------------------------------------------------------
+def _fit_two(est, X, y, g, n_first=100):
+    kw = {"classes": np.unique(y)} if is_classifier(est) else {}
+    est.partial_fit(X[:n_first], y[:n_first], sensitive_features=g[:n_first], **kw)
+    return est
+
+
+@pytest.mark.parametrize("cls", STREAMING, ids=IDS)
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, MemoryError, RuntimeError])
+def test_failure_inside_a_chunk_restores_the_state_and_counters(cls, failure, monkeypatch):
+    X, y_clf, y_reg, sex, _ = _data(n=300)
+    y = _target(cls(), y_clf, y_reg)
+    est = _fit_two(_make(cls), X, y, sex)
+    before = _state(est)
+    seen = getattr(est, "n_samples_seen_", None)
+    original = cls._partial_fit
+
+    def learn_then_fail(self, *args):  # the interrupt arrives once the kernel has run
+        original(self, *args)
+        raise failure("simulated")
+
+    monkeypatch.setattr(cls, "_partial_fit", learn_then_fail)
+    with pytest.raises(failure, match="simulated"):
+        est.partial_fit(X[100:200], y[100:200], sensitive_features=sex[100:200])
+    monkeypatch.undo()
+    assert getattr(est, "n_samples_seen_", None) == seen
+    assert _state(est) == before
+    # and it goes on exactly as an estimator that never saw the failed chunk
+    ref = _fit_two(_make(cls), X, y, sex)
+    for model in (est, ref):
+        model.partial_fit(X[200:], y[200:], sensitive_features=sex[200:])
+    np.testing.assert_array_equal(_predict(est, X, sex), _predict(ref, X, sex))
+
+
+def test_interrupt_in_the_regret_kernel_leaves_counter_and_state_consistent(monkeypatch):
+    from fairlearn_online.regret import _estimator as regret_module
+
+    X, _, y, sex, _ = _data(n=300)
+    est = _fit_two(GroupwiseRegretRegressor(), X, y, sex)
+    before, kernel = _state(est), regret_module.anh_ridge_chunk
+
+    def kernel_then_ctrl_c(*args):
+        kernel(*args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(regret_module, "anh_ridge_chunk", kernel_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X[100:], y[100:], sensitive_features=sex[100:])
+    assert est.n_samples_seen_ == 100 and _state(est) == before
+
+
+def test_interrupt_between_dcov_optimizer_steps_restores_everything(monkeypatch):
+    X, y, _, sex, _ = _data(n=400)
+    est = _fit_two(DCovRegularizedClassifier(batch_size=8, fairness_weight=1.0, random_state=0),
+                   X, y, sex)
+    before, step = _state(est), DCovRegularizedClassifier._step
+    calls = []
+
+    def step_then_ctrl_c(self, grads):
+        step(self, grads)
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(DCovRegularizedClassifier, "_step", step_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X[100:], y[100:], sensitive_features=sex[100:])
+    assert len(calls) == 5 and est.n_samples_seen_ == 100 and _state(est) == before
+
+
+def test_diverging_dcov_step_raises_naming_learning_rate_and_changes_nothing():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3)) * 100
+    y = X[:, 0] * 1e3
+    sex = rng.choice(["a", "b"], size=400)
+    est = DCovRegularizedRegressor(hidden_layer_sizes=(8,), solver="sgd", batch_size=16,
+                                   fairness_weight=1.0, random_state=0)
+    est.partial_fit(X[:16] / 100, y[:16] / 1e5, sensitive_features=sex[:16])
+    before = _state(est)
+    est.set_params(learning_rate=1e8)  # a mutable parameter
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow warnings
+        with pytest.raises(ValueError, match=r"diverged.*learning_rate=100000000\.0"):
+            est.partial_fit(X, y, sensitive_features=sex)
+    assert _state(est) == before and est.n_samples_seen_ == 16
+    assert all(np.isfinite(c).all() for c in est.coefs_)
+
+
+def test_memory_error_while_initialising_leaves_the_estimator_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    X, y, _, sex, _ = _data(n=50, d=20)
+    est = AranyaniClassifier(fairness_memory="reservoir", reservoir_size=10**8)
+    with pytest.raises(MemoryError):  # 30 GB of reservoir for two groups of 20 features
+        est.partial_fit(X, y, sensitive_features=sex)
+    assert not [name for name in vars(est) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    est.set_params(reservoir_size=50).partial_fit(X, y, sensitive_features=sex)
+    assert est.n_samples_seen_ == 50
+
+
+@pytest.mark.parametrize("params", [{}, {"fairness_weight": 1.0},
+                                    {"fairness_memory": "reservoir", "reservoir_size": 20,
+                                     "fairness_weight": 1.0},
+                                    {"fairness_target": "output", "fairness_weight": 1.0}],
+                         ids=["plain", "aggregate", "reservoir", "output"])
+def test_aranyani_slices_give_the_bits_of_one_kernel_call(params, monkeypatch):
+    from fairlearn_online.forest import _aranyani
+
+    X, y, _, sex, _ = _data(n=500)
+    whole = AranyaniClassifier(random_state=0, **params)
+    pred_whole = whole.partial_fit_predict(X, y, sensitive_features=sex)
+    calls = []
+    kernel = _aranyani._packed.learn
+
+    def counting(packed, est, X, *args):
+        calls.append(X.shape[0])
+        return kernel(packed, est, X, *args)
+
+    monkeypatch.setattr(_aranyani._packed, "learn", counting)
+    monkeypatch.setattr(_aranyani, "_SLICE_WORK", 1.0)  # one row per slice
+    sliced = AranyaniClassifier(random_state=0, **params)
+    pred_sliced = sliced.partial_fit_predict(X, y, sensitive_features=sex)
+    assert calls == [1] * 500
+    np.testing.assert_array_equal(pred_sliced, pred_whole)
+    assert _state(sliced) == _state(whole)
+
+
+def test_interrupted_aranyani_chunk_keeps_the_whole_slices_learned(monkeypatch):
+    from fairlearn_online.forest import _aranyani
+
+    X, y, _, sex, _ = _data(n=400)
+    monkeypatch.setattr(_aranyani, "_SLICE_WORK", 1.0)
+    step = _fit_two(AranyaniClassifier(random_state=0), X, y, sex)._slice_rows()
+    assert step == 1
+    monkeypatch.setattr(_aranyani, "_SLICE_WORK", 40 * 15 * 4 * 3 * 4)  # 40-row slices
+    est = _fit_two(AranyaniClassifier(random_state=0), X, y, sex)
+    assert est._slice_rows() == 40
+    kernel, calls = _aranyani._packed.learn, []
+
+    def ctrl_c_at_the_third_slice(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as numba would raise it once the kernel returned
+        return kernel(*args)
+
+    monkeypatch.setattr(_aranyani._packed, "learn", ctrl_c_at_the_third_slice)
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X[100:], y[100:], sensitive_features=sex[100:])
+    monkeypatch.setattr(_aranyani._packed, "learn", kernel)
+    # exactly the state after the two whole slices: as if the chunk had been 80 rows
+    assert est.n_samples_seen_ == 180
+    ref = _fit_two(AranyaniClassifier(random_state=0), X, y, sex)
+    ref.partial_fit(X[100:180], y[100:180], sensitive_features=sex[100:180])
+    assert _state(est) == _state(ref)
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [a for v in value for a in _arrays(v)]
+    return []
+
+
+def _predict(est, X, sex):
+    try:
+        return est.predict(X, sensitive_features=sex)
+    except TypeError:
+        return est.predict(X)
+
+
+READ_ONLY = [AranyaniClassifier, OnlineFairLogisticClassifier, DCovRegularizedClassifier,
+             DCovRegularizedRegressor, FAHTClassifier, GroupwiseRegretRegressor]
+
+
+@pytest.mark.parametrize("how", ["joblib_mmap", "pickle5_readonly"])
+@pytest.mark.parametrize("cls", READ_ONLY, ids=[c.__name__ for c in READ_ONLY])
+def test_read_only_state_is_copied_on_write(cls, how, tmp_path):
+    import pickle
+
+    import joblib
+
+    X, y_clf, y_reg, sex, _ = _data(n=300)
+    y = _target(cls(), y_clf, y_reg)
+    est = _fit_two(_make(cls), X, y, sex)
+    if how == "joblib_mmap":
+        joblib.dump(est, tmp_path / "model.joblib")
+        loaded = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    else:
+        buffers = []
+        data = pickle.dumps(est, protocol=5, buffer_callback=buffers.append)
+        # immutable copies of the buffers (raw() would share est's own memory)
+        loaded = pickle.loads(data, buffers=[memoryview(bytes(b.raw())) for b in buffers])
+    arrays = [a for v in vars(loaded).values() for a in _arrays(v)
+              if a.size > 1 and not a.flags.writeable]
+    assert arrays  # the case of the issue (non-contiguous views may be pickled in-band)
+    frozen = [a.copy() for a in arrays]
+    for model in (loaded, est):
+        model.partial_fit(X[100:200], y[100:200], sensitive_features=sex[100:200])
+        model.partial_fit(X[200:201], y[200:201], sensitive_features=sex[200:201])  # one event
+    np.testing.assert_array_equal(_predict(loaded, X, sex), _predict(est, X, sex))
+    for a, b in zip(arrays, frozen):  # the shared (mapped) memory was not written
+        np.testing.assert_array_equal(a, b)
+
+
+# --------------------------------------------------------------------------------------------
+# item 10: portable Generator pickles, the dCov penalty on tiny batches
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", [AranyaniClassifier, DCovRegularizedClassifier,
+                                 DCovRegularizedRegressor])
+def test_pickled_generator_is_plain_seed_state(cls):
+    import pickle
+    import pickletools
+
+    X, y_clf, y_reg, sex, _ = _data(n=200)
+    y = _target(cls(), y_clf, y_reg)
+    params = {"fairness_memory": "reservoir"} if cls is AranyaniClassifier else {}
+    est = _fit_two(_make(cls, **params), X, y, sex)
+    assert isinstance(est.rng_, np.random.Generator)
+    data = pickle.dumps(est)
+    names = {str(arg) for op, arg, _ in pickletools.genops(data)
+             if op.name in ("GLOBAL", "STACK_GLOBAL", "SHORT_BINUNICODE", "BINUNICODE",
+                            "UNICODE")}
+    assert not [n for n in names if "numpy.random" in n or "bit_generator" in n
+                or "_generator" in n], names
+    loaded = pickle.loads(data)
+    assert isinstance(loaded.rng_, np.random.Generator)
+    for model in (loaded, est):
+        model.partial_fit(X[100:], y[100:], sensitive_features=sex[100:])
+    assert _state(loaded) == _state(est)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+@pytest.mark.parametrize("cls", [DCovRegularizedClassifier, DCovRegularizedRegressor])
+def test_dcov_batches_under_four_rows_warn_once_that_the_penalty_needs_four(cls):
+    X, y_clf, y_reg, sex, _ = _data(n=40)
+    y = _target(cls(), y_clf, y_reg)
+    est = cls(fairness_weight=5.0, batch_size=1, random_state=0)
+    with pytest.warns(UserWarning, match=r"needs batches of >= 4 rows") as record:
+        est.partial_fit(X[:20], y[:20], sensitive_features=sex[:20])
+        for i in range(20, 25):
+            est.partial_fit(X[i:i + 1], y[i:i + 1], sensitive_features=sex[i:i + 1])
+    assert len([w for w in record if "needs batches" in str(w.message)]) == 1
+    with warnings.catch_warnings():  # batches of 4 rows and more, or no penalty: no warning
+        warnings.simplefilter("error")
+        cls(fairness_weight=5.0, batch_size=4, random_state=0).partial_fit(
+            X, y, sensitive_features=sex)
+        cls(fairness_weight=0.0, batch_size=1, random_state=0).partial_fit(
+            X, y, sensitive_features=sex)

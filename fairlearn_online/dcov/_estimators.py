@@ -23,6 +23,7 @@ one-hot, binary 0/1, numeric standardized within the batch). Its gradient with r
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -114,6 +115,7 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     """Shared network, optimizer and penalty plumbing."""
 
     _n_outputs_fixed = None
+    _finite_attributes = ("coefs_", "intercepts_")
     #: may change between chunks (``docs/user_guide/protocol.md``); the others are frozen
     _mutable_params = ("fairness_weight", "penalty", "learning_rate", "alpha", "batch_size",
                        "n_epochs", "shuffle")
@@ -208,7 +210,17 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     def _penalty_dF(self, F, yhat_and_jac, sens):
         """``d (fairness_weight * penalty) / d F`` for a batch, and the penalty value."""
         n = F.shape[0]
-        if sens is None or self.fairness_weight == 0 or n < 4:
+        if sens is None or self.fairness_weight == 0:
+            return None, 0.0
+        if n < 4:
+            if not self.__dict__.get("_warned_small_batch"):  # once per estimator
+                self._warned_small_batch = True
+                warnings.warn(
+                    f"{type(self).__name__}: a batch of {n} row(s) gets no fairness penalty "
+                    f"(fairness_weight={self.fairness_weight!r} has no effect on it): the "
+                    "distance-covariance penalty needs batches of >= 4 rows. Use "
+                    f"batch_size >= 4 (now {self.batch_size!r}) and chunks of >= 4 rows.",
+                    UserWarning, stacklevel=6)
             return None, 0.0
         yhat, jac = yhat_and_jac
         if yhat.ndim == 1:
@@ -269,11 +281,14 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
     def _learn(self, X, target, sens, extra, return_predictions):
         n = X.shape[0]
         preds = [] if return_predictions else None
+        n_steps = 0
         for idx in self._batches(n):
             if len(idx) == 0:
                 continue
             Xb = X[idx]
             F, cache = self._forward(Xb)
+            if not np.isfinite(F).all():
+                self._diverged(n_steps)
             if return_predictions:
                 preds.append(self._predict_from_F(F, None if extra is None else extra[idx]))
             dF, yhat_jac = self._loss_dF(F, target[idx], None if extra is None else extra[idx])
@@ -286,10 +301,22 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             if self.alpha:
                 gW = [g + self.alpha * W for g, W in zip(gW, self.coefs_)]
             self._step(gW + gb)
+            n_steps += 1
+            if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
+                self._diverged(n_steps)
         self.n_samples_seen_ += n
         if return_predictions:
             return np.concatenate(preds) if preds else np.empty(0)
         return None
+
+    def _diverged(self, n_steps):
+        """Non-finite parameters or outputs: raise before the chunk commits (``_learn_chunk``
+        restores the state of before the chunk)."""
+        raise ValueError(
+            f"{type(self).__name__} diverged: non-finite network outputs or coefficients after "
+            f"{n_steps} optimizer step(s) of this chunk; learning_rate={self.learning_rate!r} "
+            "is too large for these data (lower it, or standardize X and y). The estimator is "
+            "left as it was before the chunk.")
 
     def _fit_epochs(self, X, y, sensitive_features, **fit_params):
         self._reset()

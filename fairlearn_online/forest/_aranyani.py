@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.random import make_generator
+from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
@@ -23,6 +24,8 @@ _MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
 _TARGETS = {"nodes": K.NODES, "output": K.OUTPUT}
 _WAITS = {"when_penalized": K.WAIT_WHEN_PENALIZED, "always": K.WAIT_ALWAYS,
           "never": K.WAIT_NEVER}
+#: multiply-adds of the kernel per slice of a long chunk (~0.01-0.05 s; ``_partial_fit``)
+_SLICE_WORK = 4e7
 
 
 class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
@@ -155,6 +158,7 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     [252.0, 248.0]
     """
 
+    _finite_attributes = ("node_weights_", "leaf_logits_")
     #: may change between chunks (``docs/user_guide/protocol.md``); the others are frozen
     _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
                        "epsilon", "fairness_gradient", "statistics_decay")
@@ -280,7 +284,38 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
                          _WAITS[self.wait_for_groups]], dtype=np.int64)
         return hyper, dims
 
+    def _slice_rows(self):
+        """Rows per slice of a long chunk: about ``_SLICE_WORK`` multiply-adds of the kernel."""
+        n_nodes = 2 ** int(self.depth) - 1
+        per_row = int(self.n_trees) * n_nodes * (self.n_features_in_ + 1) * 4
+        if self.fairness_memory == "reservoir":
+            per_row *= 1 + int(self.reservoir_size) * max(len(self.group_counts_), 1)
+        if self.fairness_target == "output":
+            per_row += 4 * max(len(self.group_counts_), 1) * (
+                self.node_weights_.size + self.leaf_logits_.size)
+        return max(1, int(_SLICE_WORK // per_row))
+
     def _partial_fit(self, X, y, groups, return_predictions):
+        # a long chunk is learned in bounded slices, each committed (``_core/state.py``): Ctrl-C
+        # is honoured between slices (a kernel does not look at signals) and keeps the slices
+        # already learned, with their counters; the rows are learned in order either way, so
+        # the result is bit for bit that of one call
+        n = X.shape[0]
+        step = self._slice_rows()
+        if n <= step:
+            return self._learn_slice(X, y, groups, return_predictions)
+        preds = []
+        for start in range(0, n, step):
+            stop = min(start + step, n)
+            pred = self._learn_slice(X[start:stop], y[start:stop], groups[start:stop],
+                                     return_predictions)
+            if return_predictions:
+                preds.append(pred)
+            if stop < n:
+                checkpoint(self)
+        return np.concatenate(preds) if return_predictions else None
+
+    def _learn_slice(self, X, y, groups, return_predictions):
         packed = self._packed()
         pred = np.empty(X.shape[0] if return_predictions else 0, dtype=np.int64)
         _packed.learn(packed, self, X, y, groups, *self._kernel_hyper(), pred)
