@@ -245,8 +245,7 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
     with results as out_dir:
         for table, frame in frames.items():
             frame.to_csv(out_dir / f"{table}.csv", index=False)
-        if experiment.report is not None:
-            experiment.report(frames, out_dir, quick)
+        _report(experiment, frames, out_dir, quick)
         meta = dict(experiment=name, quick=quick, seeds=int(seeds), n_points=len(points),
                     n_jobs=n_jobs, backend=backend,
                     seconds=round(time.perf_counter() - start, 2),
@@ -290,7 +289,18 @@ def render_report(name, folder, *, quick=None):
         raise ValueError(f"{folder} has no CSV table of a run of {name!r}"
                          + (f" (missing: {', '.join(missing)})" if missing else "") + ".")
     frames = {t: pd.read_csv(folder / f"{t}.csv") for t in names}
-    if experiment.report is not None:
-        experiment.report(frames, folder, bool(meta.get("quick", False) if quick is None
-                                               else quick))
+    _report(experiment, frames, folder,
+            bool(meta.get("quick", False) if quick is None else quick))
     return frames
+
+
+def _report(experiment, frames, folder, quick):
+    """The experiment's figures and summary tables. Figures only go to files, so the
+    non-interactive Agg backend is chosen here, once, rather than at the import of each
+    experiment module (which switched the backend of any program importing one)."""
+    if experiment.report is None:
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    experiment.report(frames, folder, quick)

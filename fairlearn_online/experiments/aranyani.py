@@ -36,18 +36,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..datasets import load_stream  # noqa: E402
-from ..evaluate import prequential  # noqa: E402
-from ..plotting import dataset_label, method_style, summarize_over_seeds  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, available_methods, register  # noqa: E402
+from ..datasets import load_stream
+from ..evaluate import prequential
+from ..plotting import dataset_label, method_style, summarize_over_seeds
+from ..utils import save_figure
+from ._methods import make_estimator, requirements
+from ._runner import Experiment, available_methods, register
 
 #: the paper's grids (``docs/user_guide/forest.md``, "Reproduced results")
 ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
@@ -63,13 +61,8 @@ FAIR_METHODS = ("aranyani", "aranyani-huber", "aranyani-uncapped", "aranyani-res
                 "aranyani-output", "aranyani-output-decay", "fair-logistic")
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "hoeffding-adaptive-tree", "faht",
                  "faht-info-gain")
-#: FAHT's protected group per data set: the one with the lower rate of the favourable outcome
-#: (income > 50K on Adult, no recidivism on COMPAS); FAHT's gain uses ``|Disc|``, so with two
-#: groups the choice only fixes the sign of the reported discrimination
-FAHT_PROTECTED = {"adult": "Female", "compas": "non-White"}
-
-
-RIVER_METHODS = {m: ("river", "baselines") for m in PLAIN_METHODS if m.startswith("hoeffding")}
+#: the methods that need an optional extra (river's trees)
+RIVER_METHODS = requirements(PLAIN_METHODS)
 
 PROTOCOLS = ("shuffled", "paper")
 #: the authors' COMPAS columns (their ``data.read_compas``), from the ProPublica file
@@ -159,51 +152,6 @@ def _stream(dataset, seed, protocol="shuffled"):
         X, y, groups = load_stream(dataset, random_state=seed)
     X.flags.writeable = False
     return X, y, groups
-
-
-def make_estimator(method, fairness_weight, seed, protocol="shuffled", dataset="adult"):
-    """The estimator of one point of the sweep; under the ``paper`` protocol the forest waits
-    for both groups at every lambda, as the authors' loop."""
-    from ..baselines import FAHTClassifier, MajorityClassClassifier, OnlineFairLogisticClassifier
-    from ..forest import AranyaniClassifier
-    from ..river import RiverClassifier
-
-    wait = "always" if protocol == "paper" else "when_penalized"
-    if method == "aranyani":
-        return AranyaniClassifier(fairness_weight=fairness_weight, wait_for_groups=wait,
-                                  random_state=seed)
-    if method == "aranyani-huber":
-        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_gradient="huber",
-                                  wait_for_groups=wait, random_state=seed)
-    if method == "aranyani-uncapped":
-        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_gradient="uncapped",
-                                  random_state=seed)
-    if method == "aranyani-reservoir":
-        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_memory="reservoir",
-                                  reservoir_size=500, wait_for_groups=wait, random_state=seed)
-    if method == "aranyani-output":
-        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_target="output",
-                                  random_state=seed)
-    if method == "aranyani-output-decay":
-        return AranyaniClassifier(fairness_weight=fairness_weight, fairness_target="output",
-                                  statistics_decay=0.999, random_state=seed)
-    if method == "fair-logistic":
-        return OnlineFairLogisticClassifier(fairness_weight=fairness_weight)
-    if method == "majority":
-        return MajorityClassClassifier()
-    if method == "sgd-log-loss":
-        from sklearn.linear_model import SGDClassifier
-
-        return SGDClassifier(loss="log_loss", random_state=seed)
-    if method == "faht":
-        return FAHTClassifier(protected_group=FAHT_PROTECTED[dataset])
-    if method == "faht-info-gain":
-        return FAHTClassifier(split_criterion="info_gain")
-    if method == "hoeffding-tree":
-        return RiverClassifier("hoeffding_tree")
-    if method == "hoeffding-adaptive-tree":
-        return RiverClassifier("hoeffding_adaptive_tree", model_params={"seed": seed})
-    raise ValueError(f"unknown method {method!r}")
 
 
 def _gap(values, groups):

@@ -10,34 +10,16 @@ stream.
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..baselines import MajorityClassClassifier  # noqa: E402
-from ..datasets import load_stream  # noqa: E402
-from ..evaluate import prequential  # noqa: E402
-from ..plotting import method_style  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ..datasets import load_stream
+from ..evaluate import prequential
+from ..plotting import method_style
+from ..utils import save_figure
+from ._methods import make_estimator
+from ._runner import Experiment, register
 
 METHODS = ("majority", "sgd-log-loss", "faht", "faht-info-gain")
-
-
-def _make(method, seed):
-    if method == "majority":
-        return MajorityClassClassifier()
-    if method in ("faht", "faht-info-gain"):
-        from ..baselines import FAHTClassifier
-
-        if method == "faht":
-            return FAHTClassifier(protected_group="Female")
-        return FAHTClassifier(split_criterion="info_gain")
-    from sklearn.linear_model import SGDClassifier
-
-    return SGDClassifier(loss="log_loss", random_state=seed)
 
 
 def grid(quick, seeds):
@@ -48,8 +30,8 @@ def run_point(point):
     X, y, sex = load_stream("adult", random_state=point["seed"])
     if point.get("n_samples"):
         X, y, sex = X[: point["n_samples"]], y[: point["n_samples"]], sex[: point["n_samples"]]
-    curve = prequential(_make(point["method"], point["seed"]), X, y, sensitive_features=sex,
-                        every=500, progress=False)
+    curve = prequential(make_estimator(point["method"], seed=point["seed"]), X, y,
+                        sensitive_features=sex, every=500, progress=False)
     last = curve.iloc[-1]
     result = {"accuracy": last["accuracy"],
               "demographic_parity_difference": last["demographic_parity_difference"],

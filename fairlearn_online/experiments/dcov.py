@@ -13,16 +13,13 @@ the unfairness ratio (UF) over the intersectional subgroups race x sex x age qua
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..plotting import dataset_label, method_label, method_style  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ..plotting import dataset_label, method_label, method_style
+from ..utils import save_figure
+from ._runner import Experiment, register
 
 PENALTIES = ("dcov", "jdcov", "ccdcov")
 WEIGHTS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)

@@ -35,17 +35,14 @@ training rows only:
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..plotting import dataset_label, method_label  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
-from .dcov import MIN_GROUP, _compas  # noqa: E402
+from ..plotting import dataset_label, method_label
+from ..utils import save_figure
+from ._runner import Experiment, register
+from .dcov import MIN_GROUP, _compas
 
 #: the protocol whose penalty is given age in training quartiles (categorical), the JSD's subgroups
 AGE_QUARTILE_PROTOCOL = ("(64,), alpha 1e-3, reshuffled, batch 2048, lr 0.02, 200 epochs, "

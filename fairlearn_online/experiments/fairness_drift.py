@@ -15,19 +15,16 @@ label gap, the change points and the alarms (``docs/user_guide/monitoring.md``).
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib.ticker import FuncFormatter
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..datasets import load_stream, make_fairness_drift_stream  # noqa: E402
-from ..evaluate import prequential  # noqa: E402
-from ..metrics import FairnessDriftDetector, StreamingMetricFrame  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ..datasets import load_stream, make_fairness_drift_stream
+from ..evaluate import prequential
+from ..metrics import FairnessDriftDetector, StreamingMetricFrame
+from ..utils import save_figure
+from ._runner import Experiment, register
 
 STREAMS = ("abrupt", "gradual", "recurring", "adult")
 EVERY = 1000

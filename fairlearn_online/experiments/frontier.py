@@ -31,19 +31,17 @@ are kept in ``limits.csv`` only (the first, loose, is not drawn):
 from __future__ import annotations
 
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..datasets import load_stream  # noqa: E402
-from ..evaluate import prequential  # noqa: E402
-from ..plotting import dataset_label, plot_frontier, summarize_over_seeds  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from . import aranyani  # noqa: E402
-from ._runner import Experiment, available_methods, register  # noqa: E402
+from ..datasets import load_stream
+from ..evaluate import prequential
+from ..plotting import dataset_label, plot_frontier, summarize_over_seeds
+from ..utils import save_figure
+from . import aranyani
+from ._methods import make_estimator, requirements
+from ._runner import Experiment, available_methods, register
 
 DATASETS = ("adult", "compas")
 FULL_GRID = {
@@ -67,7 +65,7 @@ QUICK_GRID = {
                "fair-logistic": [0.0, 100.0], "dcov-logistic": [0.0, 30.0]},
 }
 PLAIN_METHODS = ("majority", "sgd-log-loss", "hoeffding-tree", "faht")
-RIVER_METHODS = aranyani.RIVER_METHODS
+RIVER_METHODS = requirements(PLAIN_METHODS)
 
 
 def grid(quick, seeds):
@@ -84,21 +82,12 @@ def grid(quick, seeds):
     return points
 
 
-def _make(method, fairness_weight, seed, dataset):
-    if method == "dcov-logistic":
-        from ..dcov import DCovRegularizedClassifier
-
-        return DCovRegularizedClassifier(penalty="dcov", fairness_weight=fairness_weight,
-                                         batch_size=32, learning_rate=0.01, random_state=seed)
-    return aranyani.make_estimator(method, fairness_weight, seed, dataset=dataset)
-
-
 def run_point(point):
     """One prequential pass of one method and fairness weight on one stream order."""
     X, y, groups = load_stream(point["dataset"], random_state=point["seed"])
     lam = point["fairness_weight"]
-    est = _make(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"],
-                point["dataset"])
+    est = make_estimator(point["method"], 0.0 if np.isnan(lam) else float(lam), point["seed"],
+                         dataset=point["dataset"])
     curve = prequential(est, X, y, sensitive_features=groups, every=len(y), progress=False)
     last = curve.iloc[-1]
     return {"results": [{

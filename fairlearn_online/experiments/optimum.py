@@ -28,14 +28,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..optimum import (  # noqa: E402
+from ..optimum import (
     aglfop,
     aglfop_frontier,
     conditional_mutual_information,
@@ -45,9 +42,9 @@ from ..optimum import (  # noqa: E402
     mutual_information,
     quantile_cells,
 )
-from ..optimum._aglfop import _AGLFOPProgram  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ..optimum._aglfop import _AGLFOPProgram
+from ..utils import save_figure
+from ._runner import Experiment, register
 
 PID_FIELDS = ("global_disparity", "local_disparity", "unique", "redundant", "synergistic")
 

@@ -37,19 +37,16 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..datasets import load_adult, make_groupwise_regression  # noqa: E402
-from ..baselines import GroupIndicatorRidgeRegressor  # noqa: E402
-from ..regret import GroupwiseRegretRegressor, hindsight_loss  # noqa: E402
-from ..plotting import method_style  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
+from ..datasets import load_adult, make_groupwise_regression
+from ..baselines import GroupIndicatorRidgeRegressor
+from ..regret import GroupwiseRegretRegressor, hindsight_loss
+from ..plotting import method_style
+from ..utils import save_figure
+from ._runner import Experiment, register
 
 #: The paper's shuffle seeds (reference code, ``bilevel/Groupwise_seedruns.py``).
 PAPER_SEEDS = (473, 503, 623, 550, 692, 989, 617, 458, 301, 205)

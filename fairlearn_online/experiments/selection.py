@@ -28,18 +28,15 @@ from __future__ import annotations
 
 import time
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from ..plotting import method_label, method_style  # noqa: E402
-from ..selection import MultiwinnerSelector, make_biased_rankings  # noqa: E402
-from ..utils import save_figure  # noqa: E402
-from ._runner import Experiment, register  # noqa: E402
-from ._tables import markdown_table  # noqa: E402
+from ..plotting import method_label, method_style
+from ..selection import MultiwinnerSelector, make_biased_rankings
+from ..utils import save_figure
+from ._runner import Experiment, register
+from ._tables import markdown_table
 
 RULES = ("sntv", "bloc", "k_borda", "chamberlin_courant", "harmonic")
 SEPARABLE = ("sntv", "bloc", "k_borda")
