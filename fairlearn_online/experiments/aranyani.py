@@ -335,45 +335,79 @@ def draw_limits(ax, limits):
                 lw=1.3, label=label)
 
 
+#: the left panel of a frontier figure: the forest's own variants (gradient forms, statistics)
+VARIANT_PANEL = ("aranyani", "aranyani-huber", "aranyani-uncapped", "aranyani-reservoir",
+                 "aranyani-output", "aranyani-output-decay")
+
+
 def _frontier_figure(summary, limits, out_dir, title, spread):
-    fig, ax = plt.subplots(figsize=(10.5, 5.6))
+    """Two panels sharing the axes: the forest's variants, and the forest (the authors'
+    gradient) beside every baseline; both with the reference curves."""
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5.8), sharex=True, sharey=True)
+    panels = (("Aranyani's variants", lambda m: m in VARIANT_PANEL),
+              ("Aranyani and the baselines", lambda m: m == "aranyani" or m not in VARIANT_PANEL))
     low = []
-    for method, frame in summary.groupby("method", sort=False):
-        frame = frame.sort_values("fairness_weight")
-        x, y = frame["demographic_parity_difference_mean"], frame["accuracy_mean"]
-        xerr = frame["demographic_parity_difference_std"].fillna(0.0)
-        yerr = frame["accuracy_std"].fillna(0.0)
-        style = method_style(method)
-        if method == "majority":  # far below every model: annotated instead of drawn
-            low.append(f"{style['label']}: accuracy {y.iloc[0]:.3f}, DP {x.iloc[0]:.3f}")
-            continue
-        ax.errorbar(x, y, xerr=xerr, yerr=yerr, ms=5, capsize=2,
-                    lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, **style)
-        if method in ("aranyani", "aranyani-huber"):  # lambda of every point
-            for xi, yi, lam in zip(x, y, frame["fairness_weight"]):
-                ax.annotate(f"{lam:g}", (xi, yi), textcoords="offset points",
-                            xytext=(3, 3 if method == "aranyani" else -9), fontsize=6.5,
-                            color=style["color"])
-    draw_limits(ax, limits)
-    ax.axvline(0.02, color="gray", ls="-.", lw=0.9, label="DP = 0.02")
     models = summary[summary["method"] != "majority"]
+    for ax, (name, keep) in zip(axes, panels):
+        labelled = []
+        for method, frame in summary.groupby("method", sort=False):
+            frame = frame.sort_values("fairness_weight")
+            x, y = frame["demographic_parity_difference_mean"], frame["accuracy_mean"]
+            style = method_style(method)
+            if method == "majority":  # far below every model: annotated instead of drawn
+                if ax is axes[0]:
+                    low.append(f"{style['label']}: accuracy {y.iloc[0]:.3f}, "
+                               f"DP {x.iloc[0]:.3f}")
+                continue
+            if not keep(method):
+                continue
+            ax.errorbar(x, y, xerr=frame["demographic_parity_difference_std"].fillna(0.0),
+                        yerr=frame["accuracy_std"].fillna(0.0), ms=5, capsize=2,
+                        lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, **style)
+            if method in ("aranyani", "aranyani-huber", "fair-logistic") and (
+                    ax is axes[1] or method != "fair-logistic"):
+                labelled.append((method, style["color"], x, y, frame["fairness_weight"]))
+        draw_limits(ax, limits)
+        ax.axvline(0.02, color="gray", ls="-.", lw=0.9, label="DP = 0.02")
+        ax.set_title(name, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("demographic parity difference (prequential, end of stream)")
+        ax.legend(fontsize=7, loc="lower right", frameon=True, framealpha=0.9)
+        ax._lambda_series = labelled
     ymin = float((models["accuracy_mean"] - models["accuracy_std"].fillna(0)).min())
     ymax = float(max(limits["accuracy"].max(), models["accuracy_mean"].max()))
-    ax.set_ylim(ymin - 0.01, ymax + 0.01)
+    axes[0].set_ylim(ymin - 0.01, ymax + 0.01)
     xmax = float((models["demographic_parity_difference_mean"]
                   + models["demographic_parity_difference_std"].fillna(0)).max())
-    ax.set_xlim(-0.005, max(xmax, 0.05) * 1.05)
+    axes[0].set_xlim(-0.005, max(xmax, 0.05) * 1.05)
+    axes[0].set_ylabel("prequential accuracy")
+    fig.suptitle(f"{title}: accuracy vs parity ({spread}; numbers: lambda)", fontsize=11)
     if low:
-        ax.text(0.99, 0.01, "not shown: " + "; ".join(low), transform=ax.transAxes,
-                ha="right", va="bottom", fontsize=7, color="0.3")
-    ax.set(xlabel="demographic parity difference (prequential, end of stream)",
-           ylabel="prequential accuracy",
-           title=f"{title}: accuracy vs parity ({spread}; numbers: lambda)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        fig.text(0.995, 0.005, "not shown: " + "; ".join(low), ha="right", va="bottom",
+                 fontsize=7, color="0.3")
     fig.tight_layout()
+    for ax in axes:
+        _label_lambdas(ax, ax._lambda_series)
     save_figure(fig, out_dir / "frontier")
     plt.close(fig)
+
+
+def _label_lambdas(ax, series, min_pixels=16):
+    """Write each point's lambda beside it, skipping a label that would land within
+    ``min_pixels`` of one already written (the strong-penalty points crowd near DP = 0.02)."""
+    placed = []
+    ax.figure.canvas.draw()  # the final limits, so data -> pixel is what gets saved
+    for method, color, x, y, lambdas in series:
+        dy = 3 if method == "aranyani" else -9
+        for xi, yi, lam in zip(x, y, lambdas):
+            px, py = ax.transData.transform((xi, yi))
+            py += dy
+            if any(abs(px - qx) < min_pixels * 1.6 and abs(py - qy) < min_pixels * 0.7
+                   for qx, qy in placed):
+                continue
+            placed.append((px, py))
+            ax.annotate(f"{lam:g}", (xi, yi), textcoords="offset points", xytext=(3, dy),
+                        fontsize=6.5, color=color)
 
 
 def _stream_figure(curves, out_dir, title, dataset, spread):
@@ -407,28 +441,43 @@ def _stream_figure(curves, out_dir, title, dataset, spread):
     plt.close(fig)
 
 
+NODE_QUANTITIES = (
+    ("node_gap_aggregate_mean", "C0", r"node gap $|F_k|$ (aggregate statistics)"),
+    ("node_gap_final_model_mean", "C1", "node gap, final model"),
+    ("demographic_parity_difference_mean", "C3", "prediction DP (prequential)"),
+    ("soft_dp_final_model_mean", "C2", r"gap in mean $P(y{=}1)$, final model"))
+
+
 def _node_figure(summary, out_dir, title):
-    fig, ax = plt.subplots(figsize=(8.5, 4.8))
+    """What the penalty controls (the node gaps) against what is measured (prediction DP):
+    colour = quantity, line style = fairness gradient; two legends instead of one per pair."""
+    from matplotlib.lines import Line2D
+
+    fig, ax = plt.subplots(figsize=(9.5, 4.8))
     methods = [m for m in ("aranyani", "aranyani-huber", "aranyani-uncapped")
                if m in set(summary["method"])]
     lines = ("-", "--", ":")
     positive = summary.loc[summary["fairness_weight"] > 0, "fairness_weight"]
     for method, ls in zip(methods, lines):
         frame = summary[summary["method"] == method].sort_values("fairness_weight")
-        for col, color, label in (
-                ("node_gap_aggregate_mean", "C0", "node gap |F_k| (aggregate statistics)"),
-                ("node_gap_final_model_mean", "C1", "node gap, final model"),
-                ("demographic_parity_difference_mean", "C3", "prediction DP (prequential)"),
-                ("soft_dp_final_model_mean", "C2", "gap in mean P(y=1), final model")):
-            ax.plot(frame["fairness_weight"], frame[col], ls=ls, color=color, marker="o", ms=3,
-                    label=f"{label} [{method_style(method)['label']}]")
+        for col, color, _ in NODE_QUANTITIES:
+            ax.plot(frame["fairness_weight"], frame[col], ls=ls, color=color, marker="o", ms=3)
     # symlog: lambda = 0 stays on the axis, linear up to the smallest positive lambda
     ax.set_xscale("symlog", linthresh=float(positive.min()) if len(positive) else 1.0)
-    ax.set(xlabel="fairness_weight (lambda; symmetric log axis, 0 included)",
-           ylabel="gap between groups", title=f"{title}: node-level vs prediction-level parity")
+    ax.set(xlabel=r"fairness_weight $\lambda$ (symmetric log axis, 0 included)",
+           ylabel="gap between groups (mean over seeds)",
+           title=f"{title}: node-level vs prediction-level parity")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    quantities = ax.legend([Line2D([], [], color=c, marker="o", ms=3) for _, c, _ in
+                            NODE_QUANTITIES], [lab for _, _, lab in NODE_QUANTITIES],
+                           title="quantity (colour)", fontsize=7, title_fontsize=7.5,
+                           loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.add_artist(quantities)
+    ax.legend([Line2D([], [], color="0.3", ls=ls) for ls in lines[:len(methods)]],
+              [method_style(m)["label"] for m in methods], title="fairness gradient (line)",
+              fontsize=7, title_fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 0.55),
+              frameon=False)
     fig.tight_layout()
     save_figure(fig, out_dir / "node_vs_prediction_parity")
     plt.close(fig)
