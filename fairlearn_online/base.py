@@ -242,6 +242,7 @@ class StreamingEstimatorMixin(EventMixin):
             if n_rows == 0:
                 check_frozen_params(self)
                 check_target(y, 0)
+                self._check_empty_chunk(X, sensitive_features, kwargs)
                 return np.empty(0) if return_predictions else None
             if n_rows == 1:  # one event: the per-event fast route when it applies
                 out = self._learn_one_row_fast(X, y, sensitive_features, return_predictions,
@@ -263,6 +264,32 @@ class StreamingEstimatorMixin(EventMixin):
             self._check_learned_state(X_arr)
         self._event_remember_params()
         return out
+
+    def _check_empty_chunk(self, X, sensitive_features, kwargs):
+        """An empty chunk changes nothing, but its shape must still be that of the stream: the
+        number (and names) of features and of sensitive columns fixed by the first chunk."""
+        if np.ndim(X) == 2 or isinstance(X, pd.DataFrame) or sp.issparse(X):
+            check_chunk_X(self, X, reset=False, ensure_min_samples=0)
+        membership = self.__dict__.get("membership_")
+        if membership is not None:  # the regret learners' groups (sensitive columns, groups=)
+            membership.transform(0, sensitive_features=sensitive_features,
+                                 groups=kwargs.get("groups"))
+            return
+        if "group_encoder_" not in self.__dict__ and "sensitive_columns_" not in self.__dict__:
+            if sensitive_features is not None:  # an estimator that ignores them: checked only
+                check_sensitive_features(sensitive_features, 0)
+            return
+        fitted = _fitted_sensitive_columns(self)
+        if sensitive_features is None:
+            if fitted is not None:
+                raise ValueError("sensitive_features is required: the estimator was fitted "
+                                 f"with sensitive features {fitted}.")
+            return
+        values, columns = check_sensitive_features(sensitive_features, 0)
+        if fitted is None:
+            raise ValueError("sensitive_features were not given at the first call; they cannot "
+                             "start mid-stream.")
+        align_columns(values, columns, fitted)
 
     #: Learned arrays that must stay finite: checked before a chunk (or a slice of one) commits
     _finite_attributes = ()
@@ -367,9 +394,20 @@ class StreamingClassifierMixin(EventClassifierMixin, StreamingEstimatorMixin):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
+def _fitted_sensitive_columns(est):
+    """The sensitive columns fixed by the first chunk, or ``None`` if it had none."""
+    encoder = getattr(est, "group_encoder_", None)
+    columns = getattr(encoder, "columns_", None) if encoder is not None else None
+    if columns is None:
+        columns = getattr(est, "sensitive_columns_", None)
+    return None if columns is None or list(columns) == ["<none>"] else list(columns)
+
+
 def _all_finite(value) -> bool:
     if value is None:
         return True
+    if isinstance(value, dict):
+        value = list(value.values())
     if isinstance(value, (list, tuple)):
         return all(_all_finite(v) for v in value)
     arr = np.asarray(value)

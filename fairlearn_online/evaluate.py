@@ -24,6 +24,8 @@ def _take(data, idx):
         return None
     if hasattr(data, "iloc"):
         return data.iloc[idx]
+    if isinstance(data, (list, tuple)):  # rows of a plain list stay a list (same labels, types)
+        return [data[i] for i in np.asarray(idx).tolist()]
     return data[idx]
 
 

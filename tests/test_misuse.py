@@ -633,3 +633,122 @@ def test_dcov_batches_under_four_rows_warn_once_that_the_penalty_needs_four(cls)
             X, y, sensitive_features=sex)
         cls(fairness_weight=0.0, batch_size=1, random_state=0).partial_fit(
             X, y, sensitive_features=sex)
+
+
+# --------------------------------------------------------------------------------------------
+# item 10: metric weights, prequential lists, empty chunks, +-max-float features
+# --------------------------------------------------------------------------------------------
+def _weighted_case():
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 60)
+    p = rng.integers(0, 2, 60)
+    g = rng.choice(["a", "b", "c"], 60)
+    return y, p, g
+
+
+def test_metrics_count_rows_as_fairlearn_does():
+    from fairlearn.metrics import MetricFrame, count
+
+    y, p, g = _weighted_case()
+    w = np.random.default_rng(4).uniform(0.1, 5.0, size=60)
+    ours = metrics_by_group(y, p, sensitive_features=g, sample_weight=w)["count"]
+    theirs = MetricFrame(metrics=count, y_true=y, y_pred=p, sensitive_features=g).by_group
+    np.testing.assert_array_equal(ours.to_numpy(), theirs.to_numpy(dtype=float))
+    assert ours.sum() == 60
+
+
+@pytest.mark.parametrize("huge", [1e308, 1e200, np.finfo(float).max])
+def test_huge_equal_weights_give_the_unweighted_metrics(huge):
+    """Equal weights do not change a rate; sums of 1e308 overflowed to NaN before (fairlearn
+    returns 0.0 for the DP difference there, a finite but wrong value)."""
+    from fairlearn_online.metrics import (demographic_parity_difference,
+                                          equalized_odds_difference, selection_rate)
+
+    y, p, g = _weighted_case()
+    w = np.full(60, huge)
+    for fn in (demographic_parity_difference, equalized_odds_difference):
+        assert fn(y, p, sensitive_features=g, sample_weight=w) == pytest.approx(
+            fn(y, p, sensitive_features=g), abs=1e-12)
+    assert selection_rate(y, p, sample_weight=w) == pytest.approx(selection_rate(y, p))
+    table = metrics_by_group(y, p, sensitive_features=g, sample_weight=w)
+    pd.testing.assert_frame_equal(table, metrics_by_group(y, p, sensitive_features=g))
+    # mixed magnitudes, chunk by chunk: the same as the weights scaled down by 2**1000
+    metric = SelectionRateByGroup()
+    rates = metric.update(y[:30], p[:30], g[:30], sample_weight=np.ones(30)).update(
+        y[30:], p[30:], g[30:], sample_weight=np.full(30, huge)).get()
+    scaled = SelectionRateByGroup().update(
+        y[:30], p[:30], g[:30], sample_weight=np.full(30, 2.0 ** -1000)).update(
+        y[30:], p[30:], g[30:], sample_weight=np.full(30, huge * 2.0 ** -1000)).get()
+    assert np.all(np.isfinite(rates.to_numpy()))
+    np.testing.assert_allclose(rates.to_numpy(), scaled.to_numpy(), rtol=1e-12)
+    report = FairnessReport().update(y, p, g, sample_weight=w).get()
+    assert np.isfinite(report["demographic_parity_difference"])
+
+
+def test_all_zero_weights_raise_a_clear_error():
+    from fairlearn_online.metrics import demographic_parity_difference, selection_rate
+
+    y, p, g = _weighted_case()
+    zeros = np.zeros(60)
+    calls = [lambda: metrics_by_group(y, p, sensitive_features=g, sample_weight=zeros),
+             lambda: demographic_parity_difference(y, p, sensitive_features=g,
+                                                   sample_weight=zeros),
+             lambda: selection_rate(y, p, sample_weight=zeros),
+             lambda: FairnessReport().update(y, p, g, sample_weight=zeros).get()]
+    for call in calls:
+        with pytest.raises(ValueError, match=r"sample_weight is 0 for all 60 samples"):
+            call()
+
+
+def test_prequential_accepts_plain_lists():
+    from fairlearn_online.evaluate import prequential
+    from sklearn.linear_model import SGDClassifier
+
+    X, y, _, sex, _ = _data(n=120)
+    for est in (AranyaniClassifier(random_state=0), SGDClassifier(random_state=0)):
+        for delay in (None, 3):
+            lists = prequential(clone(est), X.tolist(), y.tolist(), sensitive_features=list(sex),
+                                every=40, delay=delay)
+            arrays = prequential(clone(est), X, y, sensitive_features=sex, every=40,
+                                 delay=delay)
+            pd.testing.assert_frame_equal(lists, arrays)
+
+
+@pytest.mark.parametrize("cls", STREAMING, ids=IDS)
+def test_empty_chunk_of_the_wrong_shape_is_rejected_after_fitting(cls):
+    X, y_clf, y_reg, sex, race = _data(n=100)
+    y = _target(cls(), y_clf, y_reg)
+    est = _fit_two(_make(cls), X, y, sex)
+    before = _state(est)
+    est.partial_fit(X[:0], y[:0], sensitive_features=sex[:0])  # the documented no-op
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(np.zeros((0, 5)), y[:0], sensitive_features=sex[:0])
+    if cls is not MajorityClassClassifier:  # which ignores sensitive features
+        with pytest.raises(ValueError, match="columns|sensitive_features"):
+            est.partial_fit(X[:0], y[:0], sensitive_features=np.column_stack([sex, race])[:0])
+        with pytest.raises(ValueError, match="sensitive_features"):
+            est.partial_fit(X[:0], y[:0])
+    assert _state(est) == before
+
+
+@pytest.mark.parametrize("cls", [OnlineFairLogisticClassifier, AranyaniClassifier])
+def test_max_float_features_are_rejected_not_learned_as_nan(cls):
+    X, y, _, sex, _ = _data(n=60, d=2)
+    big = np.where(X > 0, np.finfo(float).max, -np.finfo(float).max)
+    est = _make(cls, fairness_weight=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow warnings
+        with pytest.raises(ValueError, match=r"non-finite .*rescale X"):
+            est.partial_fit(big, y, sensitive_features=sex)  # NaN coef_ before, yet predicting
+        assert not [name for name in vars(est) if name.endswith("_")]
+        # a fitted one either learns finite weights or is left unchanged by the error
+        est = _fit_two(_make(cls, fairness_weight=1.0), X, y, sex, n_first=30)
+        before = _state(est)
+        try:
+            est.partial_fit(big, y, sensitive_features=sex)
+        except ValueError as exc:
+            assert "rescale X" in str(exc) and _state(est) == before
+    for value in vars(est).values():
+        for a in _arrays(value):
+            assert a.dtype.kind != "f" or np.all(np.isfinite(a))
+    assert np.all(np.isfinite(est.predict_proba(X)))

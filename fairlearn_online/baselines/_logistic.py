@@ -103,7 +103,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     True
     """
 
-    _finite_attributes = ("coef_",)
+    _finite_attributes = ("coef_", "adam_moments_", "output_sums_", "gradient_means_")
     #: may change between chunks (``docs/user_guide/protocol.md``)
     _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
                        "epsilon", "fairness_gradient", "statistics_decay")

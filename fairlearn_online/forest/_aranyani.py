@@ -158,7 +158,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     [252.0, 248.0]
     """
 
-    _finite_attributes = ("node_weights_", "leaf_logits_")
+    _finite_attributes = ("node_weights_", "leaf_logits_", "adam_moments_", "node_sums_",
+                          "node_gradient_means_")
     #: may change between chunks (``docs/user_guide/protocol.md``); the others are frozen
     _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
                        "epsilon", "fairness_gradient", "statistics_decay")

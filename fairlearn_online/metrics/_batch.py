@@ -180,8 +180,9 @@ def metrics_by_group(y_true, y_pred, *, sensitive_features, sample_weight=None,
     Returns
     -------
     DataFrame
-        One row per (intersectional) group, sorted by group label; columns ``count``,
-        ``accuracy``, ``selection_rate``, ``true_positive_rate``, ``false_positive_rate``.
+        One row per (intersectional) group, sorted by group label; columns ``count`` (rows,
+        whatever their weights, as fairlearn's ``count``), ``accuracy``, ``selection_rate``,
+        ``true_positive_rate``, ``false_positive_rate`` (weighted).
 
     Examples
     --------
@@ -197,7 +198,7 @@ def metrics_by_group(y_true, y_pred, *, sensitive_features, sample_weight=None,
     counts.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight)
     counts._require_data()
     return pd.DataFrame({
-        "count": counts.by_group(counts.counts_[:, :4].sum(axis=1)),
+        "count": counts.by_group(counts.rows_.astype(np.float64)),  # rows, as fairlearn
         "accuracy": counts.by_group(counts.accuracy()),
         "selection_rate": counts.by_group(counts.selection_rate()),
         "true_positive_rate": counts.by_group(counts.true_positive_rate()),

@@ -16,6 +16,8 @@ the concatenated data, whatever the chunking. Group-level conventions follow fai
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -37,6 +39,8 @@ __all__ = [
 ]
 
 _TN, _FP, _FN, _TP, _CORRECT = range(5)
+#: weights are divided by a power of two when one exceeds this (sums stay finite)
+_MAX_WEIGHT = 2.0 ** 512
 
 
 def _as_1d(values, name, n=None):
@@ -68,7 +72,13 @@ class GroupConfusionCounts:
     ----------
     counts_ : ndarray of shape (n_groups, 5)
         Per group: weights of true negatives, false positives, false negatives, true positives,
-        and of correct predictions (``y_pred == y_true``, any label).
+        and of correct predictions (``y_pred == y_true``, any label), divided by ``scale_``.
+    rows_ : ndarray of shape (n_groups,)
+        Rows seen per group, whatever their weights (fairlearn's ``count``).
+    scale_ : float
+        A power of two dividing every weight (1 unless weights above ``2**512`` were seen): the
+        rates are ratios of counts, so they do not depend on it, and weights of 1e308 do not
+        overflow the sums.
     encoder_ : GroupEncoder
         Group labels in order of first appearance.
     """
@@ -77,6 +87,8 @@ class GroupConfusionCounts:
         self.pos_label = pos_label
         self.encoder_ = GroupEncoder()
         self.counts_ = np.zeros((0, 5))
+        self.rows_ = np.zeros(0, dtype=np.int64)
+        self.scale_ = 1.0
 
     def update(self, y_true, y_pred, sensitive_features, *, sample_weight=None):
         """Add a chunk. Validates everything before changing any count.
@@ -98,11 +110,23 @@ class GroupConfusionCounts:
         if sample_weight is None:
             weight = np.ones(n)
         else:
-            weight = _as_1d(sample_weight, "sample_weight", n).astype(np.float64)
+            try:
+                weight = _as_1d(sample_weight, "sample_weight", n).astype(np.float64)
+            except (TypeError, ValueError) as exc:
+                if "sample_weight" in str(exc):
+                    raise
+                raise TypeError(f"sample_weight must be numeric: {exc}") from exc
+            if not np.all(np.isfinite(weight)):
+                raise ValueError("sample_weight contains NaN or infinity.")
             if np.any(weight < 0):
                 raise ValueError("sample_weight must be non-negative.")
         if n == 0:
             return self  # an empty chunk changes nothing
+        scale = self.scale_
+        top = float(weight.max())
+        if top / scale > _MAX_WEIGHT:  # sums of huge weights would overflow: rescale exactly
+            scale = math.ldexp(1.0, math.frexp(top)[1] - 1)  # top / scale in [1, 2)
+        weight = weight / scale
         values, columns = check_sensitive_features(sensitive_features, n)
         encoder = self.encoder_.copy()
         codes = encoder.encode(values, columns, update=True)
@@ -110,10 +134,13 @@ class GroupConfusionCounts:
         pred_pos = (y_pred == self.pos_label).astype(np.int64)
         cell = 2 * true_pos + pred_pos  # 0 TN, 1 FP, 2 FN, 3 TP
         counts = np.zeros((encoder.n_groups, 5))
-        counts[: self.counts_.shape[0]] = self.counts_
+        counts[: self.counts_.shape[0]] = self.counts_ * (self.scale_ / scale)  # exact
         np.add.at(counts, (codes, cell), weight)
         np.add.at(counts[:, _CORRECT], codes, weight * (y_true == y_pred))
-        self.encoder_, self.counts_ = encoder, counts
+        rows = np.zeros(encoder.n_groups, dtype=np.int64)
+        rows[: self.rows_.shape[0]] = self.rows_
+        rows += np.bincount(codes, minlength=encoder.n_groups)
+        self.encoder_, self.counts_, self.rows_, self.scale_ = encoder, counts, rows, scale
         return self
 
     # ---- derived quantities ---------------------------------------------------------------
@@ -122,8 +149,18 @@ class GroupConfusionCounts:
         return list(self.encoder_.groups_)
 
     def _require_data(self):
-        if self.counts_.shape[0] == 0 or self.counts_[:, :4].sum() == 0:
+        if self.rows_.sum() == 0:
             raise ValueError("No samples seen yet: call update() with a non-empty chunk first.")
+        if self.counts_[:, :4].sum() == 0:
+            raise ValueError(
+                f"sample_weight is 0 for all {int(self.rows_.sum())} samples seen: weighted "
+                "rates are undefined (0 / 0). Give at least one sample a positive weight.")
+
+    def weight_sum(self, overall=False):
+        """Total weight per group (or overall); ``inf`` if it exceeds the float range."""
+        with np.errstate(over="ignore"):
+            totals = self.counts_[:, :4].sum(axis=1) * self.scale_
+        return float(totals.sum()) if overall else totals
 
     def _totals(self):
         c = self.counts_
@@ -338,7 +375,7 @@ class FairnessReport(_StreamingMetric):
         tpr, fpr = c.true_positive_rate(), c.false_positive_rate()
         overall_sel = c.selection_rate(overall=True)
         out = {
-            "n_samples": float(c.counts_[:, :4].sum()),
+            "n_samples": c.weight_sum(overall=True),
             "accuracy": float(c.accuracy(overall=True)),
             "selection_rate": float(overall_sel),
             "demographic_parity_difference": _difference(sel[seen], overall_sel, "between_groups"),
