@@ -390,6 +390,12 @@ class StreamingClassifierMixin(EventClassifierMixin, StreamingEstimatorMixin):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        row = (None if self._event_predict_uses_groups
+               else self._one_row_fast(X))  # one row: the per-event route (no re-checks)
+        if row is not None:
+            out = self._event_predict(row, None)
+            if out is not None:
+                return out
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 

@@ -48,6 +48,11 @@ import pandas as pd
 
 __all__ = ["EventMixin", "event_group_key", "event_sensitive_chunk"]
 
+#: what ``_event_predict_value`` returns for a row its kernel rejects (the chunk route decides)
+_REJECTED = object()
+#: label types looked up as they are (what ``_scalar`` / ``_python`` return for them unchanged)
+_PLAIN_LABELS = (str, int)
+
 #: estimator attribute holding the route's cache (buffers, look-up tables); a learned-state name
 #: (trailing underscore), so ``fit`` / ``_reset`` forget it with the rest of the state
 _CACHE = "_event_cache_"
@@ -151,6 +156,9 @@ class EventMixin:
 
     #: whether ``predict`` takes ``sensitive_features`` (the groupwise regressors)
     _event_predict_uses_groups = False
+    #: whether ``_event_learn`` / ``_event_predict_value`` reject a non-finite row themselves
+    #: (``False`` / ``_REJECTED``), so that ``_event_row`` need not check a dict's values
+    _event_row_checked = False
 
     # ------------------------------------------------------------------ public methods
     def learn_one(self, x, y, *, sensitive_features=None, **kwargs):
@@ -178,8 +186,7 @@ class EventMixin:
             kwargs = {k: v for k, v in kwargs.items() if v is not None}
         if not kwargs:
             fast = self._event_validate(x, y, sensitive_features)
-            if fast is not None:
-                self._event_learn(*fast)
+            if fast is not None and self._event_learn(*fast) is not False:
                 return self
         self.partial_fit(self._event_X(x), self._event_y_chunk(y),
                          sensitive_features=self._event_sf_chunk(sensitive_features), **kwargs)
@@ -201,10 +208,14 @@ class EventMixin:
         """
         row = self._event_row(x)
         if row is not None:
-            groups = (self._event_groups(sensitive_features, learning=False)
-                      if self._event_predict_uses_groups else None)
-            if groups is not None or not self._event_predict_uses_groups:
-                return self._event_predict_value(row, groups)
+            if not self._event_predict_uses_groups:
+                value = self._event_predict_value(row, None)
+                if value is not _REJECTED:
+                    return value
+            else:
+                groups = self._event_groups(sensitive_features, learning=False)
+                if groups is not None:
+                    return self._event_predict_value(row, groups)
         kwargs = ({"sensitive_features": self._event_sf_chunk(sensitive_features)}
                   if self._event_predict_uses_groups else {})
         return _python(self.predict(self._event_X(x), **kwargs)[0])
@@ -215,35 +226,49 @@ class EventMixin:
 
     def _event_groups(self, sensitive_features, *, learning):
         """Group codes of one event from ``group_encoder_`` (estimators that have one)."""
-        encoder = getattr(self, "group_encoder_", None)
+        encoder = self.__dict__.get("group_encoder_")
         if encoder is None:
             return None
-        if encoder.columns_ == ["<none>"]:
+        cache = self._event_cache()
+        if cache.get("encoder") is not encoder:  # a new encoder is committed with a new group
+            columns = encoder.columns_
+            cache["encoder"] = encoder
+            cache["group_index"] = encoder._index
+            cache["group_columns"] = columns
+            cache["group_kind"] = (0 if columns == ["<none>"] else 1 if len(columns) == 1
+                                   else 2)
+        kind = cache["group_kind"]
+        if kind == 0:
             if sensitive_features is not None:
                 return None
             key = None
+        elif kind == 1 and type(sensitive_features) in _PLAIN_LABELS:
+            key = sensitive_features  # a str or int label: what _scalar returns for it
         else:
             if sensitive_features is None:
                 return None
-            key = event_group_key(sensitive_features, encoder.columns_)
+            key = event_group_key(sensitive_features, cache["group_columns"])
             if key is None:
                 return None
         try:
-            code = encoder._index.get(key)
+            code = cache["group_index"].get(key)
         except TypeError:  # unhashable
             return None
         if code is None:
             return None
-        buf = self._event_cache()["groups"]
+        buf = cache["groups"]
         buf[0] = code
         return buf
 
-    def _event_learn(self, row, target, groups):
-        """Learn one validated event (the buffers of :meth:`_event_validate`)."""
-        self._partial_fit(row, target, groups, False)
+    def _event_learn(self, row, target, groups, return_predictions=False):
+        """Learn one validated event (the buffers of :meth:`_event_validate`) and return what
+        ``_partial_fit`` returns; ``False`` sends it to the chunk route instead (nothing
+        learned: e.g. a kernel that checks the row)."""
+        return self._partial_fit(row, target, groups, return_predictions)
 
     def _event_predict_value(self, row, groups):
-        """The prediction of one validated row, as a Python scalar."""
+        """The prediction of one validated row, as a Python scalar (``_REJECTED``: the chunk
+        route decides)."""
         return _python(self._event_predict(row, groups)[0])
 
     def _event_predict(self, row, groups):
@@ -259,8 +284,12 @@ class EventMixin:
         if cache is None:
             names = getattr(self, "feature_names_in_", None)
             d = self.n_features_in_
+            names = None if names is None else [str(n) for n in names]
             cache = {
-                "names": None if names is None else [str(n) for n in names],
+                "names": names,
+                "n_names": 0 if names is None else len(names),
+                # a dict's values in column order (a tuple, or the value when d == 1)
+                "getter": None if names is None else operator.itemgetter(*names),
                 "row": np.empty((1, d)),
                 "groups": np.empty(1, dtype=np.int64),
                 "target": np.empty(1, dtype=np.int64 if hasattr(self, "classes_")
@@ -293,15 +322,29 @@ class EventMixin:
         return saved is not None and all(map(operator.is_, saved, self._event_param_values()))
 
     def _event_row(self, x, cache=None):
-        """``x`` in the one-row buffer when it is an ordinary event of a fitted estimator."""
+        """``x`` in the one-row buffer when it is an ordinary event of a fitted estimator.
+
+        An estimator whose kernels reject a non-finite row themselves (``_event_row_checked``)
+        skips the Python check of a dict's values."""
         if cache is None:
-            if not self._is_fitted():
-                return None
-            cache = self._event_cache()
+            cache = self.__dict__.get(_CACHE)
+            if cache is None:
+                if not self._is_fitted():
+                    return None
+                cache = self._event_cache()
         buf = cache["row"]
-        names = cache["names"]
         try:
-            if isinstance(x, dict):
+            if type(x) is dict:
+                getter = cache["getter"]
+                if getter is None or len(x) != cache["n_names"]:
+                    return None
+                values = getter(x)
+                if self._event_row_checked:
+                    buf[0] = values  # ValueError / TypeError for a non-number
+                    return buf
+                total = sum(values) if cache["n_names"] > 1 else values
+            elif isinstance(x, dict):
+                names = cache["names"]
                 if names is None or len(x) != len(names):
                     return None
                 values = list(map(x.__getitem__, names))
@@ -327,9 +370,11 @@ class EventMixin:
 
     def _event_validate(self, x, y, sensitive_features):
         """``(row, target, groups)`` for the kernel, or ``None`` for the chunk route."""
-        if not self._is_fitted():
-            return None
-        cache = self._event_cache()
+        cache = self.__dict__.get(_CACHE)
+        if cache is None:
+            if not self._is_fitted():
+                return None
+            cache = self._event_cache()
         if not self._event_params_unchanged(cache):
             return None
         row = self._event_row(x, cache)
@@ -347,7 +392,7 @@ class EventMixin:
         """``y``'s class code in the target buffer (classifiers)."""
         cache = self._event_cache()
         try:
-            code = cache["classes"].get(_python(y))
+            code = cache["classes"].get(y if type(y) in _PLAIN_LABELS else _python(y))
         except TypeError:
             return None
         if code is None:
@@ -397,8 +442,24 @@ class EventMixin:
         fast = self._event_validate(X[0], y0, sf)
         if fast is None:
             return NotImplemented
-        pred = self._partial_fit(*fast, return_predictions)
+        pred = self._event_learn(*fast, return_predictions)
+        if pred is False:
+            return NotImplemented
         return pred if return_predictions else None
+
+    def _one_row_fast(self, X):
+        """The one-row buffer holding ``X`` when ``X`` is one ordinary row (a finite float
+        array of shape ``(1, n_features_in_)``, a model fitted without feature names) and the
+        parameters are the ones last validated: ``predict`` / ``predict_proba`` then skip
+        their checks (the parameters are the very objects they checked before). ``None``
+        otherwise."""
+        if type(X) is not np.ndarray or X.ndim != 2 or X.shape[0] != 1:
+            return None
+        cache = self.__dict__.get(_CACHE)
+        if cache is None or cache["names"] is not None \
+                or not self._event_params_unchanged(cache):
+            return None
+        return self._event_row(X[0], cache)
 
     # ------------------------------------------------------------------ the chunk route
     def _event_X(self, x):
@@ -471,8 +532,9 @@ class EventClassifierMixin(EventMixin):
             ``{class: probability}`` for every class of ``classes_``.
         """
         row = self._event_row(x)
-        proba = (self._event_predict_proba(row) if row is not None
-                 else self.predict_proba(self._event_X(x)))
+        proba = self._event_predict_proba(row) if row is not None else None
+        if proba is None:  # not an ordinary event, or a row its kernel rejected
+            proba = self.predict_proba(self._event_X(x))
         return dict(zip(self._event_cache()["class_list"], proba[0].tolist()))
 
 

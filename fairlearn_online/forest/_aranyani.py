@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.random import make_generator
+from .._core.events import _REJECTED
 from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
@@ -263,6 +264,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         return int(self.samples_seen_[0])
 
     # ------------------------------------------------------------------ learning
+    #: the kernels reject a non-finite event row themselves (``_core/events.py``)
+    _event_row_checked = True
+
     def _packed(self):
         """The packed kernel state (``forest/_packed.py``), packed again when an attribute was
         replaced since (a grown group, a restored snapshot, an unpickled copy)."""
@@ -325,17 +329,20 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
             return self.classes_[pred]
         return None
 
-    def _event_learn(self, row, target, groups):
+    def _event_learn(self, row, target, groups, return_predictions=False):
         """One validated event: the chunk kernel on the one-row buffers, with the kernel
-        arguments of the last validated parameters."""
+        arguments of the last validated parameters (see ``_core/events.py``)."""
         cache = self.__dict__["_event_cache_"]
         if cache.get("hyper_for") is not cache["params"]:
             cache["hyper"] = self._kernel_hyper()
             cache["hyper_for"] = cache["params"]
         packed = self._packed()
         hyper, dims = cache["hyper"]
-        _packed.learn(packed, self, row, target, groups, hyper, dims, packed.no_pred)
+        pred = packed.pred1 if return_predictions else packed.no_pred
+        if _packed.learn(packed, self, row, target, groups, hyper, dims, pred) < 0:
+            return False  # a non-finite value: the chunk route raises its error
         self.samples_seen_[0] += 1
+        return self.classes_[pred] if return_predictions else None
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, X):
@@ -350,6 +357,11 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
         proba : ndarray of shape (n_samples, n_classes)
             Columns in the order of ``classes_``.
         """
+        row = self._one_row_fast(X)  # one row, parameters as last validated: no re-checks
+        if row is not None:
+            proba = self._event_predict_proba(row)
+            if proba is not None:
+                return proba
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
         return self._event_predict_proba(X_arr)
@@ -357,12 +369,22 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     def _event_predict_proba(self, X_arr):
         packed = self._packed()
         out = np.empty((X_arr.shape[0], packed.sizes[3]))
-        K.forest_predict(X_arr, packed.opt, packed.pdims, packed.work, out)
+        if K.forest_predict(X_arr, packed.opt, packed.pdims, packed.work, out) < 0:
+            return None  # a non-finite event row (chunks are validated before)
         return out
+
+    def _event_predict(self, row, groups):
+        packed = self._packed()
+        best = K.forest_predict(row, packed.opt, packed.pdims, packed.work, packed.proba)
+        if best < 0:
+            return None
+        return self.classes_[[best]]
 
     def _event_predict_value(self, row, groups):
         packed = self._packed()
         best = K.forest_predict(row, packed.opt, packed.pdims, packed.work, packed.proba)
+        if best < 0:
+            return _REJECTED  # a non-finite value: predict raises its error
         return self.__dict__["_event_cache_"]["class_list"][best]
 
     def node_parity_gaps(self):

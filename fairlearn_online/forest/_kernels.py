@@ -440,6 +440,18 @@ def _carve(wk, T, K, d1, C, G, output):
 
 # ------------------------------------------------------------------ the steps of one sample
 @njit(**_STEP)
+def _all_finite(X):
+    """Whether every entry of ``X`` is finite (one event's row reaches the kernels without a
+    Python check: a kernel returns -1 and changes nothing otherwise)."""
+    n, d = X.shape
+    for i in range(n):
+        for j in range(d):
+            if not math.isfinite(X[i, j]):
+                return False
+    return True
+
+
+@njit(**_STEP)
 def _predicted_class(P):
     """``argmax P`` (the first of equal maxima, as ``np.argmax``)."""
     best = 0
@@ -541,8 +553,13 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     (G, d + 1, nqp) the group gradient means, feature-major; ``N`` (G,), ``S`` (G, T, K) and
     the step counter ``step`` (1,). ``hyper = [lam, delta, decay, lr, b1, b2, eps]``,
     ``dims = [T, K, C, shape, wait]``, ``work`` from :func:`make_work`.
+
+    Returns 0, or -1 without changing anything when ``X`` has a non-finite entry (one event
+    reaches the kernel unchecked; the caller then raises through the chunk validation).
     """
     n, d = X.shape
+    if not _all_finite(X):
+        return -1
     d1 = d + 1
     T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
     lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
@@ -601,6 +618,7 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
                   eps, bc1, bc2)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
+    return 0
 
 
 @njit(**_STEP)
@@ -667,6 +685,8 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
     is :func:`_reservoir_insert` (``u[i]`` uniform draws), step (4)
     :func:`_reservoir_fairness`. ``RX`` (G, size, d) and ``RN`` (G,) are the reservoirs."""
     n, d = X.shape
+    if not _all_finite(X):
+        return -1
     d1 = d + 1
     T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
     lam, delta = hyper[0], hyper[1]
@@ -717,6 +737,7 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
                   eps, bc1, bc2)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
+    return 0
 
 
 @njit(**_STEP)
@@ -753,6 +774,8 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     fairness gradient on all parameters. ``GMi`` (G, nP, 1) is in the packed order; ``S`` is
     (G, 1, 1)."""
     n, d = X.shape
+    if not _all_finite(X):
+        return -1
     d1 = d + 1
     T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
     lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
@@ -796,13 +819,17 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
         if _waits(N, wait, lam):
             continue
         _adam_all(opt, g, step, lr, b1, b2, eps)
+    return 0
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_predict(X, opt, dims, work, out):
     """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
-    parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``)."""
+    parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``), or -1 when
+    ``X`` has a non-finite entry."""
     n, d = X.shape
+    if not _all_finite(X):
+        return -1
     d1 = d + 1
     T, K, C = dims[0], dims[1], dims[2]
     L = K + 1

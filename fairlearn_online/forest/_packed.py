@@ -19,28 +19,35 @@ an estimator drops it (``__reduce__``): the copy packs its own from its attribut
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from . import _kernels as K
-
-_is = operator.is_
-
 
 class PackedForest:
     """Packed parameters ``opt`` (3, nP), group gradient means ``GMi``, work buffers and the
     attribute objects they belong to (see the module docstring)."""
 
     __slots__ = ("opt", "GMi", "work", "objects", "memory", "target", "dims", "sizes",
-                 "pdims", "state", "no_pred", "proba")
+                 "pdims", "state", "no_pred", "pred1", "proba")
 
     def __reduce__(self):
         return (PackedForest, ())  # pickle / deepcopy / copy: an empty one, packed again
 
     def valid_for(self, est) -> bool:
-        objects = getattr(self, "objects", None)
-        return objects is not None and all(map(_is, objects, _attribute_objects(est)))
+        """Whether ``est``'s attributes are still the objects this state was packed from
+        (spelled out: this runs twice per event)."""
+        try:
+            o = self.objects
+        except AttributeError:  # unpickled / copied: empty
+            return False
+        d = est.__dict__
+        mom = d["adam_moments_"]
+        return (d["node_weights_"] is o[0] and d["leaf_logits_"] is o[1] and mom is o[2]
+                and mom["m_nodes"] is o[3] and mom["v_nodes"] is o[4]
+                and mom["m_leaves"] is o[5] and mom["v_leaves"] is o[6]
+                and d["node_gradient_means_"] is o[7] and d["group_counts_"] is o[8]
+                and d["node_sums_"] is o[9] and d["adam_step_"] is o[10]
+                and d["reservoir_"] is o[11] and d["reservoir_counts_"] is o[12])
 
 
 def _attribute_objects(est):
@@ -75,6 +82,7 @@ def pack(est, memory, target) -> PackedForest:
     p.sizes = (T, Kn, d1, C, nq, nqp, nW, nP)
     p.work = K.make_work(T, Kn, d1, C, G)
     p.no_pred = np.empty(0, dtype=np.int64)
+    p.pred1 = np.empty(1, dtype=np.int64)
     p.pdims = np.array([T, Kn, C], dtype=np.int64)
     p.proba = np.empty((1, C))
     est.node_weights_ = _node_view(opt[0, :nW], T, Kn, d1, nqp)
@@ -106,12 +114,15 @@ def pack(est, memory, target) -> PackedForest:
 
 
 def learn(p, est, X, y, groups, hyper, dims, pred):
-    """One kernel call of the variant in use on the packed state."""
+    """One kernel call of the variant in use on the packed state; the kernel's return code
+    (-1: a non-finite row, nothing changed)."""
     N, S, step, RX, RN = p.state
     if p.memory == K.RESERVOIR:
+        if X.shape[0] == 1 and not np.isfinite(X).all():
+            return -1  # before the draws: a rejected event leaves the generator untouched
         u = est.rng_.random(X.shape[0])
-        K.forest_learn_reservoir(X, y, groups, u, p.opt, N, RX, RN, step, hyper, dims, p.work,
-                                 pred)
+        return K.forest_learn_reservoir(X, y, groups, u, p.opt, N, RX, RN, step, hyper, dims,
+                                        p.work, pred)
     elif p.target == K.OUTPUT:
         T, Kn, d1, C, nq, nqp, nW, nP = p.sizes
         GM = est.node_gradient_means_  # (G, 1, 1, nq * d1 + nT): nodes (node-major), leaves
@@ -120,9 +131,11 @@ def learn(p, est, X, y, groups, hyper, dims, pred):
         GMi[:, :nW, 0].reshape(G, d1, nqp)[:, :, :nq] = GM[:, 0, 0, :d1 * nq].reshape(
             G, nq, d1).transpose(0, 2, 1)
         GMi[:, nW:, 0] = GM[:, 0, 0, d1 * nq:]
-        K.forest_learn_output(X, y, groups, p.opt, GMi, N, S, step, hyper, dims, p.work, pred)
+        code = K.forest_learn_output(X, y, groups, p.opt, GMi, N, S, step, hyper, dims, p.work,
+                                     pred)
         GM[:, 0, 0, :d1 * nq] = GMi[:, :nW, 0].reshape(G, d1, nqp)[:, :, :nq].transpose(
             0, 2, 1).reshape(G, nq * d1)
         GM[:, 0, 0, d1 * nq:] = GMi[:, nW:, 0]
-    else:
-        K.forest_learn_nodes(X, y, groups, p.opt, p.GMi, N, S, step, hyper, dims, p.work, pred)
+        return code
+    return K.forest_learn_nodes(X, y, groups, p.opt, p.GMi, N, S, step, hyper, dims, p.work,
+                                pred)
