@@ -383,3 +383,260 @@ def test_wait_for_groups_takes_no_step_before_the_second_group():
         assert (est.n_samples_seen_, int(est.adam_step_[0])) == (60, steps)
     with pytest.raises(ValueError, match="wait_for_groups"):
         AranyaniClassifier(wait_for_groups="yes").fit(X, y, sensitive_features=g)
+
+
+# ---------------------------------------------------------------- the steps, one at a time
+# Every step of the per-sample loop is a kernel of its own (compiled without a CPython wrapper:
+# small kernels below call them), checked against the reference's formula on random inputs.
+
+from numba import njit  # noqa: E402
+
+from fairlearn_online.forest import _kernels as KK  # noqa: E402
+
+FAIRNESS_CODES = {"sign_outside_band": KK.SIGN_OUTSIDE_BAND, "huber": KK.HUBER,
+                  "uncapped": KK.UNCAPPED}
+
+
+def _packed_nodes(W):
+    """Feature-major, padded ``(d + 1, nqp)`` layout of the node parameters (the reference's
+    transposition, written with numpy)."""
+    T, Kn, d1 = W.shape
+    nq, nqp, nW, nP = KK.packed_sizes(T, Kn, d1, 2)
+    WT = np.zeros((d1, nqp))
+    WT[:, :nq] = W.reshape(nq, d1).T
+    return WT
+
+
+@njit
+def _run_forward(x, WT, TH, work, out_s, out_R, out_Q, out_P):
+    T, K1 = out_s.shape
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = KK._carve(wk, T, K1, x.shape[0] + 1, TH.shape[2], seen.shape[0], False)
+    KK._forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)
+    out_s[...] = s
+    out_R[...] = R
+    out_Q[...] = Q
+    out_P[...] = P
+
+
+@njit
+def _run_class_gradient(x, WT, TH, work, cls, coef, gWT, gT):
+    T = TH.shape[0]
+    K1 = TH.shape[1] - 1
+    d1 = x.shape[0] + 1
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = KK._carve(wk, T, K1, d1, TH.shape[2], seen.shape[0], False)
+    for j in range(d1 - 1):
+        xb[j] = x[j]
+    xb[d1 - 1] = 1.0
+    KK._forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)
+    KK._class_gradient(xb, s, R, Q, V, gk, cls, coef, gWT, gT, True)
+
+
+@njit
+def _run_node_statistics(a, s, xb, N, S, GMa, ds, decay):
+    return KK._node_statistics(a, s, xb, N, S[a].reshape(s.shape[0]), GMa, ds, decay, True)
+
+
+@njit
+def _run_node_fairness(N, S, GMi, lam, delta, shape, out):
+    G, d1, nqp = GMi.shape
+    Mi = np.zeros((G, nqp))
+    wts = np.zeros(G)
+    seen = np.zeros(G, dtype=np.bool_)
+    KK._node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, out, np.empty(nqp),
+                      np.empty((d1, nqp)), np.empty(nqp))
+
+
+@njit
+def _run_adam(p, g, m, v, step, lr, b1, b2, eps):
+    KK._adam_all(p, g, step, lr, b1, b2, eps)
+
+
+def _random_forest(seed, T=2, depth=3, d=4, C=3):
+    rng = np.random.default_rng(seed)
+    Kn = 2 ** depth - 1
+    return (rng.normal(size=(T, Kn, d + 1)), rng.normal(size=(T, Kn + 1, C)),
+            rng.normal(size=d) * 2)
+
+
+@pytest.mark.parametrize("C", [2, 3])
+def test_forward_step_matches_reference(C):
+    for seed in range(5):
+        W, TH, x = _random_forest(seed, C=C)
+        T, Kn, d1 = W.shape
+        ref = ReferenceForest(W, TH, lam=0.0, delta=0.01, shape="huber", memory="aggregate",
+                              reservoir_size=1)
+        s_ref, mu_ref, Q_ref, P_ref = ref.forward(x)
+        work = KK.make_work(T, Kn, d1, C, 2)
+        s, R, Q, P = (np.empty((T, Kn)), np.empty((T, 2 * Kn + 1)), np.empty((T, Kn + 1, C)),
+                      np.empty(C))
+        _run_forward(x, _packed_nodes(W), TH, work, s, R, Q, P)
+        np.testing.assert_allclose(s, s_ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(R[:, Kn:], mu_ref, rtol=0, atol=1e-12)  # the leaves' reach
+        np.testing.assert_allclose(Q, Q_ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(P, P_ref, rtol=0, atol=1e-12)
+
+
+def test_class_gradient_step_matches_reference():
+    for seed in range(5):
+        W, TH, x = _random_forest(seed, C=3)
+        T, Kn, d1 = W.shape
+        ref = ReferenceForest(W, TH, lam=0.0, delta=0.01, shape="huber", memory="aggregate",
+                              reservoir_size=1)
+        s, mu, Q, P = ref.forward(x)
+        cls = seed % 3
+        gW_ref, gT_ref = ref.class_gradients(x, cls, s, mu, Q)
+        nq, nqp, nW, nP = KK.packed_sizes(T, Kn, d1, 3)
+        gWT, gT = np.zeros((d1, nqp)), np.zeros(TH.shape)
+        _run_class_gradient(x, _packed_nodes(W), TH, KK.make_work(T, Kn, d1, 3, 2), cls,
+                            1.0 / T, gWT, gT)
+        np.testing.assert_allclose(gWT[:, :nq].T.reshape(W.shape), gW_ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(gT, gT_ref, rtol=0, atol=1e-12)
+        assert np.all(gWT[:, nq:] == 0.0)  # the padding stays zero
+
+
+def test_node_statistics_step_matches_reference():
+    rng = np.random.default_rng(1)
+    T, Kn, d = 2, 7, 4
+    nq, nqp, nW, nP = KK.packed_sizes(T, Kn, d + 1, 2)
+    N, S, GM = np.zeros(2), np.zeros((2, T, Kn)), np.zeros((2, d + 1, nqp))
+    Nr, Sr, Gr = {0: 0.0, 1: 0.0}, {0: 0.0, 1: 0.0}, {0: 0.0, 1: 0.0}
+    decay = 0.9
+    ds = np.zeros(nqp)
+    for i in range(30):
+        a = int(rng.integers(0, 2))
+        s = rng.uniform(size=(T, Kn))
+        xb = np.append(rng.normal(size=d), 1.0)
+        inv_n = _run_node_statistics(a, s.reshape(nq), xb, N, S, GM[a], ds, decay)
+        Nr[a] = decay * Nr[a] + 1
+        Sr[a] = decay * Sr[a] + s
+        Gr[a] = decay * Gr[a] + (s * (1 - s))[:, :, None] * xb
+        assert inv_n == pytest.approx(1.0 / Nr[a], rel=1e-15)
+    for a in (0, 1):
+        assert N[a] == pytest.approx(Nr[a], rel=1e-14)
+        np.testing.assert_allclose(S[a], Sr[a], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(GM[a][:, :nq].T.reshape(T, Kn, d + 1), Gr[a] / Nr[a],
+                                   rtol=0, atol=1e-12)
+        assert np.all(GM[a][:, nq:] == 0.0)
+
+
+@pytest.mark.parametrize("shape", ["sign_outside_band", "huber", "uncapped"])
+def test_node_fairness_step_matches_reference(shape):
+    """Three groups, one of them unseen: lam * mean_a h(F_a) (G_a - G_rest(a))."""
+    rng = np.random.default_rng(7)
+    T, Kn, d = 2, 3, 3
+    nq, nqp, nW, nP = KK.packed_sizes(T, Kn, d + 1, 2)
+    N = np.array([5.0, 0.0, 2.5])
+    S = rng.uniform(size=(3, T, Kn)) * N[:, None, None]
+    GMn = rng.normal(size=(3, T, Kn, d + 1))  # node-major, the reference's layout
+    GMi = np.zeros((3, d + 1, nqp))
+    GMi[:, :, :nq] = GMn.reshape(3, nq, d + 1).transpose(0, 2, 1)
+    lam, delta = 1.7, 0.05
+    out = rng.normal(size=(d + 1, nqp))
+    out[:, nq:] = 0.0
+    expected = out[:, :nq].T.reshape(T, Kn, d + 1).copy()
+    seen = [0, 2]
+    for a in seen:
+        rest = [b for b in seen if b != a]
+        w_rest = sum(N[b] for b in rest)
+        f = S[a] / N[a] - sum(S[b] for b in rest) / w_rest
+        g_rest = sum(N[b] * GMn[b] for b in rest) / w_rest
+        expected += lam / len(seen) * huber_prime(f, delta, shape)[:, :, None] * (GMn[a] - g_rest)
+    _run_node_fairness(N, S, GMi, lam, delta, FAIRNESS_CODES[shape], out)
+    np.testing.assert_allclose(out[:, :nq].T.reshape(T, Kn, d + 1), expected, rtol=0,
+                               atol=1e-12)
+    out1 = np.zeros((d + 1, nqp))
+    _run_node_fairness(np.array([5.0, 0.0, 0.0]), S, GMi, lam, delta, 1, out1)
+    assert np.all(out1 == 0.0)  # one seen group: no fairness gradient
+
+
+def test_adam_step_matches_reference():
+    rng = np.random.default_rng(3)
+    n = 37
+    opt = np.zeros((3, n))
+    opt[0] = rng.normal(size=n)
+    p, m, v = opt[0].copy(), np.zeros(n), np.zeros(n)
+    step = np.zeros(1, dtype=np.int64)
+    lr, b1, b2, eps = 0.01, 0.9, 0.999, 1e-7
+    for t in range(1, 6):
+        g = rng.normal(size=n)
+        _run_adam(opt, g, opt[1], opt[2], step, lr, b1, b2, eps)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+    assert step[0] == 5
+    np.testing.assert_allclose(opt[0], p, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(opt[1], m, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(opt[2], v, rtol=0, atol=1e-14)
+
+
+def test_work_buffer_layout_fits():
+    """The last view of _carve ends inside the buffer make_work allocates (both variants)."""
+    for T, depth, d, C, G in [(1, 1, 1, 2, 1), (3, 4, 14, 2, 2), (2, 3, 5, 4, 5)]:
+        Kn = 2 ** depth - 1
+        wk = KK.make_work(T, Kn, d + 1, C, G)[0]
+        assert wk.size == KK.work_size(T, Kn, d + 1, C, G)
+        for output in (False, True):
+            last = _carve_last(wk, T, Kn, d + 1, C, G, output)
+            assert (last.ctypes.data - wk.ctypes.data) // 8 + last.size == wk.size
+
+
+@njit
+def _carve_last(wk, T, K1, d1, C, G, output):
+    return KK._carve(wk, T, K1, d1, C, G, output)[-1].reshape(-1)
+
+
+def test_kernel_rejects_a_non_finite_row_and_changes_nothing():
+    X, y, g = _stream(2, 30, n_classes=2)
+    est = AranyaniClassifier(fairness_weight=2.0, random_state=0).fit(X, y, sensitive_features=g)
+    packed = est._packed()
+    before = [a.copy() for a in (packed.opt, packed.GMi, est.group_counts_, est.node_sums_,
+                                 est.adam_step_)]
+    bad = X[:1].copy()
+    bad[0, 2] = np.nan
+    hyper, dims = est._kernel_hyper()
+    N, S, step, RX, RN = packed.state
+    code = KK.forest_learn_nodes(bad, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64),
+                                 packed.opt, packed.GMi, N, S, step, hyper, dims, packed.work,
+                                 packed.no_pred)
+    assert code == -1
+    for a, b in zip(before, (packed.opt, packed.GMi, est.group_counts_, est.node_sums_,
+                             est.adam_step_)):
+        np.testing.assert_array_equal(a, b)
+    assert KK.forest_predict(bad, packed.opt, packed.pdims, packed.work, np.empty((1, 2))) == -1
+
+
+def test_packed_state_follows_the_attributes():
+    """The attributes are views of the packed state; a replaced attribute is packed again;
+    a deep copy or a pickle learns on its own state, bit for bit as the original."""
+    import pickle
+
+    X, y, g = _stream(4, 80, n_classes=2)
+    est = AranyaniClassifier(fairness_weight=3.0, huber_delta=0.02, fairness_gradient="huber",
+                             random_state=1)
+    est.partial_fit(X[:40], y[:40], sensitive_features=g[:40])
+    packed = est._packed()
+    assert np.shares_memory(est.node_weights_, packed.opt)
+    assert np.shares_memory(est.node_gradient_means_, packed.GMi)
+    twin, loaded = copy.deepcopy(est), pickle.loads(pickle.dumps(est))
+    for other in (twin, loaded):
+        other.partial_fit(X[40:], y[40:], sensitive_features=g[40:])
+    est.partial_fit(X[40:], y[40:], sensitive_features=g[40:])
+    for other in (twin, loaded):
+        assert not np.shares_memory(other.node_weights_, est.node_weights_)
+        for name in ("node_weights_", "leaf_logits_", "node_gradient_means_", "node_sums_"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(est, name))
+    # a new array (not a write into the view) is packed again before the next call
+    est.node_weights_ = est.node_weights_ * 0.5
+    est.leaf_logits_ = np.ascontiguousarray(est.leaf_logits_[:, :, ::-1])
+    ref = ReferenceForest(est.node_weights_, est.leaf_logits_, lam=0.0, delta=0.01,
+                          shape="huber", memory="aggregate", reservoir_size=1)
+    np.testing.assert_allclose(est.predict_proba(X[:5]), [ref.forward(x)[3] for x in X[:5]],
+                               rtol=0, atol=1e-12)
+    assert np.shares_memory(est.node_weights_, est._packed().opt)
+    # a write into a view is a write into the state
+    est.leaf_logits_[...] = 0.0
+    np.testing.assert_allclose(est.predict_proba(X[:3]), 0.5, rtol=0, atol=1e-15)
