@@ -60,6 +60,24 @@ def check_chunk_X(estimator, X, *, reset: bool, ensure_min_samples: int = 1):
     ``n_features_in_`` / ``feature_names_in_`` when ``reset`` is true (call it only once the
     whole chunk is accepted). When ``reset`` is false the feature count and names must match
     those seen at the first call.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The estimator the chunk is for (its ``n_features_in_`` / ``feature_names_in_``).
+    X : array-like of shape (n_samples, n_features)
+        The chunk's features: numeric, finite, 2-D.
+    reset : bool
+        Whether this is the first chunk (the feature count and names are then recorded).
+    ensure_min_samples : int, default=1
+        Fewest rows accepted.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        float64, C-contiguous.
+    commit : callable
+        ``commit()`` records the features on ``estimator`` (a no-op unless ``reset``).
     """
     if not reset:
         fast = _fitted_float_rows(estimator, X, ensure_min_samples)
@@ -118,7 +136,22 @@ def _naming_non_numeric_X():
 
 
 def check_target(y, n_samples, *, name="y", numeric=False):
-    """1-D target of length ``n_samples`` with no missing or infinite values."""
+    """1-D target of length ``n_samples`` with no missing or infinite values.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+    n_samples : int
+        The number of rows of the chunk's ``X``.
+    name : str, default="y"
+        The argument's name in the messages.
+    numeric : bool, default=False
+        Whether the values must be numbers (a regression target).
+
+    Returns
+    -------
+    y : ndarray of shape (n_samples,)
+    """
     if y is None:
         raise ValueError(f"This estimator requires {name} to be passed, but the target {name} "
                          "is None.")

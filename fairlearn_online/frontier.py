@@ -37,6 +37,14 @@ def pareto_mask(disparity, accuracy):
     """``True`` where no other point has both a lower-or-equal disparity and a higher-or-equal
     accuracy with one of them strict (the Pareto-optimal points of a frontier).
 
+    Parameters
+    ----------
+    disparity, accuracy : array-like of shape (n_points,)
+
+    Returns
+    -------
+    mask : ndarray of bool of shape (n_points,)
+
     Examples
     --------
     >>> from fairlearn_online.frontier import pareto_mask
@@ -57,7 +65,13 @@ def pareto_mask(disparity, accuracy):
 class FrontierFrame(pd.DataFrame):
     """A tidy frontier: one row per ``value`` and ``seed`` with ``accuracy``,
     ``demographic_parity_difference``, ``equalized_odds_difference`` and ``pareto_optimal``
-    (of the value's mean over seeds). ``attrs["param"]`` names the swept parameter."""
+    (of the value's mean over seeds). ``attrs["param"]`` names the swept parameter.
+
+    Parameters
+    ----------
+    data, index, columns, dtype, copy
+        As :class:`pandas.DataFrame`.
+    """
 
     @property
     def _constructor(self):

@@ -32,7 +32,24 @@ EXPECTED_FAILED_CHECKS["MultiwinnerSelector"] = {check: _RANKINGS for check in (
 
 
 def progress_bar(iterable, *, total=None, desc=None, enable=None, unit="it"):
-    """Wrap ``iterable`` in a tqdm bar, shown only on a terminal unless ``enable`` says so."""
+    """Wrap ``iterable`` in a tqdm bar, shown only on a terminal unless ``enable`` says so.
+
+    Parameters
+    ----------
+    iterable : iterable
+    total : int or None, default=None
+        Number of items, if ``iterable`` has no length.
+    desc : str or None, default=None
+        Label of the bar.
+    enable : bool or None, default=None
+        ``None``: shown when stderr is a terminal.
+    unit : str, default="it"
+
+    Returns
+    -------
+    tqdm.auto.tqdm
+        Iterates as ``iterable``.
+    """
     from tqdm.auto import tqdm
 
     if enable is None:
@@ -47,7 +64,19 @@ def save_figure(fig, path, *, dpi=150):
     The files are reproducible: no creation date, and SVG element ids from a fixed salt, so the
     same figure written twice gives the same bytes.
 
-    Returns the two paths written.
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        Closed once saved.
+    path : str or pathlib.Path
+        File name without (or with any) suffix.
+    dpi : int, default=150
+        Resolution of the PNG.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The PNG and the SVG.
     """
     import matplotlib
     import matplotlib.pyplot as plt

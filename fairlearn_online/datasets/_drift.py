@@ -22,6 +22,18 @@ def gap_schedule(n_samples, *, drift="abrupt", change_points=None, gap_before=0.
     change point. Default change points: the middle (abrupt, gradual) or every quarter
     (recurring).
 
+    Parameters
+    ----------
+    n_samples : int
+        Length of the stream.
+    drift : {"abrupt", "gradual", "recurring"}, default="abrupt"
+    change_points : list of int or None, default=None
+        Events at which the gap changes (``None``: the defaults above).
+    gap_before, gap_after : float, default=0.0, 0.1
+        The two gaps.
+    width : int, default=10000
+        Length of the ``gradual`` ramp, in events.
+
     Returns
     -------
     gap : ndarray of shape (n_samples,)

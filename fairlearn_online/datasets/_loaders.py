@@ -43,7 +43,12 @@ COMPAS_FEATURES = [
 
 
 def data_dir() -> Path:
-    """Folder holding the raw files: ``$FAIRLEARN_ONLINE_DATA``, the installed copy, or the repo's."""
+    """Folder holding the raw files: ``$FAIRLEARN_ONLINE_DATA``, the installed copy, or the repo's.
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
     env = os.environ.get("FAIRLEARN_ONLINE_DATA")
     if env:
         return Path(env)
@@ -212,6 +217,16 @@ def encode_features(data: pd.DataFrame) -> np.ndarray:
     This is the preprocessing of the Aranyani paper's protocol (docs/user_guide/forest.md): each
     categorical column becomes the integer code of its sorted categories, and every column is
     scaled to zero mean and unit variance over the whole data set (constant columns stay 0).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The features, numeric and categorical columns.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_columns)
+        float64, standardized.
     """
     columns = []
     for name in data.columns:

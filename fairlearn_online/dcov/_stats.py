@@ -459,6 +459,13 @@ def joint_distance_covariance_grad(variables, *, c=1.0):
     ``variables[0]`` must be 1-D (the predictions). With ``W_kl = prod_{i>=1} (U^i_kl + c)``,
     ``d JdCov2 / d x_k = -2/(n(n-3)) sum_j sign(x_k - x_j) W~_kj`` (``W~`` its U-centring).
 
+    Parameters
+    ----------
+    variables : sequence of array-like, each of shape (n_samples,) or (n_samples, d_i)
+        The predictions first, then the sensitive features.
+    c : float, default=1.0
+        The constant of JdCov (as in :func:`joint_distance_covariance`).
+
     Returns
     -------
     value : float
@@ -692,6 +699,15 @@ def concatenated_distance_covariance(yhat, sensitive_features, *, unbiased=True)
 
 def concatenated_distance_covariance_grad(yhat, sensitive_features, *, unbiased=True):
     """CCdCov (as :func:`concatenated_distance_covariance`) and its gradient w.r.t. ``yhat``.
+
+    Parameters
+    ----------
+    yhat : array-like of shape (n_samples,)
+        Predictions.
+    sensitive_features : array-like, DataFrame or dict of str to array-like
+        One or more sensitive features (as in :func:`concatenated_distance_covariance`).
+    unbiased : bool, default=True
+        The U-statistic (``True``) or the V-statistic.
 
     Returns
     -------

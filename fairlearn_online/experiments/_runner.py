@@ -80,6 +80,8 @@ class Experiment:
         Number of seeds when ``--seeds`` is not given.
     quick_seeds : int
         Number of seeds with ``--quick``.
+    tags : tuple of str, default=()
+        Free labels of the experiment (the runner does not read them).
     protocols : tuple of str
         Named variants of the experiment (``--protocol``), the first the default; when given,
         ``grid`` is called as ``grid(quick, seeds, protocol)``.
@@ -97,7 +99,17 @@ class Experiment:
 
 
 def register(experiment: Experiment) -> Experiment:
-    """Add ``experiment`` to the registry used by ``fairlearn-online run``."""
+    """Add ``experiment`` to the registry used by ``fairlearn-online run``.
+
+    Parameters
+    ----------
+    experiment : Experiment
+
+    Returns
+    -------
+    experiment : Experiment
+        The same object (so ``register`` can wrap a module-level definition).
+    """
     if experiment.name in _REGISTRY:
         raise ValueError(f"An experiment named {experiment.name!r} is already registered.")
     _REGISTRY[experiment.name] = experiment
@@ -110,13 +122,32 @@ def _load_all():
 
 
 def list_experiments() -> list[Experiment]:
-    """All registered experiments, sorted by name."""
+    """All registered experiments, sorted by name.
+
+    Returns
+    -------
+    experiments : list of Experiment
+    """
     _load_all()
     return [_REGISTRY[k] for k in sorted(_REGISTRY)]
 
 
 def get_experiment(name: str) -> Experiment:
-    """The registered experiment called ``name``."""
+    """The registered experiment called ``name``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    experiment : Experiment
+
+    Raises
+    ------
+    ValueError
+        For a name that no experiment registered (the message lists those that are).
+    """
     _load_all()
     try:
         return _REGISTRY[name]

@@ -34,6 +34,37 @@ __all__ = [
 ]
 
 
+#: the numpydoc entry of every parameter of the functions below, in one wording
+_PARAMETER_DOCS = {
+    "y_true": "y_true : array-like of shape (n_samples,)",
+    "y_pred": "y_pred : array-like of shape (n_samples,)",
+    "sensitive_features": ("sensitive_features : array-like of shape (n_samples,) or "
+                           "(n_samples, n_attributes)\n    Several columns define intersectional "
+                           "groups."),
+    "method": ('method : {"between_groups", "to_overall"}, default="between_groups"\n'
+               "    Compare the groups with each other, or each group with the overall rate."),
+    "agg": ('agg : {"worst_case", "mean"}, default="worst_case"\n'
+            "    How the TPR and FPR terms combine."),
+    "sample_weight": "sample_weight : array-like of shape (n_samples,), optional",
+    "pos_label": "pos_label : scalar, default=1",
+}
+
+
+def _documented(func):
+    """Add numpydoc ``Parameters`` (from the signature, in :data:`_PARAMETER_DOCS`' wording) and
+    ``Returns`` (a float) sections before the ``Examples`` of ``func``'s docstring."""
+    import inspect
+
+    doc = inspect.cleandoc(func.__doc__)
+    head, sep, examples = doc.partition("\nExamples\n--------")
+    sections = "\n".join(_PARAMETER_DOCS[name] for name in inspect.signature(func).parameters)
+    head = head.rstrip() + "\n\nParameters\n----------\n" + sections
+    if "\nReturns\n" not in head:
+        head += "\n\nReturns\n-------\nfloat"
+    func.__doc__ = head + ("\n" + sep + examples if sep else "")
+    return func
+
+
 def _overall(y_true, y_pred, sample_weight, pos_label):
     counts = GroupConfusionCounts(pos_label=pos_label)
     counts.update(y_true, y_pred, np.zeros(np.asarray(y_true).size, dtype=np.int64),
@@ -42,6 +73,7 @@ def _overall(y_true, y_pred, sample_weight, pos_label):
     return counts
 
 
+@_documented
 def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     """Fraction of predictions equal to ``pos_label`` (``y_true`` is only checked for length).
 
@@ -56,35 +88,24 @@ def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     return float(_overall(y_true, y_pred, sample_weight, pos_label).selection_rate(overall=True))
 
 
+@_documented
 def true_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     """P(y_pred = pos_label | y_true = pos_label); 0 when there is no positive label."""
     return float(_overall(y_true, y_pred, sample_weight, pos_label).true_positive_rate(overall=True))
 
 
+@_documented
 def false_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     """P(y_pred = pos_label | y_true != pos_label); 0 when there is no negative label."""
     return float(_overall(y_true, y_pred, sample_weight, pos_label).false_positive_rate(overall=True))
 
 
+@_documented
 def demographic_parity_difference(y_true, y_pred, *, sensitive_features,
                                   method="between_groups", sample_weight=None,
                                   pos_label=1) -> float:
-    """Largest gap in selection rate between groups (fairlearn's definition).
-
-    Parameters
-    ----------
-    y_true : array-like of shape (n_samples,)
-        Only checked for length (selection rates do not use it).
-    y_pred : array-like of shape (n_samples,)
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
-        Several columns define intersectional groups.
-    method : {"between_groups", "to_overall"}, default="between_groups"
-    sample_weight : array-like of shape (n_samples,), optional
-    pos_label : scalar, default=1
-
-    Returns
-    -------
-    float
+    """Largest gap in selection rate between groups (fairlearn's definition); ``y_true`` is only
+    checked for length (selection rates do not use it).
 
     Examples
     --------
@@ -97,6 +118,7 @@ def demographic_parity_difference(y_true, y_pred, *, sensitive_features,
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 
+@_documented
 def demographic_parity_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
                              sample_weight=None, pos_label=1) -> float:
     """Smallest ratio of selection rates between groups (fairlearn's definition).
@@ -112,6 +134,7 @@ def demographic_parity_ratio(y_true, y_pred, *, sensitive_features, method="betw
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 
+@_documented
 def equalized_odds_difference(y_true, y_pred, *, sensitive_features, method="between_groups",
                               sample_weight=None, agg="worst_case", pos_label=1) -> float:
     """Larger (or mean) of the between-group TPR and FPR differences (fairlearn's definition).
@@ -127,6 +150,7 @@ def equalized_odds_difference(y_true, y_pred, *, sensitive_features, method="bet
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 
+@_documented
 def equalized_odds_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
                          sample_weight=None, agg="worst_case", pos_label=1) -> float:
     """Smaller (or mean) of the TPR and FPR ratios between groups (fairlearn's definition).
@@ -142,6 +166,7 @@ def equalized_odds_ratio(y_true, y_pred, *, sensitive_features, method="between_
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 
+@_documented
 def equal_opportunity_difference(y_true, y_pred, *, sensitive_features,
                                  method="between_groups", sample_weight=None,
                                  pos_label=1) -> float:
@@ -158,6 +183,7 @@ def equal_opportunity_difference(y_true, y_pred, *, sensitive_features,
     return metric.update(y_true, y_pred, sensitive_features, sample_weight=sample_weight).get()
 
 
+@_documented
 def equal_opportunity_ratio(y_true, y_pred, *, sensitive_features, method="between_groups",
                             sample_weight=None, pos_label=1) -> float:
     """Smallest ratio of true positive rates between groups (fairlearn's definition).
@@ -176,6 +202,13 @@ def equal_opportunity_ratio(y_true, y_pred, *, sensitive_features, method="betwe
 def metrics_by_group(y_true, y_pred, *, sensitive_features, sample_weight=None,
                      pos_label=1) -> pd.DataFrame:
     """Accuracy, selection rate, TPR, FPR and count per group, like ``MetricFrame.by_group``.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_samples,)
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes)
+    sample_weight : array-like of shape (n_samples,), optional
+    pos_label : scalar, default=1
 
     Returns
     -------

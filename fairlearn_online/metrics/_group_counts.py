@@ -244,7 +244,13 @@ class _StreamingMetric:
 
 
 class Accuracy(_StreamingMetric):
-    """Running accuracy (fraction of ``y_pred == y_true``; sensitive features optional)."""
+    """Running accuracy (fraction of ``y_pred == y_true``; sensitive features optional).
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        Unused by the accuracy; kept so that every running metric is built alike.
+    """
 
     def get(self) -> float:
         self._seen()
@@ -252,7 +258,13 @@ class Accuracy(_StreamingMetric):
 
 
 class SelectionRateByGroup(_StreamingMetric):
-    """Running P(y_pred = pos_label) per group, as a Series indexed by group."""
+    """Running P(y_pred = pos_label) per group, as a Series indexed by group.
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        The label counted as selected.
+    """
 
     def get(self) -> pd.Series:
         self._seen()
@@ -260,7 +272,13 @@ class SelectionRateByGroup(_StreamingMetric):
 
 
 class TruePositiveRateByGroup(_StreamingMetric):
-    """Running true positive rate per group (0 for a group with no positive label yet)."""
+    """Running true positive rate per group (0 for a group with no positive label yet).
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        The positive label (of ``y_true`` and ``y_pred``).
+    """
 
     def get(self) -> pd.Series:
         self._seen()
@@ -268,7 +286,13 @@ class TruePositiveRateByGroup(_StreamingMetric):
 
 
 class FalsePositiveRateByGroup(_StreamingMetric):
-    """Running false positive rate per group (0 for a group with no negative label yet)."""
+    """Running false positive rate per group (0 for a group with no negative label yet).
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        The positive label; every other label is negative.
+    """
 
     def get(self) -> pd.Series:
         self._seen()
@@ -296,7 +320,14 @@ class DemographicParityDifference(_StreamingMetric):
 
 
 class DemographicParityRatio(DemographicParityDifference):
-    """Running demographic-parity ratio (min / max selection rate; fairlearn's definition)."""
+    """Running demographic-parity ratio (min / max selection rate; fairlearn's definition).
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+        Smallest ratio between two groups, or of a group to the overall rate.
+    pos_label : scalar, default=1
+    """
 
     def get(self) -> float:
         seen = self._seen()
@@ -306,7 +337,16 @@ class DemographicParityRatio(DemographicParityDifference):
 
 class EqualizedOddsDifference(_StreamingMetric):
     """Running equalized-odds difference: the larger (``agg="worst_case"``) or the mean
-    (``agg="mean"``) of the TPR and FPR differences, as in fairlearn."""
+    (``agg="mean"``) of the TPR and FPR differences, as in fairlearn.
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+        Gaps between groups, or of each group to the overall rate.
+    agg : {"worst_case", "mean"}, default="worst_case"
+        How the TPR and FPR gaps combine.
+    pos_label : scalar, default=1
+    """
 
     def __init__(self, *, method="between_groups", agg="worst_case", pos_label=1):
         super().__init__(pos_label=pos_label)
@@ -327,7 +367,15 @@ class EqualizedOddsDifference(_StreamingMetric):
 
 class EqualizedOddsRatio(EqualizedOddsDifference):
     """Running equalized-odds ratio: the smaller (``agg="worst_case"``) or the mean
-    (``agg="mean"``) of the TPR and FPR ratios, as fairlearn's ``equalized_odds_ratio``."""
+    (``agg="mean"``) of the TPR and FPR ratios, as fairlearn's ``equalized_odds_ratio``.
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+    agg : {"worst_case", "mean"}, default="worst_case"
+        How the TPR and FPR ratios combine.
+    pos_label : scalar, default=1
+    """
 
     def get(self) -> float:
         seen = self._seen()
@@ -340,7 +388,14 @@ class EqualizedOddsRatio(EqualizedOddsDifference):
 
 class EqualOpportunityDifference(DemographicParityDifference):
     """Running equal-opportunity difference: the between-group gap of the true positive rate
-    (fairlearn's ``equal_opportunity_difference``)."""
+    (fairlearn's ``equal_opportunity_difference``).
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+        Gap between groups, or largest gap of a group to the overall rate.
+    pos_label : scalar, default=1
+    """
 
     def get(self) -> float:
         seen = self._seen()
@@ -351,7 +406,14 @@ class EqualOpportunityDifference(DemographicParityDifference):
 
 class EqualOpportunityRatio(DemographicParityDifference):
     """Running equal-opportunity ratio: min / max true positive rate over groups
-    (fairlearn's ``equal_opportunity_ratio``)."""
+    (fairlearn's ``equal_opportunity_ratio``).
+
+    Parameters
+    ----------
+    method : {"between_groups", "to_overall"}, default="between_groups"
+        Ratio between groups, or of each group to the overall rate.
+    pos_label : scalar, default=1
+    """
 
     def get(self) -> float:
         seen = self._seen()
@@ -366,6 +428,11 @@ class FairnessReport(_StreamingMetric):
     Keys: ``n_samples``, ``accuracy``, ``selection_rate``, ``demographic_parity_difference``,
     ``demographic_parity_ratio``, ``equalized_odds_difference``, and per group
     ``selection_rate[<group>]``, ``true_positive_rate[<group>]``, ``false_positive_rate[<group>]``.
+
+    Parameters
+    ----------
+    pos_label : scalar, default=1
+        The positive (selected) label of every rate in the report.
     """
 
     def get(self) -> dict:

@@ -175,6 +175,15 @@ def newcombe_interval(successes1, trials1, successes2, trials2, level=0.95):
     With ``(l_i, u_i)`` the Wilson intervals of the two rates, the interval is
     ``d - sqrt((p1 - l1)^2 + (u2 - p2)^2)`` to ``d + sqrt((u1 - p1)^2 + (p2 - l2)^2)``.
 
+    Parameters
+    ----------
+    successes1, trials1 : int or array-like of int
+        Counts of the first rate ``p1 = successes1 / trials1``.
+    successes2, trials2 : int or array-like of int
+        Counts of the second rate.
+    level : float, default=0.95
+        Confidence level, in (0, 1).
+
     Returns
     -------
     lower, upper : ndarray
@@ -226,6 +235,15 @@ def normal_mixture_radius(trials, level=0.95, *, tuned_n=1000):
 
     ``sqrt((n/4 + rho) log((n/4 + rho) / (rho alpha^2))) / n`` (module docstring; Howard et
     al. 2021), with ``rho`` tuned so the radius is smallest at ``tuned_n``.
+
+    Parameters
+    ----------
+    trials : int or array-like of int
+        Observations so far (``n``).
+    level : float, default=0.95
+        ``1 - alpha``: the sequence covers the rate at every ``n`` at once with this probability.
+    tuned_n : int, default=1000
+        The number of observations at which the radius is smallest.
 
     Returns
     -------

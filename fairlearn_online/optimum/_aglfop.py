@@ -47,7 +47,7 @@ _TINY = 1e-9
 class AGLFOPResult:
     """Solution of the AGLFOP.
 
-    Attributes
+    Parameters
     ----------
     accuracy : float
         Optimal accuracy ``P_Q(Yhat = Y)``: an upper bound on the accuracy of every classifier of

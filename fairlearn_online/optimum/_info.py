@@ -40,6 +40,15 @@ def _plogp_ratio(p, q):
 def entropy(p):
     """Shannon entropy ``H = -sum p log2 p`` of a distribution (any shape), in bits.
 
+    Parameters
+    ----------
+    p : array-like
+        Probabilities (non-negative, summing to 1); zeros contribute nothing.
+
+    Returns
+    -------
+    float
+
     Examples
     --------
     >>> from fairlearn_online.optimum import entropy
@@ -55,6 +64,15 @@ def mutual_information(p_xy):
     """Mutual information ``I(X;Y)`` of a 2-D joint ``p[x, y]``, in bits.
 
     ``I(X;Y) = sum_{x,y} p(x,y) log2 [p(x,y) / (p(x) p(y))]``.
+
+    Parameters
+    ----------
+    p_xy : array-like of shape (n_x, n_y)
+        A joint distribution (non-negative, summing to 1).
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -75,6 +93,15 @@ def conditional_mutual_information(p_xyc):
     """Conditional mutual information ``I(X;Y|C)`` of a 3-D joint ``p[x, y, c]``, in bits.
 
     ``I(X;Y|C) = sum_c p(c) I(X;Y | C=c) = sum p(x,y,c) log2 [p(x,y,c) p(c) / (p(x,c) p(y,c))]``.
+
+    Parameters
+    ----------
+    p_xyc : array-like of shape (n_x, n_y, n_c)
+        A joint distribution (non-negative, summing to 1).
+
+    Returns
+    -------
+    float
 
     Examples
     --------

@@ -61,7 +61,7 @@ class FairnessLimitWarning(RuntimeWarning):
 class FairnessLimit:
     """The best randomized classifier of a set of cells under a fairness constraint.
 
-    Attributes
+    Parameters
     ----------
     accuracy : float
         Its accuracy: no classifier of these cells that meets the constraint does better (on
@@ -96,6 +96,15 @@ def quantile_cells(scores, n_bins=20):
     """Cut continuous scores into ``n_bins`` quantile bins (integer cell codes ``0..n_bins-1``).
 
     A convenient discrete representation of a fitted model for :func:`fairness_limit`.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_samples,)
+    n_bins : int, default=20
+
+    Returns
+    -------
+    cells : ndarray of int of shape (n_samples,)
 
     Examples
     --------

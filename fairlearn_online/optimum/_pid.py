@@ -39,7 +39,7 @@ class DisparityDecomposition:
     All values are in bits and satisfy ``global_disparity = unique + redundant`` and
     ``local_disparity = unique + synergistic``.
 
-    Attributes
+    Parameters
     ----------
     global_disparity : float
         ``I(Z;Yhat)``: dependence of the prediction on the protected attribute over all data.

@@ -29,6 +29,19 @@ def summarize_over_seeds(results: pd.DataFrame, *, by, metrics) -> pd.DataFrame:
 
     Returns a flat DataFrame with columns ``by + [f"{m}_mean", f"{m}_std", ...] + ["n_seeds"]``.
 
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        One row per run.
+    by : list of str
+        Columns that identify a configuration (every other column but ``metrics`` is dropped).
+    metrics : list of str
+        Columns averaged.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+
     Examples
     --------
     >>> import pandas as pd
@@ -52,9 +65,27 @@ def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y
 
     Each point is the mean over seeds, with error bars of one standard deviation in both
     directions; each method has its fixed colour, marker and name of
-    :func:`~fairlearn_online.plotting.method_style`. ``limit`` (a DataFrame with columns ``x`` and ``y`` named as here, e.g. from
+    :func:`~fairlearn_online.plotting.method_style`. ``limit`` (a DataFrame with columns ``x``
+    and ``y`` named as here, e.g. from
     :func:`fairlearn_online.optimum.fairness_limit_curve` renamed) is drawn as a dashed black
     line: no model can lie above it.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        One row per run: ``method``, ``param``, the ``x`` and ``y`` metrics (and a seed).
+    x, y : str, default="demographic_parity_difference", "accuracy"
+        Columns drawn.
+    method, param : str, default="method", "fairness_weight"
+        Columns naming the method and its swept parameter.
+    limit : pandas.DataFrame or None, default=None
+        Reference curve (columns ``x`` and ``y``).
+    limit_label : str, default="limit"
+        Its legend entry.
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on (``None``: a new figure).
+    title, xlabel, ylabel : str or None, default=None
+        Texts (``None``: none, or the column names).
 
     Returns
     -------
@@ -92,6 +123,22 @@ def plot_stream_curves(curves: pd.DataFrame, *, x="n_samples", y="demographic_pa
     With ``hue="method"`` each method has its fixed colour and name of
     :func:`~fairlearn_online.plotting.method_style`. The band is clipped at 0 for a metric that
     cannot be negative (``logy``, or a metric whose values are all >= 0).
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        One row per checkpoint of a run: ``x``, ``y``, ``hue`` (and a seed).
+    x, y, hue : str, default="n_samples", "demographic_parity_difference", "fairness_weight"
+        Columns drawn and the column whose values make the lines.
+    ax : matplotlib.axes.Axes or None, default=None
+        Axes to draw on (``None``: a new figure).
+    title, ylabel : str or None, default=None
+    logy : bool, default=False
+        Logarithmic y axis.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
     """
     import matplotlib.pyplot as plt
 

@@ -32,7 +32,19 @@ __all__ = ["MethodStyle", "METHOD_STYLES", "DATASET_LABELS", "canonical_name", "
 
 @dataclass(frozen=True)
 class MethodStyle:
-    """How one method is drawn: printed name, matplotlib colour and marker."""
+    """How one method is drawn: printed name, matplotlib colour and marker.
+
+    Parameters
+    ----------
+    label : str
+        Printed name.
+    color : str
+        matplotlib colour.
+    marker : str
+        matplotlib marker.
+    family : str
+        The group of methods it belongs to (its entries share a palette).
+    """
 
     label: str
     color: str
@@ -99,7 +111,16 @@ _FALLBACK_MARKERS = (".", "1", "2", "3", "4", "+")
 
 
 def canonical_name(name) -> str:
-    """The registry key of a method or data-set name: lower case, ``-`` for ``_`` and spaces."""
+    """The registry key of a method or data-set name: lower case, ``-`` for ``_`` and spaces.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    str
+    """
     return str(name).strip().lower().replace("_", "-").replace(" ", "-")
 
 
@@ -109,6 +130,16 @@ def method_style(name) -> dict:
     Does not depend on which other methods a figure holds. An unregistered name gets a grey and a
     marker chosen from a checksum of the name (stable across runs and figures) and its own
     spelling as label.
+
+    Parameters
+    ----------
+    name : str
+        A method name, in any spelling :func:`canonical_name` folds.
+
+    Returns
+    -------
+    dict
+        ``color``, ``marker`` and ``label``.
     """
     style = METHOD_STYLES.get(canonical_name(name))
     if style is None:
@@ -120,10 +151,30 @@ def method_style(name) -> dict:
 
 
 def method_label(name) -> str:
-    """The printed name of method ``name`` (its own spelling if unregistered)."""
+    """The printed name of method ``name`` (its own spelling if unregistered).
+
+    Parameters
+    ----------
+    name : str
+        A method name, in any spelling :func:`canonical_name` folds.
+
+    Returns
+    -------
+    str
+    """
     return method_style(name)["label"]
 
 
 def dataset_label(name) -> str:
-    """The printed name of data set ``name`` ("COMPAS", "Adult"; its own spelling otherwise)."""
+    """The printed name of data set ``name`` ("COMPAS", "Adult"; its own spelling otherwise).
+
+    Parameters
+    ----------
+    name : str
+        A data-set name (``"adult"``, ``"compas"``, ...).
+
+    Returns
+    -------
+    str
+    """
     return DATASET_LABELS.get(canonical_name(name), str(name))

@@ -217,6 +217,20 @@ RULES = {
 def get_rule(rule):
     """An :class:`OWARule` from a name of ``RULES`` or an ``OWARule`` (returned as is).
 
+    Parameters
+    ----------
+    rule : str or OWARule
+        A key of ``RULES`` (``"k_borda"``, ``"harmonic"``, ...) or a rule.
+
+    Returns
+    -------
+    OWARule
+
+    Raises
+    ------
+    ValueError
+        For any other value.
+
     Examples
     --------
     >>> from fairlearn_online.selection import get_rule
