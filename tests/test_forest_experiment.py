@@ -1,5 +1,7 @@
 """The adult-frontier / compas-frontier experiment definitions (grids, one point, the report)."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -68,7 +70,7 @@ def test_summary_and_report(tmp_path):
         {"results": results, "curves": pd.DataFrame(curves)}, tmp_path, True)
     for name in ("frontier", "dp_over_stream", "node_vs_prediction_parity"):
         assert (tmp_path / f"{name}.png").is_file() and (tmp_path / f"{name}.svg").is_file()
-    assert (tmp_path / "summary.csv").is_file()
+    assert (tmp_path / "summary.csv").is_file() and (tmp_path / "summary.md").is_file()
 
 
 def test_paper_protocol_follows_the_authors_loop():
@@ -137,3 +139,28 @@ def test_limit_vs_best_reads_each_reference_and_the_best_model_within_each_level
     np.testing.assert_allclose(table["gap_to_reference"].iloc[1:], [0.04, 0.04])
     text = limit_vs_best_markdown(table)
     assert "aranyani, λ = 10" in text and "+0.040" in text and "none" in text
+
+
+def test_summary_markdown_gives_one_format_per_column_and_blanks_missing_quantities():
+    from fairlearn_online.experiments.aranyani import summary_markdown
+
+    summary = pd.DataFrame({
+        "method": ["aranyani", "majority"], "fairness_weight": [10.0, np.nan],
+        "accuracy_mean": [0.8234, 0.759], "accuracy_std": [0.0031, 0.0],
+        "demographic_parity_difference_mean": [0.0349, 0.0],
+        "demographic_parity_difference_std": [0.012, 0.0],
+        "node_gap_aggregate_mean": [0.00231, np.nan], "node_gap_aggregate_std": [0.0003, np.nan]})
+    lines = summary_markdown(summary).splitlines()
+    assert lines[0] == "| method | lambda | accuracy | DP difference | node gap, aggregate F |"
+    assert lines[2] == "| aranyani | 10 | 0.823 ± 0.003 | 0.035 ± 0.012 | 0.0023 ± 0.0003 |"
+    assert lines[3] == "| majority |  | 0.759 ± 0.000 | 0.000 ± 0.000 |  |"
+
+
+@pytest.mark.parametrize("folder", ["adult-frontier", "compas-frontier", "adult-frontier-paper",
+                                    "compas-frontier-paper"])
+def test_committed_summary_tables_are_the_ones_their_csv_gives(folder):
+    from fairlearn_online.experiments.aranyani import summary_markdown
+
+    results = Path(__file__).resolve().parents[1] / "docs" / "results" / folder
+    expected = summary_markdown(pd.read_csv(results / "summary.csv"))
+    assert (results / "summary.md").read_text() == expected
