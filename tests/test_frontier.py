@@ -29,3 +29,30 @@ def test_frontier_grid_covers_both_datasets_and_every_method():
     assert {p["dataset"] for p in points} == {"adult", "compas"}
     assert {p["method"] for p in points} >= {"aranyani", "fair-logistic", "dcov-logistic",
                                              "majority"}
+
+
+def test_majority_class_is_annotated_only_when_it_falls_below_the_axis(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    texts = []
+    monkeypatch.setattr(frontier, "save_figure",
+                        lambda fig, path: texts.append([t.get_text() for ax in fig.axes
+                                                        for t in ax.texts]))
+    limits = pd.DataFrame({"limit": ["post"] * 2, "eps": [0.0, 0.1],
+                           "demographic_parity_difference": [0.0, 0.1],
+                           "accuracy": [0.84, 0.86]})
+    monkeypatch.setattr(frontier, "limit_curves", lambda dataset, n_points: limits)
+    monkeypatch.setattr(frontier.aranyani, "write_limit_vs_best", lambda *a: None)
+    rows = []
+    for dataset, majority in (("adult", 0.78), ("compas", 0.51)):  # inside / below the models
+        rows += [dict(dataset=dataset, method="aranyani", fairness_weight=w, seed=0,
+                      accuracy=a, demographic_parity_difference=d, equalized_odds_difference=d)
+                 for w, a, d in ((0.0, 0.83, 0.18), (10.0, 0.77, 0.02))]
+        rows.append(dict(dataset=dataset, method="majority", fairness_weight=np.nan, seed=0,
+                         accuracy=majority, demographic_parity_difference=0.0,
+                         equalized_odds_difference=0.0))
+    frontier.report({"results": pd.DataFrame(rows)}, tmp_path, True)
+    plt.close("all")
+    notes = [t for t in texts[0] if "majority" in t]
+    assert notes == ["majority class below the axis: accuracy 0.510"]

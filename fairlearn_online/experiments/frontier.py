@@ -140,10 +140,10 @@ def report(tables, out_dir, quick):
         ax.set_xlim(-0.01, max(0.25, 1.1 * top))
         models = results[(results["dataset"] == dataset) & (results["method"] != "majority")]
         drawn = curves[~curves["limit"].str.startswith("LP over (Z, Y)")]
-        ax.set_ylim(models["accuracy"].min() - 0.01,
-                    max(models["accuracy"].max(), drawn["accuracy"].max()) + 0.01)
+        bottom = models["accuracy"].min() - 0.01
+        ax.set_ylim(bottom, max(models["accuracy"].max(), drawn["accuracy"].max()) + 0.01)
         major = results[(results["dataset"] == dataset) & (results["method"] == "majority")]
-        if len(major):
+        if len(major) and major["accuracy"].mean() < bottom:  # otherwise it is drawn
             ax.text(0.99, 0.01, f"majority class below the axis: accuracy "
                     f"{major['accuracy'].mean():.3f}", transform=ax.transAxes, ha="right",
                     va="bottom", fontsize=7, color="0.3")
