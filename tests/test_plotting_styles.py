@@ -103,3 +103,12 @@ def test_colours_are_not_assigned_by_order():
     label = method_label("majority")
     assert alone[label] == crowded[label]
     assert np.allclose(alone[label][0], mcolors.to_rgba("black"))
+
+
+def test_spread_label_names_the_runs_and_says_one_run_plainly():
+    from fairlearn_online.plotting import spread_label
+
+    assert spread_label(5, "stream order") == "mean ± sd over 5 stream orders"
+    assert spread_label(1, "stream order") == "one stream order"
+    assert spread_label(3, "initialization, stream in file order", "mean") == (
+        "mean over 3 initializations, stream in file order")

@@ -42,7 +42,7 @@ import pandas as pd
 
 from ..datasets import load_stream
 from ..evaluate import prequential
-from ..plotting import dataset_label, method_style, summarize_over_seeds
+from ..plotting import dataset_label, method_style, spread_label, summarize_over_seeds
 from ..utils import save_figure
 from ._methods import make_estimator, requirements
 from ._runner import Experiment, available_methods, register
@@ -257,9 +257,9 @@ def _report(dataset, title):
         write_limit_vs_best(summary, limits, out_dir)
         (out_dir / "summary.md").write_text(summary_markdown(summary))
         n_seeds = int(results["seed"].nunique())
-        unit = ("stream orders" if protocol == "shuffled"
-                else "initializations, stream in file order")
-        spread = f"mean ± sd over {n_seeds} {unit}"
+        unit = ("stream order" if protocol == "shuffled"
+                else "initialization, stream in file order")
+        spread = spread_label(n_seeds, unit)
         _frontier_figure(summary, limits, out_dir, title, spread)
         _stream_figure(curves, out_dir, title, dataset, spread)
         if "node_gap_aggregate_mean" in summary:

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..plotting import dataset_label, method_label, method_style
+from ..plotting import dataset_label, method_label, method_style, spread_label
 from ..utils import save_figure
 from ._runner import Experiment, register
 
@@ -163,7 +163,7 @@ def _frontier_figure(summary, results, out_dir):
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8,
                frameon=False)
     fig.suptitle(f"{dataset_label('compas')}, two-year recidivism: test accuracy vs JSD "
-                 f"(mean ± sd over {n_splits} splits)", fontsize=11)
+                 f"({spread_label(n_splits, 'split')})", fontsize=11)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     save_figure(fig, out_dir / "frontier_accuracy_jsd")
 

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..plotting import dataset_label, method_label
+from ..plotting import dataset_label, method_label, spread_label
 from ..utils import save_figure
 from ._runner import Experiment, register
 from .dcov import MIN_GROUP, _compas
@@ -310,10 +310,10 @@ def report(tables, out_dir, quick):
     references.append(ax.fill_between(
         [TARGET_CUT, x_hi], -1.0, TARGET_LOSS, color="tab:green", alpha=0.12,
         label=f"target: cut >= {TARGET_CUT:g}x, loss <= {TARGET_LOSS:g} points"))
-    n_seeds = int(summary.n_seeds.max())
+    runs = spread_label(int(summary.n_seeds.max()), "split", "mean")
     ax.set(xlabel="JSD cut vs own unpenalized run (x)", ylabel="accuracy loss (points)",
            title=f"{dataset_label('compas')}, race × sex × age: what a JSD cut costs "
-                 f"({method_label('ccdcov')} penalty vs references, mean over {n_seeds} splits)",
+                 f"({method_label('ccdcov')} penalty vs references, {runs})",
            xlim=(1, x_hi))
     ax.set_ylim(bottom=-0.5)
     ax.grid(alpha=0.3)

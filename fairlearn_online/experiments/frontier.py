@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..datasets import load_stream
 from ..evaluate import prequential
-from ..plotting import dataset_label, plot_frontier, summarize_over_seeds
+from ..plotting import dataset_label, plot_frontier, spread_label, summarize_over_seeds
 from ..utils import save_figure
 from . import aranyani
 from ._methods import make_estimator, requirements
@@ -132,7 +132,7 @@ def report(tables, out_dir, quick):
         n_orders = int(results["seed"].nunique())
         plot_frontier(results[results["dataset"] == dataset], ax=ax,
                       title=f"{dataset_label(dataset)}: prequential accuracy vs parity "
-                            f"(mean ± sd over {n_orders} stream orders)",
+                            f"({spread_label(n_orders, 'stream order')})",
                       xlabel="demographic parity difference (prequential)",
                       ylabel="prequential accuracy")
         aranyani.draw_limits(ax, curves[~curves["limit"].str.startswith("LP over (Z, Y)")])

@@ -43,6 +43,7 @@ from ..optimum import (
     quantile_cells,
 )
 from ..optimum._aglfop import _AGLFOPProgram
+from ..plotting import spread_label
 from ..utils import save_figure
 from ._runner import Experiment, register
 
@@ -433,7 +434,7 @@ def _report_adult(tables, out, quick):
     fig.legend(handles, names, loc="outside right center", fontsize=8, frameon=False)
     n_seeds = int(res["seed"].nunique()) if "seed" in res else 1
     fig.suptitle("PID of the disparity of logistic models' test predictions "
-                 f"(mean over {n_seeds} client splits)", fontsize=10)
+                 f"({spread_label(n_seeds, 'client split', 'mean')})", fontsize=10)
     save_figure(fig, out / "models_pid")
     if "limits" in tables:
         lim = tables["limits"]

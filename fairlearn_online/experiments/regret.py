@@ -44,7 +44,7 @@ import pandas as pd
 from ..datasets import load_adult, make_groupwise_regression
 from ..baselines import GroupIndicatorRidgeRegressor
 from ..regret import GroupwiseRegretRegressor, hindsight_loss
-from ..plotting import method_style
+from ..plotting import method_style, spread_label
 from ..utils import save_figure
 from ._runner import Experiment, register
 
@@ -487,9 +487,10 @@ def synthetic_report(tables, out_dir, quick):
         sub = lib_curves[lib_curves["variant"] == variant]
         n_seeds = lib[lib["variant"] == variant]["seed"].nunique()
         _curves_figure(sub, f"Synthetic '{variant}': groupwise regret over time "
-                       f"(mean ± std over {n_seeds} seeds)", out_dir / f"regret_curves_{variant}")
+                       f"({spread_label(n_seeds, 'seed', 'mean ± std')})",
+                       out_dir / f"regret_curves_{variant}")
         _curves_figure(sub, f"Synthetic '{variant}': regret per round $R_g/T_g$ "
-                       f"(median and 10%-90% range over {n_seeds} seeds)",
+                       f"({spread_label(n_seeds, 'seed', 'median and 10%-90% range')})",
                        out_dir / f"regret_per_round_{variant}", value="regret_per_round",
                        logx=True)
 
@@ -504,9 +505,11 @@ def adult_report(tables, out_dir, quick):
     (out_dir / "targets.json").write_text(json.dumps(_targets(results, curves, "dataset"), indent=2))
     n_orders = results["order"].nunique()
     _curves_figure(curves, f"Adult (income 0/1, squared loss): groupwise regret over time "
-                   f"(mean ± std over {n_orders} stream orders)", out_dir / "regret_curves")
-    _curves_figure(curves, f"Adult: regret per round $R_g/T_g$ (median and 10%-90% range over "
-                   f"{n_orders} stream orders)", out_dir / "regret_per_round",
+                   f"({spread_label(n_orders, 'stream order', 'mean ± std')})",
+                   out_dir / "regret_curves")
+    range_label = spread_label(n_orders, "stream order", "median and 10%-90% range")
+    _curves_figure(curves, f"Adult: regret per round $R_g/T_g$ ({range_label})",
+                   out_dir / "regret_per_round",
                    value="regret_per_round", logx=True)
 
 

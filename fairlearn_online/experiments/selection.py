@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..plotting import method_label, method_style
+from ..plotting import method_label, method_style, spread_label
 from ..selection import MultiwinnerSelector, make_biased_rankings
 from ..utils import save_figure
 from ._runner import Experiment, register
@@ -251,7 +251,7 @@ def _plot_curves(curves, noise, out_dir):
     handles, labels = next((ax.get_legend_handles_labels() for _, _, ax in cells
                             if ax.get_legend_handles_labels()[0]), ([], []))
     fig.suptitle(f"Selection quality vs number of biased rankings ({_noise_label(noise)} noise; "
-                 f"mean ± sd over {n_seeds} seeds, ratio to the unbiased optimum)", fontsize=11)
+                 f"{spread_label(n_seeds, 'seed')}, ratio to the unbiased optimum)", fontsize=11)
     if spare is not None:
         spare.axis("off")
         spare.legend(handles, labels, loc="center", fontsize=9, frameon=False,

@@ -17,11 +17,12 @@ from .styles import (
     dataset_label,
     method_label,
     method_style,
+    spread_label,
 )
 
 __all__ = ["summarize_over_seeds", "plot_frontier", "plot_stream_curves", "MethodStyle",
            "METHOD_STYLES", "DATASET_LABELS", "canonical_name", "method_style", "method_label",
-           "dataset_label"]
+           "dataset_label", "spread_label"]
 
 
 def summarize_over_seeds(results: pd.DataFrame, *, by, metrics) -> pd.DataFrame:

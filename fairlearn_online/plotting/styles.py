@@ -27,7 +27,7 @@ import zlib
 from dataclasses import dataclass
 
 __all__ = ["MethodStyle", "METHOD_STYLES", "DATASET_LABELS", "canonical_name", "method_style",
-           "method_label", "dataset_label"]
+           "method_label", "dataset_label", "spread_label"]
 
 
 @dataclass(frozen=True)
@@ -178,3 +178,28 @@ def dataset_label(name) -> str:
     str
     """
     return DATASET_LABELS.get(canonical_name(name), str(name))
+
+
+def spread_label(n, unit, statistic="mean ± sd"):
+    """What a figure's points summarize: ``"mean ± sd over 5 stream orders"``, or
+    ``"one stream order"`` when there is one run (a spread over one run says nothing).
+
+    Parameters
+    ----------
+    n : int
+        Number of runs.
+    unit : str
+        One run, singular (``"stream order"``, ``"split"``); a qualifier after a comma stays
+        singular (``"initialization, stream in file order"``).
+    statistic : str, default="mean ± sd"
+        What is computed over the runs.
+
+    Returns
+    -------
+    str
+    """
+    n = int(n)
+    if n == 1:
+        return f"one {unit}"
+    head, sep, tail = unit.partition(",")
+    return f"{statistic} over {n} {head}s{sep}{tail}"
