@@ -157,7 +157,7 @@ def test_summary_markdown_gives_one_format_per_column_and_blanks_missing_quantit
 
 
 @pytest.mark.parametrize("folder", ["adult-frontier", "compas-frontier", "adult-frontier-paper",
-                                    "compas-frontier-paper"])
+                                    "compas-frontier-paper", "adult-baselines"])
 def test_committed_summary_tables_are_the_ones_their_csv_gives(folder):
     from fairlearn_online.experiments.aranyani import summary_markdown
 

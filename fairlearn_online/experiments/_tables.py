@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_column", "markdown_table"]
+__all__ = ["format_column", "markdown_table", "summary_markdown"]
 
 _MAX_DECIMALS = 6
 
@@ -124,4 +124,56 @@ def markdown_table(header, rows, *, missing="", formats=None):
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * width]
     for i in range(len(rows)):
         lines.append("| " + " | ".join(cell(columns[j][i]) for j in range(width)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _missing(value):
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+#: summary.md's columns: (heading, summary column stem, decimals)
+_SUMMARY_COLUMNS = (
+    ("accuracy", "accuracy", 3),
+    ("DP difference", "demographic_parity_difference", 3),
+    ("EO difference", "equalized_odds_difference", 3),
+    ("node gap, aggregate F", "node_gap_aggregate", 4),
+    ("node gap, final model", "node_gap_final_model", 3),
+)
+
+
+def summary_markdown(summary):
+    """A per-method summary (:func:`fairlearn_online.plotting.summarize_over_seeds`) as markdown:
+    one row per method (and lambda, when ``fairness_weight`` is a column), ``mean ± sd`` over
+    the seeds, one number format per column, blank where a method has no such quantity (node
+    gaps exist only for node-level fairness; baselines have no lambda).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        ``method``, optionally ``fairness_weight``, and ``<metric>_mean`` / ``<metric>_std``
+        columns.
+
+    Returns
+    -------
+    str
+        The table, ending with a newline.
+    """
+    present = [c for c in _SUMMARY_COLUMNS if f"{c[1]}_mean" in summary]
+    swept = "fairness_weight" in summary
+    header = ["method"] + (["lambda"] if swept else []) + [c[0] for c in present]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, row in summary.iterrows():
+        cells = [str(row["method"])]
+        if swept:
+            weight = row["fairness_weight"]
+            cells.append("" if _missing(weight) else f"{weight:g}")
+        for _, stem, decimals in present:
+            mean, sd = row[f"{stem}_mean"], row.get(f"{stem}_std", math.nan)
+            if _missing(mean):
+                cells.append("")
+            elif _missing(sd):
+                cells.append(f"{mean:.{decimals}f}")
+            else:
+                cells.append(f"{mean:.{decimals}f} ± {sd:.{decimals}f}")
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

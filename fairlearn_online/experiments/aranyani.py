@@ -46,6 +46,7 @@ from ..plotting import dataset_label, method_style, spread_label, summarize_over
 from ..utils import save_figure
 from ._methods import make_estimator, requirements
 from ._runner import Experiment, available_methods, register
+from ._tables import summary_markdown
 
 #: the paper's grids (``docs/user_guide/forest.md``, "Reproduced results")
 ADULT_LAMBDAS = [0.0, 0.1, 0.3, 0.5, 1.0, 5.0, 10.0, 100.0]
@@ -200,49 +201,6 @@ def summarize(results):
                         "node_gap_aggregate", "node_gap_final_model", "soft_dp_final_model",
                         "dp_final_model") if c in results]
     return summarize_over_seeds(results, by=["method", "fairness_weight"], metrics=cols)
-
-
-#: summary.md's columns: (heading, summary column stem, decimals)
-_SUMMARY_COLUMNS = (
-    ("accuracy", "accuracy", 3),
-    ("DP difference", "demographic_parity_difference", 3),
-    ("EO difference", "equalized_odds_difference", 3),
-    ("node gap, aggregate F", "node_gap_aggregate", 4),
-    ("node gap, final model", "node_gap_final_model", 3),
-)
-
-
-def summary_markdown(summary):
-    """:func:`summarize`'s table as markdown: one row per method and lambda, ``mean ± sd`` over
-    the seeds, one number format per column, blank where a method has no such quantity (node
-    gaps exist only for node-level fairness; baselines have no lambda).
-
-    Parameters
-    ----------
-    summary : DataFrame
-        The output of :func:`summarize`.
-
-    Returns
-    -------
-    str
-        The table, ending with a newline.
-    """
-    present = [c for c in _SUMMARY_COLUMNS if f"{c[1]}_mean" in summary]
-    header = ["method", "lambda"] + [c[0] for c in present]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for _, row in summary.iterrows():
-        weight = row["fairness_weight"]
-        cells = [str(row["method"]), "" if pd.isna(weight) else f"{weight:g}"]
-        for _, stem, decimals in present:
-            mean, sd = row[f"{stem}_mean"], row.get(f"{stem}_std", np.nan)
-            if pd.isna(mean):
-                cells.append("")
-            elif pd.isna(sd):
-                cells.append(f"{mean:.{decimals}f}")
-            else:
-                cells.append(f"{mean:.{decimals}f} ± {sd:.{decimals}f}")
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def _report(dataset, title):

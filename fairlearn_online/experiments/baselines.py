@@ -14,10 +14,11 @@ import matplotlib.pyplot as plt
 
 from ..datasets import load_stream
 from ..evaluate import prequential
-from ..plotting import method_style
+from ..plotting import method_style, spread_label, summarize_over_seeds
 from ..utils import save_figure
 from ._methods import make_estimator
 from ._runner import Experiment, register
+from ._tables import summary_markdown
 
 METHODS = ("majority", "sgd-log-loss", "faht", "faht-info-gain")
 
@@ -43,9 +44,11 @@ def run_point(point):
 
 def report(tables, out_dir, quick):
     results, curves = tables["results"], tables["curves"]
-    summary = results.groupby("method")[["accuracy", "demographic_parity_difference"]].agg(
-        ["mean", "std"])
-    summary.to_csv(out_dir / "summary.csv")
+    metrics = [m for m in ("accuracy", "demographic_parity_difference",
+                           "equalized_odds_difference") if m in results]
+    summary = summarize_over_seeds(results, by=["method"], metrics=metrics)
+    summary.to_csv(out_dir / "summary.csv", index=False)
+    (out_dir / "summary.md").write_text(summary_markdown(summary))
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharex=True)
     for method, frame in curves.groupby("method"):
         stats = frame.groupby("n_samples")[["accuracy", "demographic_parity_difference"]]
@@ -56,9 +59,13 @@ def report(tables, out_dir, quick):
             ax.fill_between(mean.index, (mean[col] - std[col]).clip(lower=0.0),
                             mean[col] + std[col], color=style["color"], alpha=0.25)
     axes[0].set(xlabel="samples seen", ylabel="prequential accuracy", title="Adult: accuracy")
-    axes[1].set(xlabel="samples seen", ylabel="DP difference (sex)", title="Adult: demographic parity")
-    axes[0].legend()
-    fig.tight_layout()
+    axes[1].set(xlabel="samples seen", ylabel="DP difference (sex)",
+                title="Adult: demographic parity")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    runs = spread_label(results["seed"].nunique(), "stream order")
+    fig.suptitle(f"Prequential baselines ({runs}; bands: ± sd, clipped at 0)", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     save_figure(fig, out_dir / "running_metrics")
 
 
