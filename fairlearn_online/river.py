@@ -21,6 +21,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .base import StreamingClassifierMixin, check_chunk_X, check_fitted
 from .baselines._logistic import _ChunkValidation
+from ._core.deprecation import keyword_only_init
 from ._core.validation import HasMethods, InvalidParameterError, StrOptions
 
 __all__ = ["to_river", "from_river", "RiverClassifier"]
@@ -143,7 +144,8 @@ class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixi
     model_ : river classifier
     """
 
-    def __init__(self, model="hoeffding_tree", model_params=None):
+    @keyword_only_init
+    def __init__(self, model="hoeffding_tree", *, model_params=None):
         self.model = model
         self.model_params = model_params
 

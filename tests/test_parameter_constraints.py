@@ -1,5 +1,7 @@
 """Every exported estimator declares ``_parameter_constraints`` for all its ``__init__``
-parameters, and an invalid value raises scikit-learn's ``InvalidParameterError`` naming it."""
+parameters, and an invalid value raises scikit-learn's ``InvalidParameterError`` naming it; the
+signatures follow one convention (keyword-only constructors, ``predict(X, *,
+sensitive_features=None)``)."""
 
 from __future__ import annotations
 
@@ -85,3 +87,37 @@ def test_invalid_parameter_error_is_a_value_and_a_type_error():
     """So the ``pytest.raises(ValueError)`` / ``TypeError`` of the older tests still hold."""
     assert issubclass(InvalidParameterError, ValueError)
     assert issubclass(InvalidParameterError, TypeError)
+
+
+#: the one parameter a wrapper may take positionally: the model it wraps (as scikit-learn's
+#: meta-estimators do); every other constructor parameter is keyword-only
+POSITIONAL = {"RiverClassifier": ["model"]}
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
+def test_constructor_parameters_are_keyword_only(cls):
+    params = list(inspect.signature(cls).parameters.values())
+    positional = [p.name for p in params if p.kind == p.POSITIONAL_OR_KEYWORD]
+    assert positional == POSITIONAL.get(cls.__name__, [])
+    assert all(p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) for p in params)
+
+
+@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if len(inspect.signature(c).parameters)
+                                 > len(POSITIONAL.get(c.__name__, []))],
+                         ids=lambda c: c.__name__)
+def test_positional_arguments_of_the_previous_release_still_work_with_a_future_warning(cls):
+    names = list(inspect.signature(cls).parameters)
+    defaults = cls().get_params(deep=False)
+    values = [defaults[n] for n in names[:len(POSITIONAL.get(cls.__name__, [])) + 1]]
+    with pytest.warns(FutureWarning, match=f"Pass {names[len(values) - 1]}=.* keyword"):
+        est = cls(*values)
+    assert est.get_params(deep=False) == defaults
+    with pytest.raises(TypeError, match="multiple values"):
+        cls(*values, **{names[len(values) - 1]: values[-1]})
+
+
+@pytest.mark.parametrize("cls", [c for c in ESTIMATORS if hasattr(c, "predict")],
+                         ids=lambda c: c.__name__)
+def test_predict_takes_sensitive_features_by_keyword(cls):
+    parameter = inspect.signature(cls.predict).parameters.get("sensitive_features")
+    assert parameter is not None and parameter.kind == parameter.KEYWORD_ONLY

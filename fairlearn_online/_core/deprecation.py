@@ -1,11 +1,14 @@
-"""Names that moved: the old import path keeps working, with a ``DeprecationWarning``."""
+"""What changed between releases keeps working for one release, with a warning: names that
+moved (old import paths) and positional constructor arguments (now keyword-only)."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import warnings
 
-__all__ = ["moved_names"]
+__all__ = ["keyword_only_init", "moved_names"]
 
 
 def moved_names(old_module, moved):
@@ -34,3 +37,49 @@ def moved_names(old_module, moved):
         return getattr(importlib.import_module(new_module), name)
 
     return __getattr__
+
+
+def keyword_only_init(init):
+    """Decorate an ``__init__`` whose parameters are keyword-only (``def __init__(self, *,
+    ...)``) so that positional calls of the previous release keep working for one release.
+
+    Extra positional arguments are bound to the keyword-only parameters in their declared order
+    (the order they had when they were positional), with a ``FutureWarning`` saying how to call
+    it. ``inspect.signature`` (and so ``get_params`` and the docs) shows the keyword-only
+    signature.
+
+    Parameters
+    ----------
+    init : callable
+        The ``__init__`` to wrap.
+
+    Returns
+    -------
+    callable
+    """
+    signature = inspect.signature(init)
+    parameters = list(signature.parameters.values())[1:]  # without self
+    n_positional = sum(p.kind == p.POSITIONAL_OR_KEYWORD for p in parameters)
+    keyword_only = [p.name for p in parameters if p.kind == p.KEYWORD_ONLY]
+
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        extra = args[n_positional:]
+        if extra:
+            name = type(self).__name__
+            if len(extra) > len(keyword_only):
+                raise TypeError(f"{name}() takes at most {n_positional + len(keyword_only)} "
+                                f"arguments, got {len(args)}.")
+            names = keyword_only[:len(extra)]
+            repeated = [n for n in names if n in kwargs]
+            if repeated:
+                raise TypeError(f"{name}() got multiple values for argument {repeated[0]!r}.")
+            warnings.warn(
+                f"Pass {', '.join(f'{n}={v!r}' for n, v in zip(names, extra))} as keyword "
+                f"arguments: {name}'s parameters are keyword-only, and positional arguments will "
+                f"raise a TypeError in the next release.", FutureWarning, stacklevel=2)
+            kwargs.update(zip(names, extra))
+            args = args[:n_positional]
+        init(self, *args, **kwargs)
+
+    return wrapper

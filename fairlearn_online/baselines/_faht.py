@@ -11,6 +11,7 @@ from collections.abc import Hashable
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.deprecation import keyword_only_init
 from .._core.validation import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT,
                                 UNIT_INTERVAL_OPEN_RIGHT, Interval, InvalidParameterError, Real,
                                 StrOptions)
@@ -129,8 +130,9 @@ class FAHTClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin
     True
     """
 
-    def __init__(self, grace_period=200, delta=1e-7, tau=0.05, n_split_points=10, max_depth=None,
-                 min_branch_fraction=0.01, split_criterion="fair_info_gain",
+    @keyword_only_init
+    def __init__(self, *, grace_period=200, delta=1e-7, tau=0.05, n_split_points=10,
+                 max_depth=None, min_branch_fraction=0.01, split_criterion="fair_info_gain",
                  protected_group=None):
         self.grace_period = grace_period
         self.delta = delta

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
+from .._core.deprecation import keyword_only_init
 from .._core.validation import validate_params
 from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
 
@@ -108,7 +109,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
                        "epsilon", "fairness_gradient", "statistics_decay")
 
-    def __init__(self, fairness_weight=0.0, huber_delta=0.01, learning_rate=2e-3, beta1=0.9,
+    @keyword_only_init
+    def __init__(self, *, fairness_weight=0.0, huber_delta=0.01, learning_rate=2e-3, beta1=0.9,
                  beta2=0.999, epsilon=1e-7, fairness_gradient="huber", statistics_decay=1.0):
         self.fairness_weight = fairness_weight
         self.huber_delta = huber_delta

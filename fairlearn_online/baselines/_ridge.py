@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._core.deprecation import keyword_only_init
 from ..base import check_fitted
 from ..regret._estimator import _GroupStreamRegressor, _writable
 from ..regret._kernels import ridge_chunk
@@ -60,7 +61,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     _include_always_on = False
     _requires_group = False
 
-    def __init__(self, alpha=1.0, groups=None, fit_intercept=True, y_range=None,
+    @keyword_only_init
+    def __init__(self, *, alpha=1.0, groups=None, fit_intercept=True, y_range=None,
                  clip_predictions=True):
         self.alpha = alpha
         self.groups = groups

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
+from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
 from .._core.optim import adam_step, bias_corrections
 from .._core.random import make_generator
@@ -536,7 +537,8 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     (2, 2)
     """
 
-    def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, hidden_layer_sizes=(),
+    @keyword_only_init
+    def __init__(self, *, penalty="ccdcov", fairness_weight=1.0, hidden_layer_sizes=(),
                  activation="tanh", batch_size=256, learning_rate=0.01, solver="adam",
                  alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
         self.penalty = penalty
@@ -665,16 +667,6 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     def _event_predict_proba(self, row):
         return self._proba_from_F(self._forward(row, rowwise=True)[0])
 
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # one in-order pass with a few optimizer steps on the checks' tiny data sets
@@ -726,7 +718,8 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
     (3,)
     """
 
-    def __init__(self, penalty="ccdcov", fairness_weight=1.0, *, family="gaussian",
+    @keyword_only_init
+    def __init__(self, *, penalty="ccdcov", fairness_weight=1.0, family="gaussian",
                  hidden_layer_sizes=(), activation="tanh", batch_size=256, learning_rate=0.01,
                  solver="adam", alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
         self.penalty = penalty
@@ -845,13 +838,16 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
     def _event_predict(self, row, groups):
         return self._predict_from_F(self._forward(row, rowwise=True)[0], None)
 
-    def predict(self, X, *, exposure=None):
+    def predict(self, X, *, exposure=None, sensitive_features=None):
         """Predicted mean: ``f(x)``, or ``exposure * exp(f(x))`` for Poisson.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         exposure : array-like of shape (n_samples,), default=None
+        sensitive_features : ignored
+            Accepted as by every estimator of the library (the penalty acts in training only),
+            so that one ``predict`` call fits all of them.
 
         Returns
         -------

@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.random import make_generator
+from .._core.deprecation import keyword_only_init
 from .._core.events import _REJECTED
 from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
@@ -165,7 +166,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     _mutable_params = ("fairness_weight", "huber_delta", "learning_rate", "beta1", "beta2",
                        "epsilon", "fairness_gradient", "statistics_decay")
 
-    def __init__(self, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
+    @keyword_only_init
+    def __init__(self, *, n_trees=3, depth=4, fairness_weight=0.0, huber_delta=0.01,
                  learning_rate=2e-3, beta1=0.9, beta2=0.999, epsilon=1e-7,
                  fairness_gradient="sign_outside_band", fairness_memory="aggregate",
                  reservoir_size=500, statistics_decay=1.0, fairness_target="nodes",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
+from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
 from .._core.validation import (POSITIVE, HasMethods, InvalidParameterError, StrOptions,
                                 validate_params)
@@ -307,7 +308,8 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     array([0.64, 0.91])
     """
 
-    def __init__(self, alpha=1.0, groups=None, include_always_on=True, base_estimator=None,
+    @keyword_only_init
+    def __init__(self, *, alpha=1.0, groups=None, include_always_on=True, base_estimator=None,
                  fit_intercept=True, y_range=None, clip_predictions=True):
         self.alpha = alpha
         self.groups = groups

@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.deprecation import keyword_only_init
 from .._core.validation import POSITIVE, POSITIVE_INT, StrOptions, validate_params
 from ..base import (GroupEncoder, check_frozen_params, check_sensitive_features,
                     record_frozen_params)
@@ -106,7 +107,8 @@ class MultiwinnerSelector(BaseEstimator):
     #: by the first ``partial_fit`` (they fix ``beta_``, ``owa_weights_`` and what is kept)
     _mutable_params = ("constraints", "solver", "time_limit")
 
-    def __init__(self, k=10, rule="k_borda", constraints=None, solver="auto", time_limit=None):
+    @keyword_only_init
+    def __init__(self, *, k=10, rule="k_borda", constraints=None, solver="auto", time_limit=None):
         self.k = k
         self.rule = rule
         self.constraints = constraints
