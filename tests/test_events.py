@@ -31,7 +31,7 @@ ESTIMATORS = {
                                           fairness_target="output", random_state=3),
     "fair-logistic": OnlineFairLogisticClassifier(fairness_weight=2.0, learning_rate=0.05),
     "majority": MajorityClassClassifier(),
-    "regret": GroupwiseRegretRegressor(groups="both"),
+    "regret": GroupwiseRegretRegressor(grouping="both"),
     "regret-pairs": GroupwiseRegretRegressor(),
     "indicator-ridge": GroupIndicatorRidgeRegressor(),
     "dcov-classifier": DCovRegularizedClassifier(batch_size=8, learning_rate=0.05,

@@ -1,6 +1,7 @@
 """GroupwiseRegretRegressor, its baseline and groupwise_regret."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -241,6 +242,8 @@ def test_learns_groupwise_structure_better_than_the_baseline():
     (dict(alpha=0.0), ValueError, "alpha"),
     (dict(alpha="1"), TypeError, "alpha"),
     (dict(groups="every"), ValueError, "groups must be"),
+    (dict(grouping="every"), ValueError, "grouping must be"),
+    (dict(grouping=None), ValueError, "grouping must be"),
     (dict(y_range=(1.0, 0.0)), ValueError, "y_range"),
     (dict(y_range=3), ValueError, "y_range"),
     (dict(include_always_on="yes"), TypeError, "include_always_on"),
@@ -386,3 +389,23 @@ def test_hindsight_loss_with_rank_deficient_one_hot_features():
         Z = np.hstack([X[rows], np.ones((rows.sum(), 1))])
         coef, *_ = np.linalg.lstsq(Z, y[rows], rcond=None)
         assert out[-1, g] == pytest.approx(np.sum((Z @ coef - y[rows]) ** 2), rel=1e-8)
+
+
+
+@pytest.mark.parametrize("cls", [GroupwiseRegretRegressor, GroupIndicatorRidgeRegressor])
+@pytest.mark.parametrize("old, new", [(None, "pairs"), ("pairs", "pairs"),
+                                      ("intersections", "intersections"), ("both", "both")])
+def test_groups_constructor_argument_was_renamed_grouping_and_still_works(cls, old, new):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] + rng.normal(scale=0.1, size=60)
+    sf = np.column_stack([rng.choice(["a", "b"], 60), rng.choice(["u", "v"], 60)])
+    with pytest.warns(FutureWarning, match=f"renamed grouping.*grouping={new!r}"):
+        old_style = cls(groups=old).fit(X, y, sensitive_features=sf)
+    expected = cls(grouping=new).fit(X, y, sensitive_features=sf)
+    assert old_style.group_names_ == expected.group_names_
+    np.testing.assert_array_equal(old_style.predict(X, sensitive_features=sf),
+                                  expected.predict(X, sensitive_features=sf))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        cls(grouping=new).fit(X, y, sensitive_features=sf)  # the new name: no warning

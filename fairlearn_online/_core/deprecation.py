@@ -8,7 +8,11 @@ import importlib
 import inspect
 import warnings
 
-__all__ = ["keyword_only_init", "moved_names"]
+__all__ = ["RENAMED", "keyword_only_init", "moved_names"]
+
+#: default of a constructor parameter kept under its previous name for one release (the value
+#: says the parameter was not passed; its new name holds the real default)
+RENAMED = "renamed"
 
 
 def moved_names(old_module, moved):

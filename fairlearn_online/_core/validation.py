@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import _param_validation as _pv
 from sklearn.utils._param_validation import (  # noqa: F401  (re-exported for the estimators)
     HasMethods,
+    Hidden,
     InvalidParameterError,
     StrOptions,
     make_constraint,

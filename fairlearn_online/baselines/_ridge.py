@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.deprecation import keyword_only_init
+from .._core.deprecation import RENAMED, keyword_only_init
 from ..base import check_fitted
 from ..regret._estimator import _GroupStreamRegressor, _writable
 from ..regret._kernels import ridge_chunk
@@ -32,12 +32,16 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     Parameters
     ----------
     alpha : float, default=1.0
-    groups : {None, "pairs", "intersections", "both"}, default=None
+    grouping : {"pairs", "intersections", "both"}, default="pairs"
+        Which groups ``sensitive_features`` define, as in
+        :class:`~fairlearn_online.regret.GroupwiseRegretRegressor`.
     fit_intercept : bool, default=True
     y_range : (float, float) or None, default=None
         Predictions are clipped to it (``None``: the running range of the labels).
     clip_predictions : bool, default=True
         ``False``: raw predictions (the authors' baseline).
+    groups : {None, "pairs", "intersections", "both"}, default="renamed"
+        Deprecated: the previous name of ``grouping`` (``None`` meant ``"pairs"``).
 
     Attributes
     ----------
@@ -62,9 +66,10 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     _requires_group = False
 
     @keyword_only_init
-    def __init__(self, *, alpha=1.0, groups=None, fit_intercept=True, y_range=None,
-                 clip_predictions=True):
+    def __init__(self, *, alpha=1.0, grouping="pairs", fit_intercept=True, y_range=None,
+                 clip_predictions=True, groups=RENAMED):
         self.alpha = alpha
+        self.grouping = grouping
         self.groups = groups
         self.fit_intercept = fit_intercept
         self.y_range = y_range

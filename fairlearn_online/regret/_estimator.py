@@ -9,12 +9,14 @@ Groupwise Regret", ICLR 2024.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
-from .._core.deprecation import keyword_only_init
+from .._core.deprecation import RENAMED, keyword_only_init
 from .._core.events import event_group_key
-from .._core.validation import (POSITIVE, HasMethods, InvalidParameterError, StrOptions,
+from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterError, StrOptions,
                                 validate_params)
 from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_target
 from ._groups import GROUPINGS, GroupMembership
@@ -51,7 +53,9 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
     #: the parameters every regressor of the groupwise-regret paper shares
     _parameter_constraints = {
         "alpha": [POSITIVE],
-        "groups": [None, StrOptions(set(GROUPINGS))],
+        "grouping": [StrOptions(set(GROUPINGS))],
+        # the previous name of ``grouping`` (None meant "pairs"), kept for one release
+        "groups": [None, Hidden(StrOptions({RENAMED})), StrOptions(set(GROUPINGS))],
         "fit_intercept": ["boolean"],
         "y_range": [None, tuple, list, np.ndarray],
         "clip_predictions": ["boolean"],
@@ -62,7 +66,14 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
 
     def _check_params(self):
         validate_params(self)
-        grouping = "pairs" if self.groups is None else self.groups
+        grouping = self.grouping
+        if self.groups != RENAMED:
+            if not self._is_fitted():
+                warnings.warn(
+                    f"{type(self).__name__}(groups=...) was renamed grouping=...; pass "
+                    f"grouping={self.groups or 'pairs'!r}: groups= will be removed in the next "
+                    "release.", FutureWarning, stacklevel=4)
+            grouping = "pairs" if self.groups is None else self.groups
         return grouping, _check_y_range(self.y_range)
 
     def _validate_partial_fit(self, X, y, sensitive_features, groups=None):
@@ -238,11 +249,12 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     ----------
     alpha : float, default=1.0
         Ridge regularization of each expert: ``theta = (alpha I + sum z z^T)^{-1} sum y z``.
-    groups : {None, "pairs", "intersections", "both"}, default=None
-        Which groups ``sensitive_features`` define: ``None``/``"pairs"``: every
-        (attribute, value) pair (e.g. ``sex=Female``, ``race=Black``), as in the paper;
-        ``"intersections"``: every row tuple (e.g. ``(Female, Black)``); ``"both"``: both kinds.
-        Ignored when an explicit membership matrix is passed to ``fit``/``partial_fit``.
+    grouping : {"pairs", "intersections", "both"}, default="pairs"
+        Which groups ``sensitive_features`` define: ``"pairs"``: every (attribute, value) pair
+        (e.g. ``sex=Female``, ``race=Black``), as in the paper; ``"intersections"``: every row
+        tuple (e.g. ``(Female, Black)``); ``"both"``: both kinds. Ignored when an explicit
+        membership matrix is passed to ``fit``/``partial_fit`` (their ``groups=``); the same
+        name as :func:`~fairlearn_online.regret.groupwise_regret`'s ``grouping``.
     include_always_on : bool, default=True
         Add an ``"always_on"`` group containing every sample (its expert is a plain online
         ridge on the whole stream). When ``False``, a sample that belongs to no group is
@@ -264,6 +276,9 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         Clip the experts' predictions to ``y_range``. ``False`` mixes their raw predictions, as
         the authors' code does (``y_range`` then only sets the loss scale; ``s`` stays 1 for
         labels in ``y_range=(0, 1)`` as long as no expert misses by more than 1).
+    groups : {None, "pairs", "intersections", "both"}, default="renamed"
+        Deprecated: the previous name of ``grouping`` (``None`` meant ``"pairs"``); a
+        ``FutureWarning`` on the first chunk, removed in the next release.
 
     Attributes
     ----------
@@ -309,9 +324,11 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     """
 
     @keyword_only_init
-    def __init__(self, *, alpha=1.0, groups=None, include_always_on=True, base_estimator=None,
-                 fit_intercept=True, y_range=None, clip_predictions=True):
+    def __init__(self, *, alpha=1.0, grouping="pairs", include_always_on=True,
+                 base_estimator=None, fit_intercept=True, y_range=None, clip_predictions=True,
+                 groups=RENAMED):
         self.alpha = alpha
+        self.grouping = grouping
         self.groups = groups
         self.include_always_on = include_always_on
         self.base_estimator = base_estimator
