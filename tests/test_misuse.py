@@ -752,3 +752,99 @@ def test_max_float_features_are_rejected_not_learned_as_nan(cls):
         for a in _arrays(value):
             assert a.dtype.kind != "f" or np.all(np.isfinite(a))
     assert np.all(np.isfinite(est.predict_proba(X)))
+
+
+# --------------------------------------------------------------------------------------------
+# item 10 for StreamingMetricFrame: huge weights (cumulative, window, decay, merge, intervals)
+# --------------------------------------------------------------------------------------------
+_FRAME_METRICS = ["accuracy", "selection_rate", "true_positive_rate", "false_positive_rate",
+                  "true_negative_rate", "false_negative_rate", "mean_prediction",
+                  "mean_squared_error", "mean_absolute_error", "count"]
+_KINDS = [{}, {"window": 25}, {"decay": 0.97}]
+_DOWN = 2.0 ** -1000  # the huge weights scaled into the range where fairlearn's sums are finite
+
+
+def _frame_case(n=80, seed=5):
+    rng = np.random.default_rng(seed)
+    y, p = rng.integers(0, 2, n), rng.integers(0, 2, n)
+    g = rng.choice(["a", "b", "c"], n)
+    return y, p, g, rng.uniform(0.5, 1.0, n) * 1e308
+
+
+def _fairlearn_frame(y, p, g, w):
+    from fairlearn import metrics as flm
+    from sklearn.metrics import accuracy_score, mean_absolute_error, mean_squared_error
+
+    funcs = {"accuracy": accuracy_score, "selection_rate": flm.selection_rate,
+             "true_positive_rate": flm.true_positive_rate,
+             "false_positive_rate": flm.false_positive_rate,
+             "true_negative_rate": flm.true_negative_rate,
+             "false_negative_rate": flm.false_negative_rate,
+             "mean_prediction": flm.mean_prediction, "mean_squared_error": mean_squared_error,
+             "mean_absolute_error": mean_absolute_error, "count": flm.count}
+    params = {k: {"sample_weight": w} for k in funcs if k != "count"}
+    return flm.MetricFrame(metrics=funcs, y_true=y, y_pred=p, sensitive_features=g,
+                           sample_params=params)
+
+
+@pytest.mark.parametrize("kind", _KINDS, ids=["cumulative", "window", "decay"])
+def test_streaming_frame_with_1e308_weights_matches_fairlearn_on_scaled_weights(kind):
+    """Ratios do not change when every weight is divided by 2**1000; fairlearn's sums of 1e308
+    overflow (NaN, or rates of 0.0), ours are kept divided by a running power of two."""
+    from fairlearn_online.metrics import StreamingMetricFrame
+
+    y, p, g, w = _frame_case()
+    frame = StreamingMetricFrame(_FRAME_METRICS, **kind)
+    for a, b in [(0, 30), (30, 31), (31, 80)]:
+        frame.update(y[a:b], p[a:b], sensitive_features=g[a:b], sample_weight=w[a:b])
+    rows = slice(80 - kind.get("window", 80), 80)
+    age = np.arange(79, -1, -1)[rows]
+    covered = w[rows] * _DOWN * kind.get("decay", 1.0) ** age
+    ref = _fairlearn_frame(y[rows], p[rows], g[rows], covered)
+    assert np.all(np.isfinite(frame.by_group.to_numpy()))
+    np.testing.assert_allclose(frame.by_group.to_numpy(), ref.by_group.to_numpy(dtype=float),
+                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(frame.overall.to_numpy(), ref.overall.to_numpy(dtype=float),
+                               rtol=1e-12, atol=0)
+    # merge: two frames of consecutive halves equal the frame of the whole stream
+    first, second = StreamingMetricFrame(_FRAME_METRICS, **kind), StreamingMetricFrame(
+        _FRAME_METRICS, **kind)
+    first.update(y[:40], p[:40], sensitive_features=g[:40], sample_weight=np.ones(40))
+    second.update(y[40:], p[40:], sensitive_features=g[40:], sample_weight=w[40:])
+    whole = StreamingMetricFrame(_FRAME_METRICS, **kind).update(
+        y, p, sensitive_features=g, sample_weight=np.r_[np.ones(40), w[40:]])
+    np.testing.assert_allclose((first + second).by_group.to_numpy(),
+                               whole.by_group.to_numpy(), rtol=1e-12)
+    assert np.all(np.isfinite(whole.overall.to_numpy()))
+    # intervals: those of the same weights divided by 2**1000 (effective sizes are scale-free)
+    scaled = StreamingMetricFrame(_FRAME_METRICS, **kind).update(
+        y, p, sensitive_features=g, sample_weight=w * _DOWN)
+    for interval_kind in ("wilson", "exact"):
+        ours = frame.interval("selection_rate", kind=interval_kind)
+        assert np.all(np.isfinite(ours.to_numpy()))
+        np.testing.assert_allclose(
+            ours.to_numpy(), scaled.interval("selection_rate", kind=interval_kind).to_numpy(),
+            rtol=1e-12)
+        assert frame.difference_interval("selection_rate", kind=interval_kind) == \
+            pytest.approx(scaled.difference_interval("selection_rate", kind=interval_kind),
+                          rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", _KINDS, ids=["cumulative", "window", "decay"])
+def test_streaming_frame_with_all_zero_weights_raises_a_clear_error(kind):
+    from fairlearn_online.metrics import StreamingMetricFrame
+
+    y, p, g, _ = _frame_case()
+    frame = StreamingMetricFrame(["selection_rate", "count"], **kind).update(
+        y, p, sensitive_features=g, sample_weight=np.zeros(80))
+    merged = frame + StreamingMetricFrame(["selection_rate", "count"], **kind).update(
+        y, p, sensitive_features=g, sample_weight=np.zeros(80))
+    for model in (frame, merged):
+        for call in (lambda: model.by_group, lambda: model.overall,
+                     lambda: model.interval("selection_rate"),
+                     lambda: model.difference_interval("selection_rate")):
+            with pytest.raises(ValueError, match=r"sample_weight is 0 for all \d+ rows"):
+                call()
+    # counting rows needs no weight
+    assert StreamingMetricFrame("count").update(
+        y, p, sensitive_features=g, sample_weight=np.zeros(80)).overall == 80

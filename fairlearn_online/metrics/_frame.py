@@ -24,13 +24,16 @@ import numpy as np
 import pandas as pd
 
 from ..base import GroupEncoder, _as_python_scalar, check_sensitive_features
-from ._group_counts import _as_1d
+from ._group_counts import _as_1d, check_some_weight, weight_scale
 
 __all__ = ["StreamingMetricFrame", "STREAMING_METRICS"]
 
 # columns of the per-group statistics table
 _N, _TN, _FP, _FN, _TP, _OK, _W2N, _W2P, _YP, _SE, _AE = range(11)
 _N_STATS = 11
+#: the columns that sum weights (all but the row count); they are kept divided by ``_scale``
+#: (``_W2N`` / ``_W2P``, sums of squared weights, by ``_scale ** 2``)
+_WEIGHTED = np.arange(_N + 1, _N_STATS)
 _SCALARS = frozenset([int, float, str, bool, np.int64, np.float64, np.bool_])
 
 
@@ -196,11 +199,14 @@ class _Ring:
         return new
 
 
-def _chunk_stats(n_groups, codes, cells, weight, reg, weighted):
-    """Per-group statistics table of a chunk (rows: groups, columns ``_N`` ... ``_AE``)."""
+def _chunk_stats(n_groups, codes, cells, weight, reg, weighted, scale=1.0):
+    """Per-group statistics table of a chunk (rows: groups, columns ``_N`` ... ``_AE``), the
+    weights divided by ``scale`` (a power of two, see ``_group_counts.weight_scale``)."""
     stats = np.zeros((n_groups, _N_STATS))
     if len(codes) == 0:
         return stats
+    if scale != 1.0:
+        weight, weighted = weight / scale, True
     index = codes * 8 + cells
     counts = np.bincount(index, minlength=n_groups * 8).reshape(n_groups, 4, 2)
     stats[:, _N] = counts.sum(axis=(1, 2))
@@ -215,6 +221,16 @@ def _chunk_stats(n_groups, codes, cells, weight, reg, weighted):
     if reg is not None:
         for j, col in enumerate((_YP, _SE, _AE)):
             stats[:, col] = np.bincount(codes, weights=weight * reg[:, j], minlength=n_groups)
+    return stats
+
+
+def _rescale(stats, factor):
+    """``stats`` with its weighted sums multiplied by the power of two ``factor`` (exact), the
+    sums of squared weights by ``factor ** 2``."""
+    if factor != 1.0:
+        stats = stats.copy()
+        stats[:, _WEIGHTED] *= factor
+        stats[:, [_W2N, _W2P]] *= factor
     return stats
 
 
@@ -300,8 +316,11 @@ class StreamingMetricFrame:
         self._ring = _Ring(window, self._regression) if window is not None else None
         self._since_exact = 0
         self._weighted = False
+        self._scale = 1.0  # the weighted sums are stored divided by this power of two
         self._memo = {}
         self.n_rows_seen_ = 0
+
+    _scale = 1.0  # frames pickled before the scale existed
 
     # ---- read-only parameters --------------------------------------------------------------
     metrics = property(lambda self: dict(self._metrics), doc="Output name -> metric name.")
@@ -409,8 +428,10 @@ class StreamingMetricFrame:
 
     def _commit(self, encoder, codes, cells, weight, reg, weighted):
         n_groups = encoder.n_groups
+        # weighted sums stay divided by a power of two that keeps them (and their squares) finite
+        scale = weight_scale(weight, self._scale)
         stats = np.zeros((n_groups, _N_STATS))
-        stats[: self._table.shape[0]] = self._table
+        stats[: self._table.shape[0]] = _rescale(self._table, self._scale / scale)
         ring = self._ring
         if ring is not None:
             ring = ring.copy()
@@ -421,7 +442,7 @@ class StreamingMetricFrame:
                 if reg is not None:
                     ring.reg[:] = reg[keep]
                 ring.size, ring.head = ring.capacity, 0
-                stats = self._exact(ring, n_groups, weighted or self._weighted)
+                stats, scale = self._exact(ring, n_groups, weighted or self._weighted)
                 since = 0
             else:
                 drop = max(0, ring.size + m - ring.capacity)
@@ -429,7 +450,7 @@ class StreamingMetricFrame:
                     idx = (ring.head + np.arange(drop)) % ring.capacity
                     old = _chunk_stats(n_groups, ring.code[idx], ring.cell[idx].astype(np.int64),
                                        ring.weight[idx],
-                                       None if reg is None else ring.reg[idx], True)
+                                       None if reg is None else ring.reg[idx], True, scale)
                     stats -= old
                 pos = (ring.head + ring.size + np.arange(m)) % ring.capacity
                 ring.code[pos], ring.cell[pos], ring.weight[pos] = codes, cells, weight
@@ -438,27 +459,32 @@ class StreamingMetricFrame:
                 ring.head = (ring.head + drop) % ring.capacity
                 ring.size = ring.size + m - drop
                 stats += _chunk_stats(n_groups, codes, cells.astype(np.int64), weight, reg,
-                                      weighted)
+                                      weighted, scale)
                 since = self._since_exact + m
                 if since >= ring.capacity:  # subtractions of float weights: resum exactly
-                    stats = self._exact(ring, n_groups, weighted or self._weighted)
+                    stats, scale = self._exact(ring, n_groups, weighted or self._weighted)
                     since = 0
         else:
             if self._decay is not None:
                 stats[:, _N + 1:] *= self._decay ** len(codes)
                 stats[:, _W2N] *= self._decay ** len(codes)  # squared weights decay twice
                 stats[:, _W2P] *= self._decay ** len(codes)
-            stats += _chunk_stats(n_groups, codes, cells.astype(np.int64), weight, reg, weighted)
+            stats += _chunk_stats(n_groups, codes, cells.astype(np.int64), weight, reg, weighted,
+                                  scale)
             since = 0
         # commit (nothing above changed self)
-        self.encoder_, self._table, self._ring = encoder, stats, ring
+        self.encoder_, self._table, self._ring, self._scale = encoder, stats, ring, scale
         self._since_exact = since
         self._weighted = self._weighted or weighted
         self.n_rows_seen_ += len(codes)
 
     def _exact(self, ring, n_groups, weighted):
+        """The window's statistics summed afresh, and the scale they are divided by (that of
+        the rows now in the window: huge weights that left it no longer set it)."""
         code, cell, weight, reg = ring.ordered()
-        return _chunk_stats(n_groups, code, cell.astype(np.int64), weight, reg, weighted)
+        scale = weight_scale(weight, 1.0)
+        return _chunk_stats(n_groups, code, cell.astype(np.int64), weight, reg, weighted,
+                            scale), scale
 
     def _update_one(self, y_true, y_pred, sensitive_features, sample_weight):
         """One event given as scalars: the per-event fast path (same validation, same result)."""
@@ -563,10 +589,12 @@ class StreamingMetricFrame:
         else:
             mapping = np.zeros(0, dtype=np.int64)
         n_groups = encoder.n_groups
+        scale = max(self._scale, other._scale)  # both powers of two: the rescaling is exact
         mine = np.zeros((n_groups, _N_STATS))
-        mine[: self._stats.shape[0]] = self._stats
+        mine[: self._stats.shape[0]] = _rescale(self._stats, self._scale / scale)
         theirs = np.zeros((n_groups, _N_STATS))
-        np.add.at(theirs, mapping, other._stats)
+        np.add.at(theirs, mapping, _rescale(other._stats, other._scale / scale))
+        out._scale = scale
         out.encoder_ = encoder
         out._weighted = self._weighted or other._weighted
         out.n_rows_seen_ = self.n_rows_seen_ + other.n_rows_seen_
@@ -583,7 +611,7 @@ class StreamingMetricFrame:
             ring.weight[: ring.size] = weight[keep]
             if reg is not None:
                 ring.reg[: ring.size] = reg[keep]
-            out._table = out._exact(ring, n_groups, out._weighted)
+            out._table, out._scale = out._exact(ring, n_groups, out._weighted)
             return out
         if self._decay is not None:
             age = self._decay ** other.n_rows_seen_
@@ -621,9 +649,14 @@ class StreamingMetricFrame:
             out[name] = np.where(present, values, np.nan)
         return out
 
-    def _require_data(self):
+    def _require_data(self, weighted_metric=None):
         if self.n_rows_seen_ == 0:
             raise ValueError("No rows yet: call update() with a non-empty chunk first.")
+        if weighted_metric is None:
+            weighted_metric = any(m != "count" for m in self._metrics.values())
+        if self._weighted and weighted_metric:  # all-zero weights: 0 / 0 everywhere
+            stats = self._stats
+            check_some_weight(_w(stats).sum(), stats[:, _N].sum(), "rows the frame covers")
 
     @property
     def by_group(self):
@@ -699,6 +732,7 @@ class StreamingMetricFrame:
         if name not in self._metrics.values():
             raise ValueError(f"{metric!r} is not one of this frame's metrics "
                              f"{list(self._metrics)}.")
+        self._require_data(weighted_metric=True)
         num, den, sq = _RATES[name]
         s = self._stats
         successes = s[:, list(num)].sum(axis=1)

@@ -39,8 +39,31 @@ __all__ = [
 ]
 
 _TN, _FP, _FN, _TP, _CORRECT = range(5)
-#: weights are divided by a power of two when one exceeds this (sums stay finite)
-_MAX_WEIGHT = 2.0 ** 512
+#: weights are divided by a power of two when one exceeds this: sums (and sums of squares) of
+#: the divided weights stay finite for any realistic number of rows
+_MAX_WEIGHT = 2.0 ** 400
+
+
+def weight_scale(weight, scale):
+    """The power of two that the weighted sums are kept divided by, after a chunk ``weight``.
+
+    ``scale`` is the current one; it grows (never shrinks) once a weight exceeds
+    ``_MAX_WEIGHT * scale``, to the power of two just below that weight, so that a table rescaled
+    by ``old_scale / new_scale`` changes exactly (a power of two) and every ratio of sums is that
+    of the unscaled weights. Weights of ordinary size keep ``scale`` at 1 (the same bits).
+    """
+    top = float(np.max(weight)) if len(weight) else 0.0
+    if top / scale > _MAX_WEIGHT:
+        return math.ldexp(1.0, math.frexp(top)[1] - 1)  # top / scale in [1, 2)
+    return scale
+
+
+def check_some_weight(total_weight, n_rows, what="samples seen"):
+    """A clear ``ValueError`` when rows were seen but all their weights are 0 (0 / 0 rates)."""
+    if n_rows and not total_weight > 0:
+        raise ValueError(
+            f"sample_weight is 0 for all {int(n_rows)} {what}: weighted rates are undefined "
+            "(0 / 0). Give at least one sample a positive weight.")
 
 
 def _as_1d(values, name, n=None):
@@ -122,10 +145,7 @@ class GroupConfusionCounts:
                 raise ValueError("sample_weight must be non-negative.")
         if n == 0:
             return self  # an empty chunk changes nothing
-        scale = self.scale_
-        top = float(weight.max())
-        if top / scale > _MAX_WEIGHT:  # sums of huge weights would overflow: rescale exactly
-            scale = math.ldexp(1.0, math.frexp(top)[1] - 1)  # top / scale in [1, 2)
+        scale = weight_scale(weight, self.scale_)  # sums of huge weights would overflow
         weight = weight / scale
         values, columns = check_sensitive_features(sensitive_features, n)
         encoder = self.encoder_.copy()
@@ -151,10 +171,7 @@ class GroupConfusionCounts:
     def _require_data(self):
         if self.rows_.sum() == 0:
             raise ValueError("No samples seen yet: call update() with a non-empty chunk first.")
-        if self.counts_[:, :4].sum() == 0:
-            raise ValueError(
-                f"sample_weight is 0 for all {int(self.rows_.sum())} samples seen: weighted "
-                "rates are undefined (0 / 0). Give at least one sample a positive weight.")
+        check_some_weight(self.counts_[:, :4].sum(), self.rows_.sum())
 
     def weight_sum(self, overall=False):
         """Total weight per group (or overall); ``inf`` if it exceeds the float range."""
