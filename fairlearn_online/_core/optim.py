@@ -58,6 +58,16 @@ def bias_corrections(beta1, beta2, t):
     return 1.0 - beta1 ** t, 1.0 - beta2 ** t
 
 
+def _step(lr, eps, bc1, bc2, eps_scaled):
+    """Bias-corrected step size and the ``eps`` added to ``sqrt(v)`` (module docstring)."""
+    root = math.sqrt(bc2)
+    return lr * root / bc1, (eps * root if eps_scaled else eps)
+
+
+#: :func:`_step` in a numba kernel, with the kernels' ``fastmath`` flags
+_step_numba = njit(cache=True, fastmath=FASTMATH, error_model="numpy")(_step)
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def adam_step_numba(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, eps_scaled):
     """One Adam step on flat float64 arrays, in place (a numba kernel).
@@ -78,9 +88,7 @@ def adam_step_numba(p, g, m, v, lr, beta1, beta2, eps, bc1, bc2, eps_scaled):
     -------
     None
     """
-    root = math.sqrt(bc2)
-    step = lr * root / bc1
-    eps_hat = eps * root if eps_scaled else eps
+    step, eps_hat = _step_numba(lr, eps, bc1, bc2, eps_scaled)
     for i in range(p.size):
         m[i] = beta1 * m[i] + (1.0 - beta1) * g[i]
         v[i] = beta2 * v[i] + (1.0 - beta2) * g[i] * g[i]
@@ -107,9 +115,7 @@ def adam_step(params, grads, m, v, lr, beta1, beta2, eps, bc1, bc2, eps_scaled):
     -------
     None
     """
-    root = math.sqrt(bc2)
-    step = lr * root / bc1
-    eps_hat = eps * root if eps_scaled else eps
+    step, eps_hat = _step(lr, eps, bc1, bc2, eps_scaled)
     for p, g, mi, vi in zip(params, grads, m, v):
         mi *= beta1
         mi += (1.0 - beta1) * g

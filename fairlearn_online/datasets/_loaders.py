@@ -107,6 +107,17 @@ def _as_object_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _bunch(as_frame, *, data, target, sensitive_features, frame, **metadata):
+    """A loader's ``Bunch``; with ``as_frame=False`` numpy arrays and no ``frame``."""
+    if not as_frame:
+        data = data.to_numpy(dtype=object)
+        target = target.to_numpy()
+        sensitive_features = sensitive_features.to_numpy(dtype=object)
+        frame = None
+    return Bunch(data=data, target=target, sensitive_features=sensitive_features, frame=frame,
+                 **metadata)
+
+
 def load_adult(split="train", *, as_frame=True):
     """Load the UCI Adult census income data from the vendored raw files.
 
@@ -143,18 +154,12 @@ def load_adult(split="train", *, as_frame=True):
     frame["income"] = target
     data = frame.drop(columns="income")
     sensitive = data[["sex", "race", "age"]].copy()
-    bunch = Bunch(
-        data=data, target=target, sensitive_features=sensitive, frame=frame,
+    return _bunch(
+        as_frame, data=data, target=target, sensitive_features=sensitive, frame=frame,
         feature_names=list(data.columns), categorical_features=list(ADULT_CATEGORICAL),
         target_names=["<=50K", ">50K"],
         DESCR="UCI Adult (Becker & Kohavi, 1996), vendored raw files; see datasets/PROVENANCE.md.",
     )
-    if not as_frame:
-        bunch.data = data.to_numpy(dtype=object)
-        bunch.target = target.to_numpy()
-        bunch.sensitive_features = sensitive.to_numpy(dtype=object)
-        bunch.frame = None
-    return bunch
 
 
 def load_compas(*, filtered=True, target="two_year_recid", as_frame=True):
@@ -198,17 +203,11 @@ def load_compas(*, filtered=True, target="two_year_recid", as_frame=True):
     data = raw[COMPAS_FEATURES].copy()
     y = raw[target].astype(np.int64)
     sensitive = raw[["race", "sex"]].copy()
-    bunch = Bunch(
-        data=data, target=y, sensitive_features=sensitive, frame=raw,
+    return _bunch(
+        as_frame, data=data, target=y, sensitive_features=sensitive, frame=raw,
         feature_names=list(COMPAS_FEATURES), target_names=["no recidivism", "recidivism"],
         DESCR="ProPublica COMPAS two-year recidivism; see datasets/PROVENANCE.md.",
     )
-    if not as_frame:
-        bunch.data = data.to_numpy(dtype=object)
-        bunch.target = y.to_numpy()
-        bunch.sensitive_features = sensitive.to_numpy(dtype=object)
-        bunch.frame = None
-    return bunch
 
 
 def encode_features(data: pd.DataFrame) -> np.ndarray:

@@ -7,34 +7,9 @@ metrics of "Machine Learning with Multitype Protected Attributes: Intersectional
 through Regularisation".
 """
 
-from ._estimators import DCovRegularizedClassifier, DCovRegularizedRegressor, fairness_penalty_grad
-from ._metrics import intersectional_subgroups, js_calibration, unfairness_ratio
-from ._stats import (
-    concatenated_distance_covariance,
-    concatenated_distance_covariance_grad,
-    distance_correlation,
-    distance_correlation_grad,
-    distance_covariance,
-    distance_covariance_grad,
-    encode_sensitive_features,
-    joint_distance_covariance,
-    joint_distance_covariance_grad,
-)
+from . import _estimators, _metrics, _stats
+from ._estimators import *  # noqa: F403  (the estimators and their penalty)
+from ._metrics import *  # noqa: F403  (the intersectional calibration metrics)
+from ._stats import *  # noqa: F403  (the statistics and their gradients)
 
-__all__ = [
-    "DCovRegularizedClassifier",
-    "DCovRegularizedRegressor",
-    "fairness_penalty_grad",
-    "js_calibration",
-    "unfairness_ratio",
-    "intersectional_subgroups",
-    "distance_covariance",
-    "distance_covariance_grad",
-    "distance_correlation",
-    "distance_correlation_grad",
-    "joint_distance_covariance",
-    "joint_distance_covariance_grad",
-    "concatenated_distance_covariance",
-    "concatenated_distance_covariance_grad",
-    "encode_sensitive_features",
-]
+__all__ = [*_estimators.__all__, *_metrics.__all__, *_stats.__all__]

@@ -34,7 +34,7 @@ Two protocols (``--protocol``):
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -391,7 +391,6 @@ def _frontier_figure(summary, limits, out_dir, title, spread):
     for ax in axes:
         _label_lambdas(ax, ax._lambda_series)
     save_figure(fig, out_dir / "frontier")
-    plt.close(fig)
 
 
 def _label_lambdas(ax, series, min_pixels=16):
@@ -440,7 +439,6 @@ def _stream_figure(curves, out_dir, title, dataset, spread):
                title=f"{spread}; bands: ± sd, clipped at 0", title_fontsize=8)
     fig.tight_layout(rect=(0, 0.12, 1, 1))
     save_figure(fig, out_dir / "dp_over_stream")
-    plt.close(fig)
 
 
 NODE_QUANTITIES = (
@@ -482,22 +480,14 @@ def _node_figure(summary, out_dir, title):
               frameon=False)
     fig.tight_layout()
     save_figure(fig, out_dir / "node_vs_prediction_parity")
-    plt.close(fig)
 
 
-register(Experiment(
-    name="adult-frontier",
-    description="Aranyani forest vs baselines on Adult (sex): accuracy/DP frontier over lambda",
-    grid=lambda quick, seeds, protocol="shuffled": _grid("adult", quick, seeds, protocol),
-    run_point=run_point, report=_report("adult", dataset_label("adult")), default_seeds=5,
-    quick_seeds=2,
-    protocols=PROTOCOLS,
-))
-register(Experiment(
-    name="compas-frontier",
-    description="Aranyani forest vs baselines on COMPAS (race): accuracy/DP frontier over lambda",
-    grid=lambda quick, seeds, protocol="shuffled": _grid("compas", quick, seeds, protocol),
-    run_point=run_point, report=_report("compas", dataset_label("compas")), default_seeds=5,
-    quick_seeds=2,
-    protocols=PROTOCOLS,
-))
+for _dataset, _sensitive in (("adult", "Adult (sex)"), ("compas", "COMPAS (race)")):
+    register(Experiment(
+        name=f"{_dataset}-frontier",
+        description=f"Aranyani forest vs baselines on {_sensitive}: accuracy/DP frontier over "
+                    "lambda",
+        grid=partial(_grid, _dataset), run_point=run_point,
+        report=_report(_dataset, dataset_label(_dataset)), default_seeds=5, quick_seeds=2,
+        protocols=PROTOCOLS,
+    ))

@@ -127,7 +127,6 @@ def report(tables, out_dir, quick):
     axes.ravel()[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     save_figure(fig, out_dir / "fairness_drift")
-    plt.close(fig)
 
 
 register(Experiment(

@@ -6,20 +6,11 @@ with ``get()``; the batch functions have fairlearn's names and signatures and gi
 numbers as fairlearn on the same data.
 """
 
-from ._batch import (
-    demographic_parity_difference,
-    demographic_parity_ratio,
-    equal_opportunity_difference,
-    equal_opportunity_ratio,
-    equalized_odds_difference,
-    equalized_odds_ratio,
-    false_positive_rate,
-    metrics_by_group,
-    selection_rate,
-    true_positive_rate,
-)
+from . import _batch, _group_counts
+from ._batch import *  # noqa: F403  (the fairlearn-compatible batch functions)
 from ._drift import FairnessDriftDetector
 from ._frame import StreamingMetricFrame
+from ._group_counts import *  # noqa: F403  (the streaming metrics)
 from ._intervals import (
     binomial_coverage,
     clopper_pearson_interval,
@@ -28,50 +19,16 @@ from ._intervals import (
     normal_mixture_radius,
     wilson_interval,
 )
-from ._group_counts import (
-    Accuracy,
-    DemographicParityDifference,
-    DemographicParityRatio,
-    EqualizedOddsDifference,
-    EqualizedOddsRatio,
-    EqualOpportunityDifference,
-    EqualOpportunityRatio,
-    FairnessReport,
-    FalsePositiveRateByGroup,
-    GroupConfusionCounts,
-    SelectionRateByGroup,
-    TruePositiveRateByGroup,
-)
 
 __all__ = [
-    "Accuracy",
-    "DemographicParityDifference",
-    "DemographicParityRatio",
-    "EqualizedOddsDifference",
-    "EqualizedOddsRatio",
-    "EqualOpportunityDifference",
-    "EqualOpportunityRatio",
+    *_group_counts.__all__,
     "FairnessDriftDetector",
-    "FairnessReport",
-    "FalsePositiveRateByGroup",
-    "GroupConfusionCounts",
-    "SelectionRateByGroup",
     "StreamingMetricFrame",
-    "TruePositiveRateByGroup",
     "binomial_coverage",
     "clopper_pearson_interval",
     "confidence_sequence",
     "newcombe_interval",
     "normal_mixture_radius",
     "wilson_interval",
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "equal_opportunity_difference",
-    "equal_opportunity_ratio",
-    "equalized_odds_difference",
-    "equalized_odds_ratio",
-    "false_positive_rate",
-    "metrics_by_group",
-    "selection_rate",
-    "true_positive_rate",
+    *_batch.__all__,
 ]

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..utils import progress_bar
 from ._info import (LN2, check_joint, conditional_mutual_information, empirical_joint,
-                    encode_labels, entropy, mutual_information, solve)
+                    encode_labels, entropy, mutual_information, sample_count, solve)
 
 __all__ = ["AGLFOPResult", "aglfop", "aglfop_from_samples", "aglfop_frontier"]
 
@@ -331,12 +331,7 @@ def aglfop_from_samples(z, s, y, eps_global=np.inf, eps_local=np.inf, *, inputs=
     >>> res.labels["z"], round(res.accuracy, 4)
     (['f', 'm'], 0.8333)
     """
-    try:
-        n = len(z)
-    except TypeError:
-        raise TypeError(f"z must be array-like, got {type(z).__name__}.") from None
-    if n == 0:
-        raise ValueError("z, s and y must not be empty.")
+    n = sample_count(z, name="z", empty_message="z, s and y must not be empty.")
     codes, labels = [], {}
     named = ((z, "z"), (s, "s"), (y, "y")) + (((cells, "cells"),) if cells is not None else ())
     for values, name in named:

@@ -128,6 +128,30 @@ def conditional_mutual_information(p_xyc):
 # ------------------------------------------------------------------------------------------
 # input handling
 # ------------------------------------------------------------------------------------------
+def sample_count(values, *, name, empty_message=None):
+    """Number of samples in ``values``, which must be array-like.
+
+    Parameters
+    ----------
+    values : array-like
+    name : str
+        The argument's name, for the ``TypeError`` when ``values`` has no length.
+    empty_message : str, default=None
+        When given, an empty ``values`` raises a ``ValueError`` with this message.
+
+    Returns
+    -------
+    n_samples : int
+    """
+    try:
+        n_samples = len(values)
+    except TypeError:
+        raise TypeError(f"{name} must be array-like, got {type(values).__name__}.") from None
+    if empty_message is not None and n_samples == 0:
+        raise ValueError(empty_message)
+    return n_samples
+
+
 def encode_labels(values, n_samples=None, *, name):
     """Integer codes and the sorted-by-appearance labels of a 1-D or 2-D label array.
 
@@ -135,10 +159,7 @@ def encode_labels(values, n_samples=None, *, name):
     intersectional groups. Missing or infinite labels raise a ``ValueError`` naming ``name``.
     """
     if n_samples is None:
-        try:
-            n_samples = len(values)
-        except TypeError:
-            raise TypeError(f"{name} must be array-like, got {type(values).__name__}.") from None
+        n_samples = sample_count(values, name=name)
     arr, _ = check_sensitive_features(values, n_samples, name=name)
     if arr.shape[1] == 1:
         keys = arr[:, 0]

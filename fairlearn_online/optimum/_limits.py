@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._info import empirical_joint, encode_labels, mutual_information
+from ._info import empirical_joint, encode_labels, mutual_information, sample_count
 
 __all__ = ["FairnessLimit", "FairnessLimitWarning", "fairness_limit", "fairness_limit_curve",
            "quantile_cells"]
@@ -129,12 +129,7 @@ class _Limit:
         if constraint not in CONSTRAINTS:
             raise ValueError(f"constraint must be one of {CONSTRAINTS}, got {constraint!r}.")
         self.constraint = constraint
-        try:
-            n = len(y)
-        except TypeError:
-            raise TypeError(f"y must be array-like, got {type(y).__name__}.") from None
-        if n == 0:
-            raise ValueError("cells, z and y must not be empty.")
+        n = sample_count(y, name="y", empty_message="cells, z and y must not be empty.")
         c, self.cell_labels = encode_labels(cells, n, name="cells")
         g, groups = encode_labels(z, n, name="z")
         yc, classes = encode_labels(y, n, name="y")

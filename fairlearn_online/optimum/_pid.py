@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from ._info import (check_joint, conditional_mutual_information, empirical_joint,
-                    encode_labels, mutual_information, solve)
+                    encode_labels, mutual_information, sample_count, solve)
 
 __all__ = ["DisparityDecomposition", "disparity_decomposition",
            "disparity_decomposition_from_joint"]
@@ -210,12 +210,7 @@ def disparity_decomposition(z, yhat, s, *, sample_weight=None, solver=None):
     >>> round(d.global_disparity, 6), round(d.local_disparity, 6), round(d.synergistic, 6)
     (0.0, 1.0, 1.0)
     """
-    try:
-        n = len(z)
-    except TypeError:
-        raise TypeError(f"z must be array-like, got {type(z).__name__}.") from None
-    if n == 0:
-        raise ValueError("z, yhat and s must not be empty.")
+    n = sample_count(z, name="z", empty_message="z, yhat and s must not be empty.")
     codes, shapes = [], []
     for values, name in ((z, "z"), (yhat, "yhat"), (s, "s")):
         c, labels = encode_labels(values, n, name=name)

@@ -59,6 +59,15 @@ def summarize_over_seeds(results: pd.DataFrame, *, by, metrics) -> pd.DataFrame:
     return out.reset_index()
 
 
+def _figure_and_axes(ax, *, figsize):
+    """``ax`` and its figure, or a new figure of ``figsize`` when ``ax`` is None."""
+    if ax is not None:
+        return ax.figure, ax
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=figsize)
+
+
 def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y="accuracy",
                   method="method", param="fairness_weight", limit=None, limit_label="limit",
                   ax=None, title=None, xlabel=None, ylabel=None):
@@ -92,12 +101,7 @@ def plot_frontier(results: pd.DataFrame, *, x="demographic_parity_difference", y
     -------
     fig : matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax, figsize=(6.4, 4.6))
     keys = [method] + ([param] if param in results.columns else [])
     summary = summarize_over_seeds(results, by=keys, metrics=[x, y])
     for name, frame in summary.groupby(method, sort=True):
@@ -141,12 +145,7 @@ def plot_stream_curves(curves: pd.DataFrame, *, x="n_samples", y="demographic_pa
     -------
     fig : matplotlib.figure.Figure
     """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    else:
-        fig = ax.figure
+    fig, ax = _figure_and_axes(ax, figsize=(6.4, 4.2))
     floor = 0.0 if logy or (curves[y] >= 0).all() else -float("inf")
     for value, frame in curves.groupby(hue, sort=True):
         stats = frame.groupby(x)[y].agg(["mean", "std"]).fillna(0.0)

@@ -143,6 +143,26 @@ def _ridge_raw_prediction(theta_g, z):
 
 
 @njit(cache=True)
+def _mat_vec(A, x, out):
+    """``out = A x`` for a square ``A``, each entry summed in index order."""
+    p = x.shape[0]
+    for i in range(p):
+        acc = 0.0
+        for j in range(p):
+            acc += A[i, j] * x[j]
+        out[i] = acc
+
+
+@njit(cache=True)
+def _dot(a, b, start):
+    """``start + a . b``, summed in index order."""
+    acc = start
+    for i in range(a.shape[0]):
+        acc += a[i] * b[i]
+    return acc
+
+
+@njit(cache=True)
 def _ridge_update(P_g, theta_g, z, y, work):
     """One online ridge step: ``theta = (alpha I + sum z z^T)^{-1} sum y z``, O(p^2).
 
@@ -150,13 +170,8 @@ def _ridge_update(P_g, theta_g, z, y, work):
     ``P' z = P z / (1 + z^T P z)``, ``theta' = theta + P z (y - z^T theta) / (1 + z^T P z)``.
     """
     p = z.shape[0]
-    denom = 1.0
-    for i in range(p):
-        acc = 0.0
-        for j in range(p):
-            acc += P_g[i, j] * z[j]
-        work[i] = acc
-        denom += z[i] * acc
+    _mat_vec(P_g, z, work)
+    denom = _dot(z, work, 1.0)
     err = y - _ridge_raw_prediction(theta_g, z)
     f = err / denom
     for i in range(p):
@@ -304,25 +319,11 @@ def hindsight_sse_chunk(Z, y, member, Pinv, Q, theta, b, sse, tol, out_sse):
                     zz += z[i] * z[i]
                     bg[i] += yt * z[i]
                 # u = Q (Q z): projecting twice keeps the direction test accurate
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(p):
-                        acc += Qg[i, j] * z[j]
-                    u2[i] = acc
-                uu = 0.0
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(p):
-                        acc += Qg[i, j] * u2[j]
-                    u[i] = acc
-                    uu += acc * acc
-                zk = 0.0
-                for i in range(p):
-                    acc = 0.0
-                    for j in range(p):
-                        acc += Pg[i, j] * z[j]
-                    k_vec[i] = acc
-                    zk += z[i] * acc
+                _mat_vec(Qg, z, u2)
+                _mat_vec(Qg, u2, u)
+                uu = _dot(u, u, 0.0)
+                _mat_vec(Pg, z, k_vec)
+                zk = _dot(z, k_vec, 0.0)
                 if uu > tol * zz and zz > 0.0:
                     c = (1.0 + zk) / (uu * uu)
                     for i in range(p):
@@ -330,11 +331,7 @@ def hindsight_sse_chunk(Z, y, member, Pinv, Q, theta, b, sse, tol, out_sse):
                             Pg[i, j] += (c * u[i] * u[j]
                                          - (k_vec[i] * u[j] + u[i] * k_vec[j]) / uu)
                             Qg[i, j] -= u[i] * u[j] / uu
-                    for i in range(p):
-                        acc = 0.0
-                        for j in range(p):
-                            acc += Pg[i, j] * bg[j]
-                        th[i] = acc
+                    _mat_vec(Pg, bg, th)
                 else:
                     denom = 1.0 + zk
                     err = yt
