@@ -11,7 +11,8 @@ import copy
 import numpy as np
 import pytest
 
-from fairlearn_online.forest import AranyaniClassifier, OnlineFairLogisticClassifier
+from fairlearn_online.baselines import OnlineFairLogisticClassifier
+from fairlearn_online.forest import AranyaniClassifier
 
 
 def sigmoid(z):

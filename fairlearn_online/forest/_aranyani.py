@@ -202,7 +202,8 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
 
     def _check_param_rules(self):
         if self.fairness_target == "output" and self.fairness_memory != "aggregate":
-            raise InvalidParameterError("fairness_target='output' needs fairness_memory='aggregate'.")
+            raise InvalidParameterError(
+                "fairness_target='output' needs fairness_memory='aggregate'.")
 
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
         validate_params(self)
