@@ -46,7 +46,9 @@ from ..base import (
     check_sensitive_features,
     check_target,
 )
+from .._core.docstrings import fill_doc
 from ._stats import (
+    VALUE_AND_GRADIENT_DOC,
     concatenated_distance_covariance_grad,
     distance_covariance_grad,
     encode_sensitive_features,
@@ -58,6 +60,7 @@ __all__ = ["DCovRegularizedClassifier", "DCovRegularizedRegressor", "fairness_pe
 PENALTIES = ("dcov", "jdcov", "ccdcov")
 
 
+@fill_doc(value_and_gradient=VALUE_AND_GRADIENT_DOC)
 def fairness_penalty_grad(yhat, sensitive_features, penalty="ccdcov", *, c=1.0):
     """Value and gradient (w.r.t. ``yhat``) of one of the three penalties on a batch.
 
@@ -71,10 +74,7 @@ def fairness_penalty_grad(yhat, sensitive_features, penalty="ccdcov", *, c=1.0):
     c : float, default=1.0
         JdCov's constant.
 
-    Returns
-    -------
-    value : float
-    grad : ndarray of shape (n_samples,)
+    %(value_and_gradient)s
 
     Examples
     --------

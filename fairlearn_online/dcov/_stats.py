@@ -28,6 +28,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from .._core.docstrings import fill_doc
 from . import _kernels as K
 
 __all__ = [
@@ -47,6 +48,14 @@ __all__ = [
 MAX_CELLS = 2048
 #: Below this many distinct values a 1-D ``y`` uses the cell sweep instead of the Fenwick tree.
 SMALL_CELLS = 64
+#: the Returns section of every statistic that comes with its gradient
+VALUE_AND_GRADIENT_DOC = """
+Returns
+-------
+value : float
+grad : ndarray of shape (n_samples,)
+    The derivative of ``value`` with respect to each prediction.
+"""
 
 
 # ------------------------------------------------------------------------------------------
@@ -324,6 +333,7 @@ def distance_correlation(x, y, *, unbiased=False):
     return _correlation_from(cxy, vx, vy, unbiased)
 
 
+@fill_doc(value_and_gradient=VALUE_AND_GRADIENT_DOC)
 def distance_correlation_grad(x, y, *, unbiased=False):
     """Distance correlation (as :func:`distance_correlation`) and its gradient w.r.t. a 1-D ``x``.
 
@@ -338,10 +348,7 @@ def distance_correlation_grad(x, y, *, unbiased=False):
     y : array-like of shape (n_samples,) or (n_samples, q)
     unbiased : bool, default=False
 
-    Returns
-    -------
-    value : float
-    grad : ndarray of shape (n_samples,)
+    %(value_and_gradient)s
 
     Examples
     --------
@@ -453,6 +460,7 @@ def joint_distance_covariance(variables, *, c=1.0):
     return _jdcov(arrays, c, False)[0]
 
 
+@fill_doc(value_and_gradient=VALUE_AND_GRADIENT_DOC)
 def joint_distance_covariance_grad(variables, *, c=1.0):
     """JdCov (as :func:`joint_distance_covariance`) and its gradient w.r.t. ``variables[0]``.
 
@@ -466,10 +474,7 @@ def joint_distance_covariance_grad(variables, *, c=1.0):
     c : float, default=1.0
         The constant of JdCov (as in :func:`joint_distance_covariance`).
 
-    Returns
-    -------
-    value : float
-    grad : ndarray of shape (n_samples,)
+    %(value_and_gradient)s
 
     Examples
     --------
@@ -697,6 +702,7 @@ def concatenated_distance_covariance(yhat, sensitive_features, *, unbiased=True)
     return _ccdcov(yhat, sensitive_features, unbiased, False)[0]
 
 
+@fill_doc(value_and_gradient=VALUE_AND_GRADIENT_DOC)
 def concatenated_distance_covariance_grad(yhat, sensitive_features, *, unbiased=True):
     """CCdCov (as :func:`concatenated_distance_covariance`) and its gradient w.r.t. ``yhat``.
 
@@ -709,10 +715,7 @@ def concatenated_distance_covariance_grad(yhat, sensitive_features, *, unbiased=
     unbiased : bool, default=True
         The U-statistic (``True``) or the V-statistic.
 
-    Returns
-    -------
-    value : float
-    grad : ndarray of shape (n_samples,)
+    %(value_and_gradient)s
 
     Examples
     --------

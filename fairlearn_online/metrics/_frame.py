@@ -23,6 +23,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from .._core.docstrings import fill_doc
 from ..base import GroupEncoder, _as_python_scalar, check_sensitive_features
 from ._group_counts import _as_1d, check_some_weight, weight_scale
 
@@ -176,6 +177,25 @@ def _chunk_group_codes(encoder, sensitive_features, n, memo):
     mapping[present] = encoder.encode(values, columns, update=True)
     return mapping[local], (key, mapping)
 
+
+#: the metric and level of every interval method
+_METRIC_AND_LEVEL = """
+metric : str
+    One of the frame's rate metrics (output name or metric name).
+level : float, default=0.95
+"""
+#: the Parameters and Returns of the between-group intervals (difference and ratio)
+_BETWEEN_GROUP_INTERVAL_SECTIONS = ("Parameters\n----------\n" + _METRIC_AND_LEVEL.strip() + """
+kind : {"wilson", "exact", "sequence"}, default="wilson"
+    As in :meth:`interval`.
+tuned_n : float, default=1000
+    Where the sequence is tightest (``kind="sequence"`` only).
+
+Returns
+-------
+dict
+    ``value``, ``lower``, ``upper``.
+""")
 
 class _Ring:
     """The last ``capacity`` rows (group code, cell, weight, regression terms), oldest first."""
@@ -742,14 +762,13 @@ class StreamingMetricFrame:
             n_eff = np.where(squares > 0, trials * trials / np.where(squares > 0, squares, 1), 0.0)
         return successes, trials, n_eff
 
+    @fill_doc(metric_and_level=_METRIC_AND_LEVEL)
     def interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Per-group confidence intervals of a binary rate.
 
         Parameters
         ----------
-        metric : str
-            One of the frame's rate metrics (output name or metric name).
-        level : float, default=0.95
+        %(metric_and_level)s
         kind : {"wilson", "exact", "sequence"}, default="wilson"
             ``"wilson"``: fixed-time Wilson score intervals (weighted or decayed frames use the
             effective sample size ``(sum w)^2 / sum w^2``); ``"exact"``: fixed-time
@@ -794,6 +813,7 @@ class StreamingMetricFrame:
             return confidence_sequence(successes, trials, level, tuned_n=tuned_n)
         raise ValueError(f"kind must be 'wilson', 'exact' or 'sequence', got {kind!r}.")
 
+    @fill_doc(between_group_interval_sections=_BETWEEN_GROUP_INTERVAL_SECTIONS)
     def difference_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Confidence interval of the between-group difference (max minus min) of a rate.
 
@@ -805,20 +825,7 @@ class StreamingMetricFrame:
         every group at once and hence the difference; with ``kind="sequence"`` it holds at
         every update simultaneously.
 
-        Parameters
-        ----------
-        metric : str
-            One of the frame's rate metrics (output name or metric name).
-        level : float, default=0.95
-        kind : {"wilson", "exact", "sequence"}, default="wilson"
-            As in :meth:`interval`.
-        tuned_n : float, default=1000
-            Where the sequence is tightest (``kind="sequence"`` only).
-
-        Returns
-        -------
-        dict
-            ``value``, ``lower``, ``upper``.
+        %(between_group_interval_sections)s
         """
         from ._intervals import newcombe_interval, range_bounds
 
@@ -843,24 +850,12 @@ class StreamingMetricFrame:
         keep = trials > 0
         return successes[keep], trials[keep], n_eff[keep]
 
+    @fill_doc(between_group_interval_sections=_BETWEEN_GROUP_INTERVAL_SECTIONS)
     def ratio_interval(self, metric, *, level=0.95, kind="wilson", tuned_n=1000):
         """Confidence interval of the between-group ratio (min / max) of a rate, from per-group
         intervals at level ``1 - (1 - level) / k`` (Bonferroni; see :meth:`difference_interval`).
 
-        Parameters
-        ----------
-        metric : str
-            One of the frame's rate metrics (output name or metric name).
-        level : float, default=0.95
-        kind : {"wilson", "exact", "sequence"}, default="wilson"
-            As in :meth:`interval`.
-        tuned_n : float, default=1000
-            Where the sequence is tightest (``kind="sequence"`` only).
-
-        Returns
-        -------
-        dict
-            ``value``, ``lower``, ``upper``.
+        %(between_group_interval_sections)s
         """
         from ._intervals import ratio_bounds
 

@@ -42,6 +42,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.stats import beta, binom, norm
 
+from .._core.docstrings import fill_doc
+
 __all__ = ["wilson_interval", "clopper_pearson_interval", "binomial_coverage",
            "newcombe_interval", "confidence_sequence",
            "normal_mixture_radius", "range_bounds", "ratio_bounds"]
@@ -62,20 +64,26 @@ def _counts(successes, trials):
         raise ValueError("need 0 <= successes <= trials.")
     return s, n
 
+#: the Parameters and Returns of the fixed-time intervals for one rate
+_RATE_INTERVAL_SECTIONS = """
+Parameters
+----------
+successes, trials : array-like
+    Counts (``trials`` may be an effective sample size for weighted data).
+level : float, default=0.95
 
+Returns
+-------
+lower, upper : ndarray
+    NaN where ``trials`` is 0.
+"""
+
+
+@fill_doc(rate_interval_sections=_RATE_INTERVAL_SECTIONS)
 def wilson_interval(successes, trials, level=0.95):
     """Wilson score interval for a binomial rate.
 
-    Parameters
-    ----------
-    successes, trials : array-like
-        Counts (``trials`` may be an effective sample size for weighted data).
-    level : float, default=0.95
-
-    Returns
-    -------
-    lower, upper : ndarray
-        NaN where ``trials`` is 0.
+    %(rate_interval_sections)s
 
     Examples
     --------
@@ -95,6 +103,7 @@ def wilson_interval(successes, trials, level=0.95):
     return lower, upper
 
 
+@fill_doc(rate_interval_sections=_RATE_INTERVAL_SECTIONS)
 def clopper_pearson_interval(successes, trials, level=0.95):
     """Clopper-Pearson ("exact") interval for a binomial rate.
 
@@ -106,16 +115,7 @@ def clopper_pearson_interval(successes, trials, level=0.95):
     ``n = 30 .. 100``), where Wilson's oscillates around ``level``
     (``docs/user_guide/monitoring.md``).
 
-    Parameters
-    ----------
-    successes, trials : array-like
-        Counts (``trials`` may be an effective sample size for weighted data).
-    level : float, default=0.95
-
-    Returns
-    -------
-    lower, upper : ndarray
-        NaN where ``trials`` is 0.
+    %(rate_interval_sections)s
 
     Examples
     --------
