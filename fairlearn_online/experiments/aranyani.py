@@ -34,6 +34,7 @@ Two protocols (``--protocol``):
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache, partial
 
 import matplotlib.pyplot as plt
@@ -337,17 +338,20 @@ def draw_limits(ax, limits):
                 lw=1.3, label=label)
 
 
-#: the left panel of a frontier figure: the forest's own variants (gradient forms, statistics)
-VARIANT_PANEL = ("aranyani", "aranyani-huber", "aranyani-uncapped", "aranyani-reservoir",
-                 "aranyani-output", "aranyani-output-decay")
+#: the forest's variants, drawn in two panels beside the baselines' panel: the form of the
+#: fairness gradient, and what the penalty acts on / remembers (the default forest in each)
+GRADIENT_PANEL = ("aranyani", "aranyani-huber", "aranyani-uncapped")
+TARGET_PANEL = ("aranyani", "aranyani-output", "aranyani-output-decay", "aranyani-reservoir")
+VARIANT_PANEL = GRADIENT_PANEL + TARGET_PANEL[1:]
 
 
 def _frontier_figure(summary, limits, out_dir, title, spread):
-    """Two panels sharing the axes: the forest's variants, and the forest (the authors'
-    gradient) beside every baseline; both with the reference curves."""
-    fig, axes = plt.subplots(1, 2, figsize=(14, 5.8), sharex=True, sharey=True)
-    panels = (("Aranyani's variants", lambda m: m in VARIANT_PANEL),
-              ("Aranyani and the baselines", lambda m: m == "aranyani" or m not in VARIANT_PANEL))
+    """Three panels sharing the axes, each with the default forest and the reference curves:
+    the fairness-gradient forms, the penalty's target and memory, and every baseline."""
+    fig, axes = plt.subplots(1, 3, figsize=(19, 5.9), sharex=True, sharey=True)
+    panels = (("the fairness gradient", lambda m: m in GRADIENT_PANEL),
+              ("what the penalty acts on and remembers", lambda m: m in TARGET_PANEL),
+              ("the baselines", lambda m: m == "aranyani" or m not in VARIANT_PANEL))
     low = []
     models = summary[summary["method"] != "majority"]
     for ax, (name, keep) in zip(axes, panels):
@@ -366,15 +370,13 @@ def _frontier_figure(summary, limits, out_dir, title, spread):
             ax.errorbar(x, y, xerr=frame["demographic_parity_difference_std"].fillna(0.0),
                         yerr=frame["accuracy_std"].fillna(0.0), ms=5, capsize=2,
                         lw=1.2 if method in FAIR_METHODS else 0, elinewidth=0.8, **style)
-            if method in ("aranyani", "aranyani-huber", "fair-logistic") and (
-                    ax is axes[1] or method != "fair-logistic"):
+            if method in ("aranyani", "aranyani-huber", "aranyani-output", "fair-logistic"):
                 labelled.append((method, style["color"], x, y, frame["fairness_weight"]))
         draw_limits(ax, limits)
         ax.axvline(0.02, color="gray", ls="-.", lw=0.9, label="DP = 0.02")
         ax.set_title(name, fontsize=10)
         ax.grid(alpha=0.3)
         ax.set_xlabel("demographic parity difference (prequential, end of stream)")
-        ax.legend(fontsize=7, loc="lower right", frameon=True, framealpha=0.9)
         ax._lambda_series = labelled
     ymin = float((models["accuracy_mean"] - models["accuracy_std"].fillna(0)).min())
     ymax = float(max(limits["accuracy"].max(), models["accuracy_mean"].max()))
@@ -387,7 +389,13 @@ def _frontier_figure(summary, limits, out_dir, title, spread):
     if low:
         fig.text(0.995, 0.005, "not shown: " + "; ".join(low), ha="right", va="bottom",
                  fontsize=7, color="0.3")
-    fig.tight_layout()
+    legend = {}  # one legend for the three panels, below them: it covers no data
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=4, fontsize=8,
+               frameon=False)
+    fig.tight_layout(rect=(0, 0.015 + 0.03 * math.ceil(len(legend) / 4), 1, 1))
     for ax in axes:
         _label_lambdas(ax, ax._lambda_series)
     save_figure(fig, out_dir / "frontier")
