@@ -270,16 +270,6 @@ def leaf_of(x, feature, threshold, children):
 
 
 @njit(cache=True)
-def _majority(counts):
-    """Class with the largest weight (the lowest index on ties)."""
-    best = 0
-    for c in range(1, counts.shape[0]):
-        if counts[c] > counts[best]:
-            best = c
-    return best
-
-
-@njit(cache=True)
 def faht_learn_chunk(X, y, groups, start, feature, threshold, children, depth, n_nodes,
                      class_counts, fair_counts, class_obs, fair_obs, last_check, grace_period,
                      delta, tau, n_split_points, max_depth, min_branch_fraction, fair,
@@ -313,7 +303,7 @@ def faht_learn_chunk(X, y, groups, start, feature, threshold, children, depth, n
         g = groups[i]
         leaf = leaf_of(x, feature, threshold, children)
         if return_predictions:
-            pred[i] = _majority(class_counts[leaf])
+            pred[i] = np.argmax(class_counts[leaf])  # the lowest class on ties
         class_counts[leaf, c] += 1.0
         fair_counts[leaf, c, g] += 1.0
         for j in range(d):

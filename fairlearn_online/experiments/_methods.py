@@ -116,46 +116,35 @@ def requirements(names):
 
 
 # ------------------------------------------------------------------------------ the forest
-def _forest(fairness_weight, seed, **params):
-    from ..forest import AranyaniClassifier
-
-    return AranyaniClassifier(fairness_weight=fairness_weight, random_state=seed, **params)
+#: the forest's variants: name -> (its parameters, whether it waits for both groups under the
+#: paper protocol, as the authors' loop; the others wait only when penalized)
+_FOREST_VARIANTS = {
+    "aranyani": ({}, True),
+    "aranyani-huber": ({"fairness_gradient": "huber"}, True),
+    "aranyani-uncapped": ({"fairness_gradient": "uncapped"}, False),
+    "aranyani-reservoir": ({"fairness_memory": "reservoir", "reservoir_size": 500}, True),
+    "aranyani-output": ({"fairness_target": "output"}, False),
+    "aranyani-output-decay": ({"fairness_target": "output", "statistics_decay": 0.999}, False),
+}
 
 
 def _wait(protocol):
     return "always" if protocol == "paper" else "when_penalized"
 
 
-@method("aranyani", fair=True)
-def _aranyani(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, wait_for_groups=_wait(protocol))
+def _forest_variant(params, waits_in_paper_protocol):
+    def make(fairness_weight, seed, protocol, dataset):
+        from ..forest import AranyaniClassifier
+
+        wait = {"wait_for_groups": _wait(protocol)} if waits_in_paper_protocol else {}
+        return AranyaniClassifier(fairness_weight=fairness_weight, random_state=seed,
+                                  **params, **wait)
+
+    return make
 
 
-@method("aranyani-huber", fair=True)
-def _aranyani_huber(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, fairness_gradient="huber",
-                   wait_for_groups=_wait(protocol))
-
-
-@method("aranyani-uncapped", fair=True)
-def _aranyani_uncapped(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, fairness_gradient="uncapped")
-
-
-@method("aranyani-reservoir", fair=True)
-def _aranyani_reservoir(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, fairness_memory="reservoir", reservoir_size=500,
-                   wait_for_groups=_wait(protocol))
-
-
-@method("aranyani-output", fair=True)
-def _aranyani_output(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, fairness_target="output")
-
-
-@method("aranyani-output-decay", fair=True)
-def _aranyani_output_decay(fairness_weight, seed, protocol, dataset):
-    return _forest(fairness_weight, seed, fairness_target="output", statistics_decay=0.999)
+for _name, (_params, _waits) in _FOREST_VARIANTS.items():
+    method(_name, fair=True)(_forest_variant(_params, _waits))
 
 
 # ------------------------------------------------------------------------------ other fair

@@ -73,6 +73,7 @@ def mutual_information(p_xy):
     Returns
     -------
     float
+        ``I(X;Y)`` in bits, never negative (a rounding error below 0 gives 0).
 
     Examples
     --------
@@ -102,6 +103,7 @@ def conditional_mutual_information(p_xyc):
     Returns
     -------
     float
+        ``I(X;Y|C)`` in bits, never negative (a rounding error below 0 gives 0).
 
     Examples
     --------

@@ -26,6 +26,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+from .._core.docstrings import fill_doc
+
 __all__ = ["MethodStyle", "METHOD_STYLES", "DATASET_LABELS", "canonical_name", "method_style",
            "method_label", "dataset_label", "spread_label"]
 
@@ -109,6 +111,14 @@ DATASET_LABELS: dict[str, str] = {
 _FALLBACK_GREYS = ("#555555", "#777777", "#999999", "#444444", "#666666", "#888888")
 _FALLBACK_MARKERS = (".", "1", "2", "3", "4", "+")
 
+#: the Parameters section of the functions that look a method name up
+_METHOD_NAME_PARAMETERS = """
+Parameters
+----------
+name : str
+    A method name, in any spelling :func:`canonical_name` folds.
+"""
+
 
 def canonical_name(name) -> str:
     """The registry key of a method or data-set name: lower case, ``-`` for ``_`` and spaces.
@@ -124,6 +134,7 @@ def canonical_name(name) -> str:
     return str(name).strip().lower().replace("_", "-").replace(" ", "-")
 
 
+@fill_doc(method_name_parameters=_METHOD_NAME_PARAMETERS)
 def method_style(name) -> dict:
     """``dict(color=..., marker=..., label=...)`` of method ``name``, ready for ``ax.plot(**)``.
 
@@ -131,10 +142,7 @@ def method_style(name) -> dict:
     marker chosen from a checksum of the name (stable across runs and figures) and its own
     spelling as label.
 
-    Parameters
-    ----------
-    name : str
-        A method name, in any spelling :func:`canonical_name` folds.
+    %(method_name_parameters)s
 
     Returns
     -------
@@ -150,13 +158,11 @@ def method_style(name) -> dict:
     return dict(color=style.color, marker=style.marker, label=style.label)
 
 
+@fill_doc(method_name_parameters=_METHOD_NAME_PARAMETERS)
 def method_label(name) -> str:
     """The printed name of method ``name`` (its own spelling if unregistered).
 
-    Parameters
-    ----------
-    name : str
-        A method name, in any spelling :func:`canonical_name` folds.
+    %(method_name_parameters)s
 
     Returns
     -------

@@ -163,22 +163,28 @@ def _dot(a, b, start):
 
 
 @njit(cache=True)
+def _rank_one_step(P_g, theta_g, k, f, denom):
+    """The common tail of both ridge updates, with ``k = P z``: ``theta += f k`` and
+    ``P -= k k^T / denom``."""
+    p = k.shape[0]
+    for i in range(p):
+        theta_g[i] += k[i] * f
+        ki = k[i] / denom
+        for j in range(p):
+            P_g[i, j] -= ki * k[j]
+
+
+@njit(cache=True)
 def _ridge_update(P_g, theta_g, z, y, work):
     """One online ridge step: ``theta = (alpha I + sum z z^T)^{-1} sum y z``, O(p^2).
 
     Sherman-Morrison: ``P' = P - (P z)(P z)^T / (1 + z^T P z)`` and, since
     ``P' z = P z / (1 + z^T P z)``, ``theta' = theta + P z (y - z^T theta) / (1 + z^T P z)``.
     """
-    p = z.shape[0]
     _mat_vec(P_g, z, work)
     denom = _dot(z, work, 1.0)
     err = y - _ridge_raw_prediction(theta_g, z)
-    f = err / denom
-    for i in range(p):
-        theta_g[i] += work[i] * f
-        wi = work[i] / denom
-        for j in range(p):
-            P_g[i, j] -= wi * work[j]
+    _rank_one_step(P_g, theta_g, work, err / denom, denom)
 
 
 @njit(cache=True)
@@ -338,10 +344,5 @@ def hindsight_sse_chunk(Z, y, member, Pinv, Q, theta, b, sse, tol, out_sse):
                     for i in range(p):
                         err -= z[i] * th[i]
                     sse[g] += err * err / denom
-                    f = err / denom
-                    for i in range(p):
-                        th[i] += k_vec[i] * f
-                        ki = k_vec[i] / denom
-                        for j in range(p):
-                            Pg[i, j] -= ki * k_vec[j]
+                    _rank_one_step(Pg, th, k_vec, err / denom, denom)
             out_sse[t, g] = sse[g]
