@@ -22,6 +22,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .base import StreamingClassifierMixin, check_chunk_X, check_fitted
 from .baselines._logistic import _ChunkValidation
 from ._core.deprecation import keyword_only_init
+from ._core.docstrings import fill_doc
+from ._core.groups import GROUPS_ATTRIBUTE_DOC
 from ._core.validation import HasMethods, InvalidParameterError, StrOptions
 
 __all__ = ["to_river", "from_river", "RiverClassifier"]
@@ -122,6 +124,7 @@ def _import_river(module):
         ) from exc
 
 
+@fill_doc(groups_attribute=GROUPS_ATTRIBUTE_DOC)
 class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
                       BaseEstimator):
     """Run a river classifier in this library's protocol (made by :func:`from_river`).
@@ -142,6 +145,7 @@ class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixi
     Attributes
     ----------
     model_ : river classifier
+    %(groups_attribute)s
     """
 
     @keyword_only_init

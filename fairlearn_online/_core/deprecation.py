@@ -1,5 +1,6 @@
 """What changed between releases keeps working for one release, with a warning: names that
-moved (old import paths) and positional constructor arguments (now keyword-only)."""
+moved (old import paths), learned attributes that were renamed and positional constructor
+arguments (now keyword-only)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import importlib
 import inspect
 import warnings
 
-__all__ = ["RENAMED", "keyword_only_init", "moved_names"]
+__all__ = ["RENAMED", "keyword_only_init", "moved_names", "renamed_attribute"]
 
 #: default of a constructor parameter kept under its previous name for one release (the value
 #: says the parameter was not passed; its new name holds the real default)
@@ -87,3 +88,28 @@ def keyword_only_init(init):
         init(self, *args, **kwargs)
 
     return wrapper
+
+
+def renamed_attribute(old, new):
+    """A read-only property ``old`` serving the attribute ``new`` it was renamed to.
+
+    Parameters
+    ----------
+    old : str
+        The previous name (the property's).
+    new : str
+        The current name.
+
+    Returns
+    -------
+    property
+        Its getter returns ``getattr(self, new)`` after a ``FutureWarning`` naming ``new``
+        (errors of ``new``, e.g. ``NotFittedError``, propagate).
+    """
+
+    def getter(self):
+        warnings.warn(f"{type(self).__name__}.{old} was renamed {new}; {old} will be removed in "
+                      "the next release.", FutureWarning, stacklevel=2)
+        return getattr(self, new)
+
+    return property(getter, doc=f"Deprecated alias of ``{new}``.")

@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "GROUPS_ATTRIBUTE_DOC",
     "GroupEncoder",
+    "LearnedGroupsMixin",
     "MANY_GROUPS",
     "align_columns",
     "check_sensitive_features",
@@ -368,3 +370,35 @@ class GroupEncoder:
         new.columns_ = None if self.columns_ is None else list(self.columns_)
         new._index = dict(self._index)
         return new
+
+
+#: the numpydoc entry of ``groups_`` (:class:`LearnedGroupsMixin`), in every estimator's
+#: Attributes
+GROUPS_ATTRIBUTE_DOC = """
+groups_ : list
+    The sensitive-feature groups learned so far, in the order the estimator numbers them (of
+    first appearance): a label, or the tuple of labels of several sensitive columns; ``[None]``
+    when fitted without sensitive features.
+"""
+
+
+class LearnedGroupsMixin:
+    """``groups_``: the learned groups of an estimator keeping a :class:`GroupEncoder` in
+    ``group_encoder_`` (the one public name of the groups across the library's estimators and
+    running metrics)."""
+
+    @property
+    def groups_(self) -> list:
+        """The learned sensitive-feature groups (see :data:`GROUPS_ATTRIBUTE_DOC`).
+
+        Returns
+        -------
+        groups : list
+        """
+        encoder = self.__dict__.get("group_encoder_")
+        if encoder is None:
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(f"This {type(self).__name__} instance has no groups_ yet: call "
+                                 "fit or partial_fit first.")
+        return list(encoder.groups_)

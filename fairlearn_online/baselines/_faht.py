@@ -12,6 +12,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.deprecation import keyword_only_init
+from .._core.docstrings import fill_doc
+from .._core.groups import GROUPS_ATTRIBUTE_DOC
 from .._core.validation import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT,
                                 UNIT_INTERVAL_OPEN_RIGHT, Interval, InvalidParameterError, Real,
                                 StrOptions)
@@ -32,6 +34,7 @@ def _as_label(value):
     return _as_python_scalar(value, "protected_group")
 
 
+@fill_doc(groups_attribute=GROUPS_ATTRIBUTE_DOC)
 class FAHTClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
     """Fairness-aware Hoeffding tree (FAHT; Zhang & Ntoutsi, IJCAI 2019).
 
@@ -112,7 +115,9 @@ class FAHTClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin
     fair_group_of_group_ : ndarray of shape (n_groups,)
         Fairness group of each group code (0 protected, 1 the others, with ``protected_group``;
         else the code itself).
+    %(groups_attribute)s
     group_encoder_ : GroupEncoder
+        The encoder of the groups to their codes.
     n_features_in_ : int
 
     Examples

@@ -18,13 +18,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
 from .._core.deprecation import keyword_only_init
+from .._core.docstrings import fill_doc
+from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin
 from .._core.validation import validate_params
 from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
 
 __all__ = ["OnlineFairLogisticClassifier"]
 
 
-class _ChunkValidation:
+class _ChunkValidation(LearnedGroupsMixin):
     """``_validate_partial_fit`` shared by the baselines: X, y, classes and groups."""
 
     def _check_params(self):
@@ -61,6 +63,7 @@ class _ChunkValidation:
         pass
 
 
+@fill_doc(groups_attribute=GROUPS_ATTRIBUTE_DOC)
 class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixin,
                                    BaseEstimator):
     """Online logistic regression with the Aranyani aggregate fairness gradient on its output.
@@ -90,6 +93,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         Weights, intercept last. Starts at zero.
     group_counts_, output_sums_, gradient_means_ : ndarray
         ``N_a``, ``S_a`` and ``G_a`` per group.
+    %(groups_attribute)s
 
     Examples
     --------

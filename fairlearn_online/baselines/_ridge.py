@@ -45,7 +45,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
 
     Attributes
     ----------
-    group_names_ : list of str
+    groups_ : list of str
+        Names of the groups of the indicators, in the order of ``coef_``.
     coef_ : ndarray of shape (n_features + fit_intercept + n_groups,)
         Weights of ``[x, 1, indicators]``.
     n_features_in_ : int
@@ -58,7 +59,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
     >>> X = np.arange(8.0).reshape(4, 2)
     >>> est = GroupIndicatorRidgeRegressor().fit(X, [0.0, 1.0, 2.0, 3.0],
     ...                                          sensitive_features=["a", "b", "a", "b"])
-    >>> est.group_names_, est.coef_.shape
+    >>> est.groups_, est.coef_.shape
     (['a', 'b'], (5,))
     """
 

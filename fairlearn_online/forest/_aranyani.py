@@ -11,7 +11,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.random import make_generator
 from .._core.deprecation import keyword_only_init
+from .._core.docstrings import fill_doc
 from .._core.events import _REJECTED
+from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin
 from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
@@ -30,7 +32,9 @@ _WAITS = {"when_penalized": K.WAIT_WHEN_PENALIZED, "always": K.WAIT_ALWAYS,
 _SLICE_WORK = 4e7
 
 
-class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimator):
+@fill_doc(groups_attribute=GROUPS_ATTRIBUTE_DOC)
+class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, ClassifierMixin,
+                         BaseEstimator):
     """Online oblique soft decision forest with demographic parity by aggregate gradients.
 
     A forest of ``n_trees`` complete soft binary trees of depth ``depth``. Internal node ``k``
@@ -109,8 +113,9 @@ class AranyaniClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEstimato
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when ``X`` had string column names.
+    %(groups_attribute)s
     group_encoder_ : GroupEncoder
-        Groups in order of appearance (``group_encoder_.groups_``).
+        The encoder of the groups to their codes.
     node_weights_ : ndarray of shape (n_trees, 2**depth - 1, n_features_in_ + 1)
         Oblique split of every node, bias last.
     leaf_logits_ : ndarray of shape (n_trees, 2**depth, n_classes)

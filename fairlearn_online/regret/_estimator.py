@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
-from .._core.deprecation import RENAMED, keyword_only_init
+from .._core.deprecation import RENAMED, keyword_only_init, renamed_attribute
 from .._core.events import event_group_key
 from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterError, StrOptions,
                                 validate_params)
@@ -104,10 +104,12 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
         return X_arr, y_arr, member, commit
 
     @property
-    def group_names_(self):
+    def groups_(self):
         """Names of the groups, in expert order (``"always_on"`` first when included)."""
         check_fitted(self)
         return list(self.membership_.names)
+
+    group_names_ = renamed_attribute("group_names_", "groups_")
 
     def _predict_membership(self, X, sensitive_features, groups):
         check_fitted(self)
@@ -282,7 +284,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
 
     Attributes
     ----------
-    group_names_ : list of str
+    groups_ : list of str
         Group of each expert, in order of first appearance (``"always_on"`` first).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -317,7 +319,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
     >>> sex = rng.choice(["F", "M"], size=2000)
     >>> y = np.where(sex == "F", X @ [1.0, 0.0, 0.0], X @ [0.0, 0.0, 1.0])
     >>> est = GroupwiseRegretRegressor().fit(X, y, sensitive_features=sex)
-    >>> est.group_names_
+    >>> est.groups_
     ['always_on', 'F', 'M']
     >>> est.predict(X[:2], sensitive_features=sex[:2]).round(2)
     array([0.64, 0.91])
