@@ -274,7 +274,18 @@ class Accuracy(_StreamingMetric):
         return float(self.counts.accuracy(overall=True))
 
 
-class SelectionRateByGroup(_StreamingMetric):
+class _RateByGroup(_StreamingMetric):
+    """A rate of :class:`GroupConfusionCounts` (the method named ``_rate``) per group, as a
+    Series indexed by group."""
+
+    _rate = None
+
+    def get(self) -> pd.Series:
+        self._seen()
+        return self.counts.by_group(getattr(self.counts, self._rate)())
+
+
+class SelectionRateByGroup(_RateByGroup):
     """Running P(y_pred = pos_label) per group, as a Series indexed by group.
 
     Parameters
@@ -283,12 +294,10 @@ class SelectionRateByGroup(_StreamingMetric):
         The label counted as selected.
     """
 
-    def get(self) -> pd.Series:
-        self._seen()
-        return self.counts.by_group(self.counts.selection_rate())
+    _rate = "selection_rate"
 
 
-class TruePositiveRateByGroup(_StreamingMetric):
+class TruePositiveRateByGroup(_RateByGroup):
     """Running true positive rate per group (0 for a group with no positive label yet).
 
     Parameters
@@ -297,12 +306,10 @@ class TruePositiveRateByGroup(_StreamingMetric):
         The positive label (of ``y_true`` and ``y_pred``).
     """
 
-    def get(self) -> pd.Series:
-        self._seen()
-        return self.counts.by_group(self.counts.true_positive_rate())
+    _rate = "true_positive_rate"
 
 
-class FalsePositiveRateByGroup(_StreamingMetric):
+class FalsePositiveRateByGroup(_RateByGroup):
     """Running false positive rate per group (0 for a group with no negative label yet).
 
     Parameters
@@ -311,9 +318,7 @@ class FalsePositiveRateByGroup(_StreamingMetric):
         The positive label; every other label is negative.
     """
 
-    def get(self) -> pd.Series:
-        self._seen()
-        return self.counts.by_group(self.counts.false_positive_rate())
+    _rate = "false_positive_rate"
 
 
 class DemographicParityDifference(_StreamingMetric):
@@ -330,10 +335,14 @@ class DemographicParityDifference(_StreamingMetric):
         _difference(np.zeros(1), 0.0, method)  # validates method early
         self.method = method
 
+    #: the rate of :class:`GroupConfusionCounts` compared between groups, and how
+    _rate = "selection_rate"
+    _compare = staticmethod(_difference)
+
     def get(self) -> float:
         seen = self._seen()
-        return _difference(self.counts.selection_rate()[seen],
-                           self.counts.selection_rate(overall=True), self.method)
+        rate = getattr(self.counts, self._rate)
+        return self._compare(rate()[seen], rate(overall=True), self.method)
 
 
 class DemographicParityRatio(DemographicParityDifference):
@@ -346,10 +355,7 @@ class DemographicParityRatio(DemographicParityDifference):
     pos_label : scalar, default=1
     """
 
-    def get(self) -> float:
-        seen = self._seen()
-        return _ratio(self.counts.selection_rate()[seen],
-                      self.counts.selection_rate(overall=True), self.method)
+    _compare = staticmethod(_ratio)
 
 
 class EqualizedOddsDifference(_StreamingMetric):
@@ -372,14 +378,15 @@ class EqualizedOddsDifference(_StreamingMetric):
             raise ValueError(f"agg must be 'worst_case' or 'mean', got {agg!r}.")
         self.method, self.agg = method, agg
 
+    #: how the TPR and FPR of the groups are compared, and the worst of the two comparisons
+    _compare = staticmethod(_difference)
+    _worst = staticmethod(max)
+
     def get(self) -> float:
         seen = self._seen()
-        c = self.counts
-        tpr = _difference(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
-                          self.method)
-        fpr = _difference(c.false_positive_rate()[seen], c.false_positive_rate(overall=True),
-                          self.method)
-        return max(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
+        tpr, fpr = (self._compare(rate()[seen], rate(overall=True), self.method)
+                    for rate in (self.counts.true_positive_rate, self.counts.false_positive_rate))
+        return self._worst(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
 
 
 class EqualizedOddsRatio(EqualizedOddsDifference):
@@ -394,13 +401,8 @@ class EqualizedOddsRatio(EqualizedOddsDifference):
     pos_label : scalar, default=1
     """
 
-    def get(self) -> float:
-        seen = self._seen()
-        c = self.counts
-        tpr = _ratio(c.true_positive_rate()[seen], c.true_positive_rate(overall=True), self.method)
-        fpr = _ratio(c.false_positive_rate()[seen], c.false_positive_rate(overall=True),
-                     self.method)
-        return min(tpr, fpr) if self.agg == "worst_case" else (tpr + fpr) / 2
+    _compare = staticmethod(_ratio)
+    _worst = staticmethod(min)
 
 
 class EqualOpportunityDifference(DemographicParityDifference):
@@ -414,11 +416,7 @@ class EqualOpportunityDifference(DemographicParityDifference):
     pos_label : scalar, default=1
     """
 
-    def get(self) -> float:
-        seen = self._seen()
-        c = self.counts
-        return _difference(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
-                           self.method)
+    _rate = "true_positive_rate"
 
 
 class EqualOpportunityRatio(DemographicParityDifference):
@@ -432,11 +430,8 @@ class EqualOpportunityRatio(DemographicParityDifference):
     pos_label : scalar, default=1
     """
 
-    def get(self) -> float:
-        seen = self._seen()
-        c = self.counts
-        return _ratio(c.true_positive_rate()[seen], c.true_positive_rate(overall=True),
-                      self.method)
+    _rate = "true_positive_rate"
+    _compare = staticmethod(_ratio)
 
 
 class FairnessReport(_StreamingMetric):
