@@ -73,3 +73,12 @@ def test_running_metrics_use_the_same_name():
     drift = FairnessDriftDetector()
     drift.update(y, y, sensitive_features=sex)
     assert drift.groups_ == list(dict.fromkeys(sex))
+
+
+def test_group_counts_name_their_groups_groups_and_the_old_name_warns():
+    from fairlearn_online.metrics._group_counts import GroupConfusionCounts
+
+    counts = GroupConfusionCounts().update(y, y, sex)
+    assert counts.groups_ == list(dict.fromkeys(sex))
+    with pytest.warns(FutureWarning, match="groups was renamed groups_"):
+        assert counts.groups == counts.groups_

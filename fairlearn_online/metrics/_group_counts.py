@@ -21,6 +21,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from .._core.deprecation import renamed_attribute
 from ..base import GroupEncoder, check_sensitive_features, group_names, sort_groups
 
 __all__ = [
@@ -104,6 +105,8 @@ class GroupConfusionCounts:
         overflow the sums.
     encoder_ : GroupEncoder
         Group labels in order of first appearance.
+    groups_ : list
+        The same labels, as a list (the library's one name for the learned groups).
     """
 
     def __init__(self, pos_label=1):
@@ -165,8 +168,11 @@ class GroupConfusionCounts:
 
     # ---- derived quantities ---------------------------------------------------------------
     @property
-    def groups(self) -> list:
+    def groups_(self) -> list:
+        """The groups seen so far, in the order of their codes (as every estimator's)."""
         return list(self.encoder_.groups_)
+
+    groups = renamed_attribute("groups", "groups_")
 
     def _require_data(self):
         if self.rows_.sum() == 0:
