@@ -35,8 +35,8 @@ from ._core.state import atomic, make_writeable, portable_getstate, portable_set
 
 # sensitive features and parameter rules live in the shared core; re-exported here
 from ._core.groups import (GroupEncoder, _as_python_scalar, align_columns,  # noqa: F401
-                           check_sensitive_features,
-                           group_names, sort_groups)
+                           check_sensitive_features, check_stream_columns,
+                           group_names, not_mid_stream, sort_groups)
 from ._core.validation import (check_frozen_params, check_method_kwargs,  # noqa: F401
                                record_frozen_params)
 
@@ -312,17 +312,7 @@ class StreamingEstimatorMixin(EventMixin):
             if sensitive_features is not None:  # an estimator that ignores them: checked only
                 check_sensitive_features(sensitive_features, 0)
             return
-        fitted = _fitted_sensitive_columns(self)
-        if sensitive_features is None:
-            if fitted is not None:
-                raise ValueError("sensitive_features is required: the estimator was fitted "
-                                 f"with sensitive features {fitted}.")
-            return
-        values, columns = check_sensitive_features(sensitive_features, 0)
-        if fitted is None:
-            raise ValueError("sensitive_features were not given at the first call; they cannot "
-                             "start mid-stream.")
-        align_columns(values, columns, fitted)
+        check_stream_columns(sensitive_features, 0, _fitted_sensitive_columns(self), reset=False)
 
     #: Learned arrays that must stay finite: checked before a chunk (or a slice of one) commits
     _finite_attributes = ()
@@ -368,9 +358,7 @@ class StreamingEstimatorMixin(EventMixin):
             return encoder.encode(values, ["<none>"], update=True), encoder
         values, columns = check_sensitive_features(sensitive_features, n_samples)
         if encoder.columns_ == ["<none>"]:
-            raise ValueError(
-                "sensitive_features were not given at the first call; they cannot start mid-stream."
-            )
+            raise not_mid_stream()
         return encoder.encode(values, columns, update=True), encoder
 
 

@@ -33,6 +33,8 @@ __all__ = [
     "MANY_GROUPS",
     "align_columns",
     "check_sensitive_features",
+    "check_stream_columns",
+    "not_mid_stream",
     "group_names",
     "sort_groups",
     "warn_many_groups",
@@ -194,6 +196,59 @@ def align_columns(values, columns, fitted_columns, *, name="sensitive_features")
         f"{fitted_columns}; columns are matched by name. Rename them back, or call fit to start "
         "over with the new columns.")
 
+
+
+def not_mid_stream(source="sensitive_features"):
+    """The error for group information that a stream did not have from its first chunk.
+
+    Parameters
+    ----------
+    source : str, default="sensitive_features"
+        The argument that was not given at the first call.
+
+    Returns
+    -------
+    error : ValueError
+    """
+    return ValueError(f"{source} were not given at the first call; they cannot start "
+                      "mid-stream.")
+
+
+def check_stream_columns(sensitive_features, n_samples, fitted_columns, *, reset):
+    """A chunk's sensitive features checked against the columns its stream started with.
+
+    The one set of rules for every estimator: a stream that started with sensitive features
+    needs them in every chunk, one that started without cannot get them later, and the columns
+    are put in the first chunk's order (:func:`align_columns`).
+
+    Parameters
+    ----------
+    sensitive_features : array-like, DataFrame, dict or None
+    n_samples : int
+        The rows of the chunk.
+    fitted_columns : list of str or None
+        The columns of the first chunk (``None``: it had none); ignored when ``reset``.
+    reset : bool
+        Whether this is the first chunk.
+
+    Returns
+    -------
+    values : ndarray of shape (n_samples, n_attributes) or None
+        ``None`` when ``sensitive_features`` is ``None`` (allowed only for a stream without).
+    columns : list of str or None
+        The first chunk's columns (this chunk's own when ``reset``).
+    """
+    if sensitive_features is None:
+        if not reset and fitted_columns is not None:
+            raise ValueError("sensitive_features is required: the estimator was fitted with "
+                             f"sensitive features {list(fitted_columns)}.")
+        return None, None
+    values, columns = check_sensitive_features(sensitive_features, n_samples)
+    if reset:
+        return values, columns
+    if fitted_columns is None:
+        raise not_mid_stream()
+    return align_columns(values, columns, fitted_columns), list(fitted_columns)
 
 def _label_sort_key(label):
     if isinstance(label, tuple):

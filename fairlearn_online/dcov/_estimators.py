@@ -33,6 +33,7 @@ from sklearn.utils.validation import _num_samples
 
 from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
+from .._core.groups import check_stream_columns
 from .._core.optim import adam_step, bias_corrections
 from .._core.random import make_generator
 from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidParameterError,
@@ -40,7 +41,6 @@ from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidPar
 from ..base import (
     StreamingClassifierMixin,
     StreamingEstimatorMixin,
-    align_columns,
     check_chunk_X,
     check_fitted,
     check_sensitive_features,
@@ -240,21 +240,10 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _check_sensitive(self, sensitive_features, n, reset):
-        columns_before = None if reset else self.sensitive_columns_
-        if sensitive_features is None:
-            if not reset and columns_before is not None:
-                raise ValueError(
-                    "sensitive_features is required: the estimator was fitted with sensitive "
-                    f"features {columns_before}.")
+        values, columns = check_stream_columns(
+            sensitive_features, n, None if reset else self.sensitive_columns_, reset=reset)
+        if values is None:
             return None, None
-        values, columns = check_sensitive_features(sensitive_features, n)
-        if not reset:
-            if columns_before is None:
-                raise ValueError(
-                    "sensitive_features were not given at the first call; they cannot start "
-                    "mid-stream.")
-            values = align_columns(values, columns, columns_before)
-            columns = list(columns_before)
         frame = pd.DataFrame(values, columns=columns).infer_objects()
         return frame, columns
 

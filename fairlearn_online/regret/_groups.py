@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._core.groups import not_mid_stream
 from ..base import align_columns, check_sensitive_features
 
 __all__ = ["GroupMembership", "check_membership_matrix"]
@@ -131,8 +132,7 @@ class GroupMembership:
                   else "sensitive_features" if sensitive_features is not None else "none")
         if self.source is not None and source != self.source:
             if self.source == "none":
-                raise ValueError(
-                    f"{source} were not given at the first call; they cannot start mid-stream.")
+                raise not_mid_stream(source)
             raise ValueError(
                 f"The estimator was fitted with {self.source}; pass {self.source} "
                 f"(got {'nothing' if source == 'none' else source}).")
