@@ -30,6 +30,7 @@ from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import _get_feature_names, check_array, check_is_fitted, validate_data
 from sklearn.utils.multiclass import check_classification_targets
 
+from ._core.estimator import Chunk, ChunkMethodsMixin
 from ._core.events import EventClassifierMixin, EventMixin
 from ._core.state import atomic, make_writeable, portable_getstate, portable_setstate
 
@@ -182,7 +183,7 @@ def check_target(y, n_samples, *, name="y", numeric=False):
 # --------------------------------------------------------------------------------------------
 # the estimator protocol
 # --------------------------------------------------------------------------------------------
-class StreamingEstimatorMixin(EventMixin):
+class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
     """``fit``/``partial_fit``/``partial_fit_predict`` contract shared by the library's estimators.
 
     It also gives every estimator river's per-event methods ``learn_one`` / ``predict_one``
@@ -192,12 +193,15 @@ class StreamingEstimatorMixin(EventMixin):
 
     * ``_reset()``: forget all learned state (delete attributes ending in ``_``);
     * ``_partial_fit(X, y, groups, return_predictions)``: learn from a validated chunk, one sample
-      at a time, and return the per-sample predictions made before each update when asked;
+      at a time, and return the per-sample predictions made before each update when asked
+      (or ``_partial_fit_chunk(chunk, return_predictions)``, to use the chunk's other fields);
     * ``_validate_partial_fit(X, y, sensitive_features, **kwargs)``: validate a chunk without
-      side effects and return ``(X, y, groups, commit)`` where ``commit()`` applies the
-      bookkeeping (feature count, new classes or groups).
+      side effects and return a :class:`~fairlearn_online._core.estimator.Chunk` whose
+      ``commit()`` applies the bookkeeping (feature count, new classes or groups).
 
-    The mixin guarantees that nothing is changed when validation fails.
+    ``fit`` / ``partial_fit`` / ``partial_fit_predict`` come from
+    :class:`~fairlearn_online._core.estimator.ChunkMethodsMixin`. The mixin guarantees that
+    nothing is changed when validation fails.
     """
 
     def _is_fitted(self) -> bool:
@@ -216,58 +220,6 @@ class StreamingEstimatorMixin(EventMixin):
     #: parameter is frozen by the first ``partial_fit`` (see ``_core/validation.py``).
     _mutable_params = ()
 
-    def fit(self, X, y, *, sensitive_features=None, **fit_params):
-        """Forget the learned state and learn from all rows of ``X`` in order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-            Group labels; ``None`` puts every sample in one group (no fairness signal).
-        **fit_params : dict
-            Forwarded to ``partial_fit`` (e.g. ``classes``).
-
-        Returns
-        -------
-        self : object
-        """
-        check_method_kwargs(self, "fit", fit_params, self._validate_partial_fit)
-        self._reset()
-        return self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
-
-    def partial_fit(self, X, y, *, sensitive_features=None, **kwargs):
-        """Learn from one chunk of the stream, one sample at a time in row order.
-
-        A chunk that fails validation raises before any state changes. An empty chunk is a
-        no-op once the estimator has been fitted; it is an error on the first call.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        check_method_kwargs(self, "partial_fit", kwargs, self._validate_partial_fit)
-        self._learn_chunk(X, y, sensitive_features, return_predictions=False, **kwargs)
-        return self
-
-    def partial_fit_predict(self, X, y, *, sensitive_features=None, **kwargs):
-        """Test-then-train on a chunk: predict each sample, then learn from it.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            The prediction for each sample made by the model as it was just before that sample
-            was learned (the prequential protocol).
-        """
-        check_method_kwargs(self, "partial_fit_predict", kwargs, self._validate_partial_fit)
-        return self._learn_chunk(X, y, sensitive_features, return_predictions=True, **kwargs)
-
     def _learn_chunk(self, X, y, sensitive_features, *, return_predictions, **kwargs):
         fitted = self._is_fitted()
         if fitted:
@@ -282,21 +234,26 @@ class StreamingEstimatorMixin(EventMixin):
                                                kwargs)
                 if out is not NotImplemented:
                     return out
-        X_arr, y_arr, groups, commit = self._validate_partial_fit(
-            X, y, sensitive_features, **kwargs)
+        chunk = self._validate_partial_fit(X, y, sensitive_features, **kwargs)
+        if not isinstance(chunk, Chunk):  # an estimator of before the type: (X, y, groups, commit)
+            chunk = Chunk(*chunk)
         if fitted:  # after validation: an invalid value gets its own error first
             check_frozen_params(self)
         # one transaction (``_core/state.py``): any exception from here on (KeyboardInterrupt,
         # MemoryError, a diverging step) restores the state and counters of before the chunk
         with atomic(self):
             make_writeable(self)  # copy on write: a read-only (memory-mapped) state
-            commit()
+            chunk.commit()
             if not fitted:
                 record_frozen_params(self)
-            out = self._partial_fit(X_arr, y_arr, groups, return_predictions)
-            self._check_learned_state(X_arr)
+            out = self._partial_fit_chunk(chunk, return_predictions)
+            self._check_learned_state(chunk.X)
         self._event_remember_params()
         return out
+
+    def _partial_fit_chunk(self, chunk, return_predictions):
+        """Learn a validated :class:`~fairlearn_online._core.estimator.Chunk` (committed)."""
+        return self._partial_fit(chunk.X, chunk.y, chunk.groups, return_predictions)
 
     def _check_empty_chunk(self, X, sensitive_features, kwargs):
         """An empty chunk changes nothing, but its shape must still be that of the stream: the

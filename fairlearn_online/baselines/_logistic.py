@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.estimator import Chunk
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
 from .._core.deprecation import keyword_only_init
@@ -54,7 +55,7 @@ class _ChunkValidation(LearnedGroupsMixin):
             self.group_encoder_ = encoder
             self._grow_groups(encoder.n_groups)
 
-        return X_arr, codes, groups, commit
+        return Chunk(X_arr, codes, groups, commit)
 
     def _check_n_classes(self, classes):
         pass

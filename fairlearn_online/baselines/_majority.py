@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.estimator import Chunk
 from .._core.events import event_group_key
 from ..base import (StreamingClassifierMixin, check_chunk_X, check_fitted,
                    check_sensitive_features, check_target)
@@ -50,7 +51,7 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
                 self.classes_ = classes_
                 self.class_count_ = np.zeros(len(classes_), dtype=np.int64)
 
-        return X_arr, codes, None, commit
+        return Chunk(X_arr, codes, None, commit)
 
     def _partial_fit(self, X, y, groups, return_predictions):
         onehot = np.zeros((len(y), len(self.classes_)), dtype=np.int64)

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
+from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
 from .._core.groups import check_stream_columns
@@ -308,7 +309,14 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             "is too large for these data (lower it, or standardize X and y). The estimator is "
             "left as it was before the chunk.")
 
-    def _fit_epochs(self, X, y, sensitive_features, **fit_params):
+    def _partial_fit_chunk(self, chunk, return_predictions):
+        return self._partial_fit(chunk.X, chunk.y, chunk.groups, return_predictions, chunk.extra)
+
+    def _partial_fit(self, X, y, sensitive, return_predictions, extra=None):
+        return self._learn(X, y, sensitive, extra, return_predictions)
+
+    def _fit(self, X, y, sensitive_features, **fit_params):
+        """``fit``: ``n_epochs`` passes of ``partial_fit``, in a new order each with ``shuffle``."""
         self._reset()
         self._check_params()
         if not self.shuffle:
@@ -554,11 +562,7 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
             if reset:
                 self.classes_ = classes_
 
-        return X_arr, codes, (sens, None), commit
-
-    def _partial_fit(self, X, y, groups, return_predictions):
-        sens, extra = groups
-        return self._learn(X, y, sens, extra, return_predictions)
+        return Chunk(X_arr, codes, sens, commit)
 
     def _proba_from_F(self, F):
         if F.shape[1] == 1:
@@ -582,53 +586,18 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         Y[np.arange(n), codes] = 1.0
         return (P - Y) / n, (P, None)
 
-    def fit(self, X, y, *, sensitive_features=None, classes=None):
-        """Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
+    _chunk_docs = ChunkDocs(
+        fit="""Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
 
-        With ``shuffle=True`` every pass takes the rows in a new random order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-            Protected attributes of any type (see ``encode_sensitive_features``); ``None``
-            trains without penalty.
-        classes : array-like, default=None
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit_epochs(X, y, sensitive_features, classes=classes)
-
-    def partial_fit(self, X, y, *, sensitive_features=None, classes=None):
-        """Learn from one chunk: consecutive mini-batches, one optimizer step each.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-        classes : array-like, default=None
-            Every label, required at the first call when the first chunk misses some.
-
-        Returns
-        -------
-        self : object
-        """
-        self._learn_chunk(X, y, sensitive_features, return_predictions=False, classes=classes)
-        return self
-
-    def partial_fit_predict(self, X, y, *, sensitive_features=None, classes=None):
-        """Test-then-train: each row's label predicted by the model before its batch's step.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._learn_chunk(X, y, sensitive_features, return_predictions=True,
-                                 classes=classes)
+        With ``shuffle=True`` every pass takes the rows in a new random order.""",
+        partial_fit="Learn from one chunk: consecutive mini-batches, one optimizer step each.",
+        partial_fit_predict=("Test-then-train: each row's label predicted by the model before "
+                             "its batch's step."),
+        sensitive_features="""Protected attributes of any type (see ``encode_sensitive_features``);
+            ``None`` trains without penalty.""",
+        keywords={"classes": ("array-like, default=None", "Every label, required at the first "
+                              "call when the first chunk misses some.")},
+    )
 
     def decision_function(self, X):
         """Raw scores: the logit of the positive class, or one score per class.
@@ -748,11 +717,7 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         def commit():
             self._commit_common(reset, sizes, X_arr, commit_X, columns, 1)
 
-        return X_arr, y_arr, (sens, e), commit
-
-    def _partial_fit(self, X, y, groups, return_predictions):
-        sens, exposure = groups
-        return self._learn(X, y, sens, exposure, return_predictions)
+        return Chunk(X_arr, y_arr, sens, commit, extra=e)
 
     def _predict_from_F(self, F, exposure):
         f = F[:, 0]
@@ -770,53 +735,18 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         mu = rate if exposure is None else rate * exposure
         return ((mu - y) / n).reshape(-1, 1), (rate, rate)
 
-    def fit(self, X, y, *, sensitive_features=None, exposure=None):
-        """Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
+    _chunk_docs = ChunkDocs(
+        fit="""Forget the learned state, then make ``n_epochs`` passes of :meth:`partial_fit`.
 
-        With ``shuffle=True`` every pass takes the rows in a new random order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-            Protected attributes of any type; ``None`` trains without penalty.
-        exposure : array-like of shape (n_samples,), default=None
-            Positive exposure (``family="poisson"`` only).
-
-        Returns
-        -------
-        self : object
-        """
-        return self._fit_epochs(X, y, sensitive_features, exposure=exposure)
-
-    def partial_fit(self, X, y, *, sensitive_features=None, exposure=None):
-        """Learn from one chunk: consecutive mini-batches, one optimizer step each.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-        exposure : array-like of shape (n_samples,), default=None
-            Positive exposure (``family="poisson"`` only); ``None`` means 1.
-
-        Returns
-        -------
-        self : object
-        """
-        self._learn_chunk(X, y, sensitive_features, return_predictions=False, exposure=exposure)
-        return self
-
-    def partial_fit_predict(self, X, y, *, sensitive_features=None, exposure=None):
-        """Test-then-train: each row predicted by the model before its batch's step.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._learn_chunk(X, y, sensitive_features, return_predictions=True,
-                                 exposure=exposure)
+        With ``shuffle=True`` every pass takes the rows in a new random order.""",
+        partial_fit="Learn from one chunk: consecutive mini-batches, one optimizer step each.",
+        partial_fit_predict="Test-then-train: each row predicted by the model before its batch's "
+                            "step.",
+        sensitive_features="Protected attributes of any type; ``None`` trains without penalty.",
+        keywords={"exposure": ("array-like of shape (n_samples,), default=None",
+                               'Positive exposure (``family="poisson"`` only); ``None`` '
+                               "means 1.")},
+    )
 
     def _event_target(self, y):
         target = self._event_numeric_target(y)

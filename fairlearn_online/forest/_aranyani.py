@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.estimator import Chunk
 from .._core.random import make_generator
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
@@ -230,7 +231,7 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
             self.group_encoder_ = encoder
             self._grow_groups(encoder.n_groups)
 
-        return X_arr, codes, groups, commit
+        return Chunk(X_arr, codes, groups, commit)
 
     # ------------------------------------------------------------------ state
     def _init_state(self, n_features, n_classes):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 
+from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import RENAMED, keyword_only_init, renamed_attribute
 from .._core.events import event_group_key
 from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterError, StrOptions,
@@ -101,7 +102,7 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
             self.membership_ = new_membership
             self._grow(new_membership.n_groups)
 
-        return X_arr, y_arr, member, commit
+        return Chunk(X_arr, y_arr, member, commit)
 
     @property
     def groups_(self):
@@ -180,57 +181,18 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
     def _event_predict(self, row, member):
         return self._predict_member(row, member)
 
-    def fit(self, X, y, *, sensitive_features=None, groups=None):
-        """Forget everything and learn from the rows of ``X`` in order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-            Every (attribute, value) pair is a group (see ``groups`` of the constructor).
-        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
-            Explicit boolean membership matrix, instead of ``sensitive_features``.
-
-        Returns
-        -------
-        self : object
-        """
-        self._reset()
-        return self.partial_fit(X, y, sensitive_features=sensitive_features, groups=groups)
-
-    def partial_fit(self, X, y, *, sensitive_features=None, groups=None):
-        """Learn from one chunk of the stream, one sample at a time in row order.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
-
-        Returns
-        -------
-        self : object
-        """
-        self._learn_chunk(X, y, sensitive_features, return_predictions=False, groups=groups)
-        return self
-
-    def partial_fit_predict(self, X, y, *, sensitive_features=None, groups=None):
-        """Test-then-train: predict each row with the model as it was just before learning it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
-        groups : array-like or DataFrame of shape (n_samples, n_groups), default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-        """
-        return self._learn_chunk(X, y, sensitive_features, return_predictions=True, groups=groups)
+    _chunk_docs = ChunkDocs(
+        fit="Forget everything and learn from the rows of ``X`` in order.",
+        partial_fit="Learn from one chunk of the stream, one sample at a time in row order.",
+        partial_fit_predict=("Test-then-train: predict each row with the model as it was just "
+                             "before learning it."),
+        sensitive_features=("Every (attribute, value) pair is a group (see ``grouping`` of the "
+                            "constructor)."),
+        keywords={"groups": ("array-like or DataFrame of shape (n_samples, n_groups), "
+                             "default=None",
+                             "Explicit boolean membership matrix, instead of "
+                             "``sensitive_features``.")},
+    )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
