@@ -32,7 +32,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from ._core.estimator import Chunk, ChunkMethodsMixin
 from ._core.events import EventClassifierMixin, EventMixin
-from ._core.state import atomic, make_writeable, portable_getstate, portable_setstate
+from ._core.state import atomic, forget, make_writeable, portable_getstate, portable_setstate
 
 # sensitive features and parameter rules live in the shared core; re-exported here
 from ._core.groups import (GroupEncoder, _as_python_scalar, align_columns,  # noqa: F401
@@ -213,8 +213,7 @@ class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
         return tags
 
     def _reset(self):
-        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
-            delattr(self, attr)
+        forget(self)
 
     #: Parameters that may change between chunks (``set_params`` mid-stream); every other
     #: parameter is frozen by the first ``partial_fit`` (see ``_core/validation.py``).

@@ -34,6 +34,7 @@ __all__ = [
     "align_columns",
     "check_sensitive_features",
     "check_stream_columns",
+    "grow_rows",
     "not_mid_stream",
     "group_names",
     "sort_groups",
@@ -249,6 +250,26 @@ def check_stream_columns(sensitive_features, n_samples, fitted_columns, *, reset
     if fitted_columns is None:
         raise not_mid_stream()
     return align_columns(values, columns, fitted_columns), list(fitted_columns)
+
+
+def grow_rows(array, n_rows):
+    """``array`` with zero rows appended along axis 0 up to ``n_rows`` (no copy if unchanged):
+    per-group state gets a row for each group that arrives mid-stream.
+
+    Parameters
+    ----------
+    array : ndarray of shape (n, ...)
+    n_rows : int
+
+    Returns
+    -------
+    array : ndarray of shape (max(n, n_rows), ...)
+        C-contiguous when grown.
+    """
+    if array.shape[0] >= n_rows:
+        return array
+    extra = np.zeros((n_rows - array.shape[0],) + array.shape[1:], dtype=array.dtype)
+    return np.ascontiguousarray(np.concatenate([array, extra], axis=0))
 
 def _label_sort_key(label):
     if isinstance(label, tuple):

@@ -27,7 +27,7 @@ import copy
 
 import numpy as np
 
-__all__ = ["atomic", "checkpoint", "learned_names", "make_writeable", "portable_getstate",
+__all__ = ["atomic", "checkpoint", "forget", "learned_names", "make_writeable", "portable_getstate",
            "portable_setstate", "restore", "snapshot"]
 
 #: per-event bookkeeping: never part of a snapshot (it is not learned state)
@@ -46,6 +46,13 @@ def learned_names(est):
     return [name for name in vars(est)
             if name.endswith("_") and not name.startswith("__")
             and not name.startswith(EVENT_PREFIX)]
+
+
+def forget(est):
+    """Delete every learned attribute of ``est`` (trailing ``_``, the ``_event_*`` bookkeeping
+    included): what ``fit`` does before learning."""
+    for name in [n for n in vars(est) if n.endswith("_") and not n.startswith("__")]:
+        delattr(est, name)
 
 
 def snapshot(est):

@@ -13,12 +13,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
-from .._core.groups import GROUPS_ATTRIBUTE_DOC
+from .._core.groups import GROUPS_ATTRIBUTE_DOC, grow_rows
 from .._core.validation import (NON_NEGATIVE, NON_NEGATIVE_INT, POSITIVE_INT,
                                 UNIT_INTERVAL_OPEN_RIGHT, Interval, InvalidParameterError, Real,
                                 StrOptions)
 from ..base import StreamingClassifierMixin, _as_python_scalar, check_chunk_X, check_fitted
-from ..forest._common import grow_rows
 from . import _faht_kernels as K
 from ._logistic import _ChunkValidation
 

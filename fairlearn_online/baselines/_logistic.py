@@ -20,9 +20,9 @@ from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_
 from ..forest import _kernels as K
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
-from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin
+from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin, grow_rows
 from .._core.validation import validate_params
-from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
+from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS
 
 __all__ = ["OnlineFairLogisticClassifier"]
 

@@ -14,14 +14,14 @@ from .._core.random import make_generator
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
 from .._core.events import _REJECTED
-from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin
+from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin, grow_rows
 from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
                                 InvalidParameterError, StrOptions, validate_params)
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from . import _kernels as K
 from . import _packed
-from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS, grow_rows
+from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS
 
 __all__ = ["AranyaniClassifier"]
 

@@ -1,9 +1,8 @@
-"""What the forest and its online-logistic baseline share: the fairness-gradient codes, the
-constraints of their common parameters and the growth of per-group arrays."""
+"""What the forest and its online-logistic baseline share: the fairness-gradient codes and the
+constraints of their common parameters (the growth of per-group arrays is the core's:
+``fairlearn_online._core.groups.grow_rows``)."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from .._core.validation import (NON_NEGATIVE, POSITIVE, UNIT_INTERVAL_OPEN_LEFT,
                                 UNIT_INTERVAL_OPEN_RIGHT, StrOptions)
@@ -27,11 +26,3 @@ FAIRNESS_OPTIMIZER_CONSTRAINTS = {
     "fairness_gradient": [StrOptions(set(FAIRNESS_GRADIENTS))],
     "statistics_decay": [UNIT_INTERVAL_OPEN_LEFT],
 }
-
-
-def grow_rows(array, n_rows):
-    """``array`` with zero rows appended along axis 0 up to ``n_rows`` (no copy if unchanged)."""
-    if array.shape[0] >= n_rows:
-        return array
-    extra = np.zeros((n_rows - array.shape[0],) + array.shape[1:], dtype=array.dtype)
-    return np.ascontiguousarray(np.concatenate([array, extra], axis=0))
