@@ -137,6 +137,21 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    def __init__(self, *, penalty, fairness_weight, hidden_layer_sizes, activation, batch_size,
+                 learning_rate, solver, alpha, n_epochs, shuffle, random_state):
+        # the parameters both estimators share (their defaults are in their own signatures)
+        self.penalty = penalty
+        self.fairness_weight = fairness_weight
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.solver = solver
+        self.alpha = alpha
+        self.n_epochs = n_epochs
+        self.shuffle = shuffle
+        self.random_state = random_state
+
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         return (sizes,) if isinstance(sizes, numbers.Integral) else tuple(sizes)
@@ -538,17 +553,11 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     def __init__(self, *, penalty="ccdcov", fairness_weight=1.0, hidden_layer_sizes=(),
                  activation="tanh", batch_size=256, learning_rate=0.01, solver="adam",
                  alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
-        self.penalty = penalty
-        self.fairness_weight = fairness_weight
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.solver = solver
-        self.alpha = alpha
-        self.n_epochs = n_epochs
-        self.shuffle = shuffle
-        self.random_state = random_state
+        super().__init__(penalty=penalty, fairness_weight=fairness_weight,
+                         hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+                         batch_size=batch_size, learning_rate=learning_rate, solver=solver,
+                         alpha=alpha, n_epochs=n_epochs, shuffle=shuffle,
+                         random_state=random_state)
 
     def _validate_partial_fit(self, X, y, sensitive_features, classes=None):
         reset, sizes, X_arr, commit_X, sens, columns = self._validate_common(
@@ -680,18 +689,12 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
     def __init__(self, *, penalty="ccdcov", fairness_weight=1.0, family="gaussian",
                  hidden_layer_sizes=(), activation="tanh", batch_size=256, learning_rate=0.01,
                  solver="adam", alpha=1e-4, n_epochs=1, shuffle=False, random_state=None):
-        self.penalty = penalty
-        self.fairness_weight = fairness_weight
+        super().__init__(penalty=penalty, fairness_weight=fairness_weight,
+                         hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+                         batch_size=batch_size, learning_rate=learning_rate, solver=solver,
+                         alpha=alpha, n_epochs=n_epochs, shuffle=shuffle,
+                         random_state=random_state)
         self.family = family
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.solver = solver
-        self.alpha = alpha
-        self.n_epochs = n_epochs
-        self.shuffle = shuffle
-        self.random_state = random_state
 
     _parameter_constraints = {**_DCovRegularizedBase._parameter_constraints,
                               "family": [StrOptions({"gaussian", "poisson"})]}
