@@ -18,12 +18,17 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .docstrings import fill_doc
 from .validation import check_method_kwargs
 
 __all__ = ["Chunk", "ChunkDocs", "ChunkMethodsMixin"]
 
 _SENSITIVE_TYPE = ("array-like of shape (n_samples,) or (n_samples, n_attributes), "
                    "default=None")
+#: X, y and sensitive_features in the Parameters of the three methods
+_CHUNK_PARAMETERS = ("Parameters\n----------\nX : array-like of shape (n_samples, n_features)\n"
+                     "y : array-like of shape (n_samples,)\nsensitive_features : "
+                     + _SENSITIVE_TYPE)
 _RETURNS = {
     "fit": "self : object",
     "partial_fit": "self : object",
@@ -155,14 +160,11 @@ class ChunkMethodsMixin:
                 setattr(cls, name, _documented_method(cls, name, docs))
         super().__init_subclass__(**kwargs)
 
+    @fill_doc(chunk_parameters=_CHUNK_PARAMETERS)
     def fit(self, X, y, *, sensitive_features=None, **fit_params):
         """Forget the learned state and learn from all rows of ``X`` in order.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        %(chunk_parameters)s
             Group labels; ``None`` puts every sample in one group (no fairness signal).
         **fit_params : dict
             Forwarded to ``partial_fit`` (e.g. ``classes``).
@@ -178,17 +180,14 @@ class ChunkMethodsMixin:
         self._reset()
         return self.partial_fit(X, y, sensitive_features=sensitive_features, **fit_params)
 
+    @fill_doc(chunk_parameters=_CHUNK_PARAMETERS)
     def partial_fit(self, X, y, *, sensitive_features=None, **kwargs):
         """Learn from one chunk of the stream, one sample at a time in row order.
 
         A chunk that fails validation raises before any state changes. An empty chunk is a
         no-op once the estimator has been fitted; it is an error on the first call.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        %(chunk_parameters)s
 
         Returns
         -------
@@ -198,14 +197,11 @@ class ChunkMethodsMixin:
         self._learn_chunk(X, y, sensitive_features, return_predictions=False, **kwargs)
         return self
 
+    @fill_doc(chunk_parameters=_CHUNK_PARAMETERS)
     def partial_fit_predict(self, X, y, *, sensitive_features=None, **kwargs):
         """Test-then-train on a chunk: predict each sample, then learn from it.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sensitive_features : array-like of shape (n_samples,) or (n_samples, n_attributes), default=None
+        %(chunk_parameters)s
 
         Returns
         -------

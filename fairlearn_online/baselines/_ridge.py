@@ -123,6 +123,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Clipped to the label range (``y_range``, else the labels seen) when
+            ``clip_predictions``.
         """
         X_arr, member = self._predict_membership(X, sensitive_features, groups)
         return self._predict_member(X_arr, member)
