@@ -40,6 +40,7 @@ def pareto_mask(disparity, accuracy):
     Parameters
     ----------
     disparity, accuracy : array-like of shape (n_points,)
+        Each point's disparity (lower is fairer) and accuracy.
 
     Returns
     -------

@@ -295,6 +295,7 @@ def sort_groups(groups) -> np.ndarray:
     Returns
     -------
     order : ndarray of int
+        ``[groups[i] for i in order]`` is in that order.
     """
     keys = [_label_sort_key(g) for g in groups]
     return np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
@@ -314,6 +315,7 @@ def group_names(labels) -> list:
     Returns
     -------
     names : list of str
+        One per label, in the order of ``labels``.
     """
     plain = [_plain_name(v) for v in labels]
     counts = pd.Series(plain).value_counts()

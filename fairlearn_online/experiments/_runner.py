@@ -138,6 +138,7 @@ def get_experiment(name: str) -> Experiment:
     Parameters
     ----------
     name : str
+        As ``fairlearn-online list`` prints it.
 
     Returns
     -------

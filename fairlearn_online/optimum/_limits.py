@@ -100,7 +100,9 @@ def quantile_cells(scores, n_bins=20):
     Parameters
     ----------
     scores : array-like of shape (n_samples,)
+        Finite scores of any scale (a model's probabilities, for instance).
     n_bins : int, default=20
+        Bins at most: tied quantiles merge, and the codes stay consecutive.
 
     Returns
     -------
