@@ -201,7 +201,9 @@ class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
 
     ``fit`` / ``partial_fit`` / ``partial_fit_predict`` come from
     :class:`~fairlearn_online._core.estimator.ChunkMethodsMixin`. The mixin guarantees that
-    nothing is changed when validation fails.
+    nothing is changed when validation fails, that a chunk is one transaction and that ``fit``
+    is one transaction: a failed or interrupted ``fit`` leaves the estimator as it was before
+    the call (``_core/state.py``).
     """
 
     def _is_fitted(self) -> bool:

@@ -848,3 +848,191 @@ def test_streaming_frame_with_all_zero_weights_raises_a_clear_error(kind):
     # counting rows needs no weight
     assert StreamingMetricFrame("count").update(
         y, p, sensitive_features=g, sample_weight=np.zeros(80)).overall == 80
+
+
+# --------------------------------------------------------------------------------------------
+# item 8 on the per-event route (learn_one, one-row partial_fit): an event and its counter
+# --------------------------------------------------------------------------------------------
+def _event_case(cls, **params):
+    X, y_clf, y_reg, sex, _ = _data(n=300)
+    est = _fit_two(_make(cls, **params), X, _target(cls(), y_clf, y_reg), sex)
+    return est, X, _target(est, y_clf, y_reg), sex
+
+
+def _learn_event(est, X, y, sex, i, route):
+    if route == "learn_one":
+        est.learn_one(X[i], y[i].item(), sensitive_features=sex[i])
+    else:
+        est.partial_fit(X[i:i + 1], y[i:i + 1], sensitive_features=sex[i:i + 1])
+
+
+def _assert_as_reference(est, ref, X, y, sex):
+    """Same counter, and the same model from here on (bit for bit)."""
+    import copy
+    assert getattr(est, "n_samples_seen_", None) == getattr(ref, "n_samples_seen_", None)
+    est, ref = copy.deepcopy(est), copy.deepcopy(ref)
+    for model in (est, ref):
+        model.partial_fit(X[101:], y[101:], sensitive_features=sex[101:])
+    np.testing.assert_array_equal(_predict(est, X, sex), _predict(ref, X, sex))
+
+
+def _kernel_then_interrupt(kernel):
+    def run(*args):
+        kernel(*args)
+        raise KeyboardInterrupt
+    return run
+
+
+@pytest.mark.parametrize("route", ["learn_one", "one-row partial_fit"])
+@pytest.mark.parametrize("params", [{"fairness_weight": 1.0},
+                                    {"fairness_weight": 1.0, "fairness_target": "output"},
+                                    {"fairness_weight": 1.0, "fairness_memory": "reservoir"}],
+                         ids=["nodes", "output", "reservoir"])
+def test_interrupt_after_the_forest_event_kernel_keeps_event_and_counter_together(
+        params, route, monkeypatch):
+    """The forest's kernel counts the event in the same call (its ``step[1]``): an interrupt
+    once the kernel ran leaves the event learned *and* counted."""
+    import copy
+
+    from fairlearn_online.forest import _kernels as K
+
+    est, X, y, sex = _event_case(AranyaniClassifier, **params)
+    after = copy.deepcopy(est)
+    _learn_event(after, X, y, sex, 100, route)
+    for name in ("forest_learn_nodes", "forest_learn_output", "forest_learn_reservoir"):
+        monkeypatch.setattr(K, name, _kernel_then_interrupt(getattr(K, name)))
+    with pytest.raises(KeyboardInterrupt):
+        _learn_event(est, X, y, sex, 100, route)
+    monkeypatch.undo()
+    assert est.n_samples_seen_ == 101
+    _assert_as_reference(est, after, X, y, sex)
+
+
+@pytest.mark.parametrize("route", ["learn_one", "one-row partial_fit"])
+@pytest.mark.parametrize("cls,module,kernel", [
+    (GroupwiseRegretRegressor, "fairlearn_online.regret._estimator", "anh_ridge_chunk"),
+    (GroupIndicatorRidgeRegressor, "fairlearn_online.baselines._ridge", "ridge_chunk"),
+], ids=["regret", "ridge"])
+def test_interrupt_between_event_kernel_and_counter_restores_the_event(cls, module, kernel,
+                                                                       route, monkeypatch):
+    """The kernel ran, the counter update in Python did not: the event is undone."""
+    import copy
+    import importlib
+
+    est, X, y, sex = _event_case(cls)
+    before = copy.deepcopy(est)
+    mod = importlib.import_module(module)
+    monkeypatch.setattr(mod, kernel, _kernel_then_interrupt(getattr(mod, kernel)))
+    with pytest.raises(KeyboardInterrupt):
+        _learn_event(est, X, y, sex, 100, route)
+    monkeypatch.undo()
+    assert est.n_samples_seen_ == 100
+    _assert_as_reference(est, before, X, y, sex)
+
+
+@pytest.mark.parametrize("cls", [c for c in STREAMING if c is not AranyaniClassifier], ids=[
+    c.__name__ for c in STREAMING if c is not AranyaniClassifier])
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, MemoryError])
+def test_failure_inside_a_one_row_chunk_restores_the_state(cls, failure, monkeypatch):
+    """The per-event route has its own (cheap) transaction, as the chunk route: the state is
+    that of before the event, or (a kernel that commits an event in one call) of after it."""
+    import copy
+
+    est, X, y, sex = _event_case(cls)
+    before, original = copy.deepcopy(est), cls._partial_fit
+    after = copy.deepcopy(est)
+    _learn_event(after, X, y, sex, 100, "one-row partial_fit")
+
+    def learn_then_fail(self, *args):
+        original(self, *args)
+        raise failure("simulated")
+
+    monkeypatch.setattr(cls, "_partial_fit", learn_then_fail)
+    with pytest.raises(failure, match="simulated"):
+        _learn_event(est, X, y, sex, 100, "one-row partial_fit")
+    monkeypatch.undo()
+    ref = after if cls._event_learn_atomic else before
+    assert _state(est) == _state(ref)
+    _assert_as_reference(est, ref, X, y, sex)
+
+
+# --------------------------------------------------------------------------------------------
+# item 8 for fit: a failed or interrupted fit leaves the estimator as before the call
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cls", STREAMING, ids=IDS)
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_failed_fit_leaves_the_estimator_as_before_fit(cls, failure, monkeypatch):
+    X, y_clf, y_reg, sex, _ = _data(n=300)
+    y = _target(cls(), y_clf, y_reg)
+    est = _make(cls).fit(X[:150], y[:150], sensitive_features=sex[:150])
+    before, original = _state(est), cls._partial_fit
+
+    def learn_then_fail(self, *args):
+        original(self, *args)
+        raise failure("simulated")
+
+    monkeypatch.setattr(cls, "_partial_fit", learn_then_fail)
+    with pytest.raises(failure, match="simulated"):
+        est.fit(X[150:], y[150:], sensitive_features=sex[150:])
+    monkeypatch.undo()
+    assert _state(est) == before
+    ref = _make(cls).fit(X[:150], y[:150], sensitive_features=sex[:150])
+    np.testing.assert_array_equal(_predict(est, X, sex), _predict(ref, X, sex))
+
+
+def test_interrupted_aranyani_fit_keeps_none_of_its_slices(monkeypatch):
+    """A chunk keeps the slices it learned; a fit is one transaction above them."""
+    from fairlearn_online.forest import _aranyani
+
+    X, y, _, sex, _ = _data(n=400)
+    est = AranyaniClassifier(random_state=0).fit(X[:100], y[:100], sensitive_features=sex[:100])
+    before = _state(est)
+    monkeypatch.setattr(_aranyani, "_SLICE_WORK", 40 * 15 * 4 * 3 * 4)  # 40-row slices
+    kernel, calls = _aranyani._packed.learn, []
+
+    def ctrl_c_at_the_third_slice(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return kernel(*args)
+
+    monkeypatch.setattr(_aranyani._packed, "learn", ctrl_c_at_the_third_slice)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X[100:], y[100:], sensitive_features=sex[100:])
+    assert len(calls) == 3 and est.n_samples_seen_ == 100 and _state(est) == before
+
+
+@pytest.mark.parametrize("cls", [DCovRegularizedClassifier, DCovRegularizedRegressor])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_failure_in_a_later_dcov_epoch_leaves_the_estimator_as_before_fit(cls, shuffle,
+                                                                          monkeypatch):
+    X, y_clf, y_reg, sex, _ = _data(n=300)
+    y = _target(cls(), y_clf, y_reg)
+    est = cls(n_epochs=3, shuffle=shuffle, random_state=0).fit(X[:100], y[:100],
+                                                               sensitive_features=sex[:100])
+    before, seen, original, calls = _state(est), est.n_samples_seen_, cls._partial_fit, []
+
+    def fail_in_the_second_epoch(self, *args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise MemoryError("simulated")
+        return original(self, *args)
+
+    monkeypatch.setattr(cls, "_partial_fit", fail_in_the_second_epoch)
+    with pytest.raises(MemoryError, match="simulated"):
+        est.fit(X[100:], y[100:], sensitive_features=sex[100:])
+    assert len(calls) == 2 and est.n_samples_seen_ == seen and _state(est) == before
+
+
+def test_failed_selector_fit_leaves_the_selector_as_before_fit(monkeypatch):
+    from fairlearn_online.selection import _selector
+
+    rng = np.random.default_rng(0)
+    rankings = np.array([rng.permutation(6) for _ in range(40)])
+    sel = MultiwinnerSelector(k=2).fit(rankings[:20])
+    before, kernel = _state(sel), _selector.accumulate_position_counts
+    monkeypatch.setattr(_selector, "accumulate_position_counts",
+                        _kernel_then_interrupt(kernel))
+    with pytest.raises(KeyboardInterrupt):
+        sel.fit(rankings[20:])
+    assert _state(sel) == before and sel.n_rankings_ == 20

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .docstrings import fill_doc
+from .state import atomic
 from .validation import check_method_kwargs
 
 __all__ = ["Chunk", "ChunkDocs", "ChunkMethodsMixin"]
@@ -174,7 +175,10 @@ class ChunkMethodsMixin:
         self : object
         """
         check_method_kwargs(self, "fit", fit_params, self._validate_partial_fit)
-        return self._fit(X, y, sensitive_features, **fit_params)
+        # one transaction above the chunks, epochs and committed slices of ``_fit``: a failure
+        # or interrupt leaves the state of before the call (``_core/state.py``)
+        with atomic(self):
+            return self._fit(X, y, sensitive_features, **fit_params)
 
     def _fit(self, X, y, sensitive_features, **fit_params):
         self._reset()

@@ -46,6 +46,8 @@ import operator
 import numpy as np
 import pandas as pd
 
+from .state import atomic, undo, undo_record
+
 __all__ = ["EventMixin", "event_group_key", "event_sensitive_chunk"]
 
 #: what ``_event_predict_value`` returns for a row its kernel rejects (the chunk route decides)
@@ -159,6 +161,13 @@ class EventMixin:
     #: whether ``_event_learn`` / ``_event_predict_value`` reject a non-finite row themselves
     #: (``False`` / ``_REJECTED``), so that ``_event_row`` need not check a dict's values
     _event_row_checked = False
+    #: whether ``_event_learn`` changes the state and the counters of an event in one kernel
+    #: call (nothing for an interrupt to separate); otherwise the route keeps a cheap undo
+    #: record (``_core/state.py``) and puts it back on any exception
+    _event_learn_atomic = False
+    #: the arrays ``_event_learn`` changes in place, for the undo record (``None``: every array
+    #: of the learned state; ``"snapshot"``: other objects change too, the chunk's transaction)
+    _event_mutable_arrays = None
 
     # ------------------------------------------------------------------ public methods
     def learn_one(self, x, y, *, sensitive_features=None, **kwargs):
@@ -186,7 +195,7 @@ class EventMixin:
             kwargs = {k: v for k, v in kwargs.items() if v is not None}
         if not kwargs:
             fast = self._event_validate(x, y, sensitive_features)
-            if fast is not None and self._event_learn(*fast) is not False:
+            if fast is not None and self._event_learn_one(fast) is not False:
                 return self
         self.partial_fit(self._event_X(x), self._event_y_chunk(y),
                          sensitive_features=self._event_sf_chunk(sensitive_features), **kwargs)
@@ -259,6 +268,22 @@ class EventMixin:
         buf = cache["groups"]
         buf[0] = code
         return buf
+
+    def _event_learn_one(self, fast, return_predictions=False):
+        """:meth:`_event_learn` as one transaction: an exception (``KeyboardInterrupt``
+        included) leaves the state and its counters as before the event."""
+        if self._event_learn_atomic:
+            return self._event_learn(*fast, return_predictions)
+        arrays = self._event_mutable_arrays
+        if arrays == "snapshot":
+            with atomic(self):
+                return self._event_learn(*fast, return_predictions)
+        record = undo_record(self, arrays)
+        try:
+            return self._event_learn(*fast, return_predictions)
+        except BaseException:
+            undo(self, record)
+            raise
 
     def _event_learn(self, row, target, groups, return_predictions=False):
         """Learn one validated event (the buffers of :meth:`_event_validate`) and return what
@@ -442,7 +467,7 @@ class EventMixin:
         fast = self._event_validate(X[0], y0, sf)
         if fast is None:
             return NotImplemented
-        pred = self._event_learn(*fast, return_predictions)
+        pred = self._event_learn_one(fast, return_predictions)
         if pred is False:
             return NotImplemented
         return pred if return_predictions else None

@@ -9,7 +9,9 @@ events waiting for a batch, which belong to the caller of ``learn_one``, not to 
   ``MemoryError`` included, so a failed chunk leaves the estimator exactly as before it, with its
   counters; :func:`checkpoint` commits the work done so far inside a transaction (an estimator
   that learns a long chunk in bounded slices commits each slice, so an interrupt keeps the slices
-  already learned and nothing of the one it stopped).
+  already learned and nothing of the one it stopped); :func:`atomic_fit` makes a whole ``fit``
+  one transaction (its slices and epochs commit only inside it), so a failed ``fit`` leaves
+  the estimator as it was before the call.
 * :func:`make_writeable` replaces read-only arrays of the state (a joblib ``mmap_mode="r"`` load,
   pickle protocol 5 with read-only buffers) by private copies before a kernel writes to them
   (copy on write: a model that only predicts keeps sharing the memory map).
@@ -24,11 +26,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import copy
+import functools
 
 import numpy as np
 
-__all__ = ["atomic", "checkpoint", "forget", "learned_names", "make_writeable", "portable_getstate",
-           "portable_setstate", "restore", "snapshot"]
+__all__ = ["atomic", "atomic_fit", "checkpoint", "forget", "learned_names", "make_writeable",
+           "portable_getstate", "portable_setstate", "restore", "snapshot", "undo", "undo_record"]
 
 #: per-event bookkeeping: never part of a snapshot (it is not learned state)
 EVENT_PREFIX = "_event_"
@@ -74,6 +77,39 @@ def restore(est, saved):
         setattr(est, name, value)
 
 
+def undo_record(est, arrays=None):
+    """A cheap record that undoes one event (the per-event route's transaction).
+
+    It holds the attribute bindings (a shallow copy of ``vars(est)``: counters and replaced
+    arrays) and copies of the arrays a kernel changes in place: those named in ``arrays``, or
+    by default every array of the learned state (also inside dicts). Other objects are not
+    changed by one known event (its group and label are known: encoders do not grow).
+    """
+    d = est.__dict__
+    if arrays is None:
+        found = []
+        for name in learned_names(est):
+            value = d[name]
+            if isinstance(value, np.ndarray):
+                found.append(value)
+            elif isinstance(value, dict):
+                found.extend(v for v in value.values() if isinstance(v, np.ndarray))
+    else:
+        found = [d[name] for name in arrays if name in d]
+    return dict(d), [(a, a.copy()) for a in found]
+
+
+def undo(est, record):
+    """Put back an :func:`undo_record` (arrays keep their identity, their contents restored)."""
+    bindings, contents = record
+    for array, saved in contents:
+        array[...] = saved
+    d = est.__dict__
+    d.clear()
+    d.update(bindings)
+    d.pop(_EVENT_CACHE, None)
+
+
 class _Transaction:
     def __init__(self, est):
         self.est = est
@@ -100,6 +136,23 @@ def atomic(est):
         raise
     finally:
         _ACTIVE.reset(token)
+
+
+def atomic_fit(fit):
+    """Decorator: ``fit`` as one transaction. ``fit`` forgets the learned state and learns
+    anew, possibly in several steps (epochs, chunks, slices committed inside it); a failure or
+    interrupt anywhere restores the state of before ``fit`` was called, never a mix of the old
+    state and part of the new one."""
+    if getattr(fit, "_atomic_fit", False):
+        return fit
+
+    @functools.wraps(fit)
+    def transactional_fit(self, *args, **kwargs):
+        with atomic(self):
+            return fit(self, *args, **kwargs)
+
+    transactional_fit._atomic_fit = True
+    return transactional_fit
 
 
 def checkpoint(est):

@@ -152,6 +152,9 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         self.output_sums_ = grow_rows(self.output_sums_, n_groups)
         self.gradient_means_ = grow_rows(self.gradient_means_, n_groups)
 
+    #: the kernel updates every array and the step counter of an event in one call
+    _event_learn_atomic = True
+
     def _partial_fit(self, X, y, groups, return_predictions):
         shape = FAIRNESS_GRADIENTS[self.fairness_gradient]
         pred = K.logistic_learn_chunk(

@@ -53,6 +53,9 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
 
         return Chunk(X_arr, codes, None, commit)
 
+    #: one assignment (``class_count_``) commits an event
+    _event_learn_atomic = True
+
     def _partial_fit(self, X, y, groups, return_predictions):
         onehot = np.zeros((len(y), len(self.classes_)), dtype=np.int64)
         onehot[np.arange(len(y)), y] = 1

@@ -103,6 +103,9 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         check_fitted(self)
         return self._theta_.copy()
 
+    #: what one event changes in place (``_core/events.py``)
+    _event_mutable_arrays = ("_P_", "_theta_", "_yrange_")
+
     def _partial_fit(self, X, y, member, return_predictions):
         pred = np.empty(X.shape[0])
         for name in ("_P_", "_theta_", "_yrange_"):

@@ -275,6 +275,8 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
     # ------------------------------------------------------------------ learning
     #: the kernels reject a non-finite event row themselves (``_core/events.py``)
     _event_row_checked = True
+    #: one kernel call updates the state and the counters of an event (``_core/events.py``)
+    _event_learn_atomic = True
 
     def _packed(self):
         """The packed kernel state (``forest/_packed.py``), packed again when an attribute was
@@ -332,8 +334,7 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
     def _learn_slice(self, X, y, groups, return_predictions):
         packed = self._packed()
         pred = np.empty(X.shape[0] if return_predictions else 0, dtype=np.int64)
-        _packed.learn(packed, self, X, y, groups, *self._kernel_hyper(), pred)
-        self.samples_seen_[0] += X.shape[0]
+        _packed.learn(packed, self, X, y, groups, *self._kernel_hyper(), pred)  # counts too
         if return_predictions:
             return self.classes_[pred]
         return None
@@ -348,9 +349,10 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
         packed = self._packed()
         hyper, dims = cache["hyper"]
         pred = packed.pred1 if return_predictions else packed.no_pred
+        # one kernel call learns the event and counts it (``samples_seen_`` is ``step[1]`` of
+        # the kernel): an interrupt comes before or after both, never between
         if _packed.learn(packed, self, row, target, groups, hyper, dims, pred) < 0:
             return False  # a non-finite value: the chunk route raises its error
-        self.samples_seen_[0] += 1
         return self.classes_[pred] if return_predictions else None
 
     # ------------------------------------------------------------------ prediction

@@ -551,7 +551,9 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     State (updated in place): ``opt`` (3, nP) packed parameters, Adam first and second
     moments (``[W feature-major (d + 1, nqp), TH]``, :func:`packed_sizes`); ``GMi``
     (G, d + 1, nqp) the group gradient means, feature-major; ``N`` (G,), ``S`` (G, T, K) and
-    the step counter ``step`` (1,). ``hyper = [lam, delta, decay, lr, b1, b2, eps]``,
+    the step counter ``step`` (1,), or (2,) with ``step[1]`` counting the rows learned (the
+    estimator's ``n_samples_seen_``: updated in the same call as the row, so an interrupt never
+    separates an event from its count). ``hyper = [lam, delta, decay, lr, b1, b2, eps]``,
     ``dims = [T, K, C, shape, wait]``, ``work`` from :func:`make_work`.
 
     Returns 0, or -1 without changing anything when ``X`` has a non-finite entry (one event
@@ -581,7 +583,10 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     sf = s.reshape(nq)
     fused = lam == 0.0
     record = pred.shape[0] == n
+    counted = step.shape[0] > 1
     for i in range(n):
+        if counted:  # the rows-learned counter, in the same call as the row
+            step[1] += 1
         x = X[i]
         yi = y[i]
         a = groups[i]
@@ -707,7 +712,10 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
     gT = g[nW:].reshape((T, L, C))
     fused = lam == 0.0
     record = pred.shape[0] == n
+    counted = step.shape[0] > 1
     for i in range(n):
+        if counted:  # the rows-learned counter, in the same call as the row
+            step[1] += 1
         x = X[i]
         yi = y[i]
         a = groups[i]
@@ -797,7 +805,10 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     oT = o[nW:].reshape((T, L, C))
     fo = g.reshape((nP, 1))
     record = pred.shape[0] == n
+    counted = step.shape[0] > 1
     for i in range(n):
+        if counted:  # the rows-learned counter, in the same call as the row
+            step[1] += 1
         x = X[i]
         yi = y[i]
         a = groups[i]

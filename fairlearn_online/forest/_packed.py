@@ -47,7 +47,8 @@ class PackedForest:
                 and mom["m_leaves"] is o[5] and mom["v_leaves"] is o[6]
                 and d["node_gradient_means_"] is o[7] and d["group_counts_"] is o[8]
                 and d["node_sums_"] is o[9] and d["adam_step_"] is o[10]
-                and d["reservoir_"] is o[11] and d["reservoir_counts_"] is o[12])
+                and d["reservoir_"] is o[11] and d["reservoir_counts_"] is o[12]
+                and d["samples_seen_"] is o[13])
 
 
 def _attribute_objects(est):
@@ -55,7 +56,8 @@ def _attribute_objects(est):
     mom = d["adam_moments_"]
     return (d["node_weights_"], d["leaf_logits_"], mom, mom["m_nodes"], mom["v_nodes"],
             mom["m_leaves"], mom["v_leaves"], d["node_gradient_means_"], d["group_counts_"],
-            d["node_sums_"], d["adam_step_"], d["reservoir_"], d["reservoir_counts_"])
+            d["node_sums_"], d["adam_step_"], d["reservoir_"], d["reservoir_counts_"],
+            d["samples_seen_"])
 
 
 def _node_view(flat, T, Kn, d1, nqp):
@@ -103,12 +105,16 @@ def pack(est, memory, target) -> PackedForest:
         est.node_gradient_means_ = GMi[:, :, :nq].reshape(G, d1, T, Kn).transpose(0, 2, 3, 1)
     else:
         p.GMi = np.zeros((G, d1, nqp))  # unused: the reservoir re-evaluates its inputs
+    # the Adam step and the rows-learned counter: one (2,) array the kernels update together
+    # with the row (``step`` of ``forest_learn_nodes``), the attributes views of it
+    counters = np.array([est.adam_step_[0], est.samples_seen_[0]], dtype=np.int64)
+    est.adam_step_, est.samples_seen_ = counters[:1], counters[1:]
     for name in ("group_counts_", "node_sums_", "reservoir_", "reservoir_counts_"):
         arr = getattr(est, name)
         if not (arr.flags.c_contiguous and arr.dtype == np.float64):
             setattr(est, name, np.ascontiguousarray(arr, dtype=np.float64))
     p.objects = _attribute_objects(est)
-    p.state = (est.group_counts_, est.node_sums_, est.adam_step_, est.reservoir_,
+    p.state = (est.group_counts_, est.node_sums_, counters, est.reservoir_,
                est.reservoir_counts_)
     return p
 
@@ -120,9 +126,15 @@ def learn(p, est, X, y, groups, hyper, dims, pred):
     if p.memory == K.RESERVOIR:
         if X.shape[0] == 1 and not np.isfinite(X).all():
             return -1  # before the draws: a rejected event leaves the generator untouched
-        u = est.rng_.random(X.shape[0])
-        return K.forest_learn_reservoir(X, y, groups, u, p.opt, N, RX, RN, step, hyper, dims,
-                                        p.work, pred)
+        rng_state, seen = est.rng_.bit_generator.state, step[1]
+        try:
+            u = est.rng_.random(X.shape[0])
+            return K.forest_learn_reservoir(X, y, groups, u, p.opt, N, RX, RN, step, hyper,
+                                            dims, p.work, pred)
+        except BaseException:
+            if step[1] == seen:  # the kernel did not run: neither did the draws
+                est.rng_.bit_generator.state = rng_state
+            raise
     elif p.target == K.OUTPUT:
         T, Kn, d1, C, nq, nqp, nW, nP = p.sizes
         GM = est.node_gradient_means_  # (G, 1, 1, nq * d1 + nT): nodes (node-major), leaves
@@ -131,11 +143,12 @@ def learn(p, est, X, y, groups, hyper, dims, pred):
         GMi[:, :nW, 0].reshape(G, d1, nqp)[:, :, :nq] = GM[:, 0, 0, :d1 * nq].reshape(
             G, nq, d1).transpose(0, 2, 1)
         GMi[:, nW:, 0] = GM[:, 0, 0, d1 * nq:]
-        code = K.forest_learn_output(X, y, groups, p.opt, GMi, N, S, step, hyper, dims, p.work,
-                                     pred)
-        GM[:, 0, 0, :d1 * nq] = GMi[:, :nW, 0].reshape(G, d1, nqp)[:, :, :nq].transpose(
-            0, 2, 1).reshape(G, nq * d1)
-        GM[:, 0, 0, d1 * nq:] = GMi[:, nW:, 0]
-        return code
+        try:
+            return K.forest_learn_output(X, y, groups, p.opt, GMi, N, S, step, hyper, dims,
+                                         p.work, pred)
+        finally:  # the kernel's gradient means go back with the rest of its update
+            GM[:, 0, 0, :d1 * nq] = GMi[:, :nW, 0].reshape(G, d1, nqp)[:, :, :nq].transpose(
+                0, 2, 1).reshape(G, nq * d1)
+            GM[:, 0, 0, d1 * nq:] = GMi[:, nW:, 0]
     return K.forest_learn_nodes(X, y, groups, p.opt, p.GMi, N, S, step, hyper, dims, p.work,
                                 pred)

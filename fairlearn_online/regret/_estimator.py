@@ -360,6 +360,14 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         return self._theta_.copy()
 
     # ---- learning ------------------------------------------------------------------------
+    @property
+    def _event_mutable_arrays(self):
+        """What one event changes in place (``_core/events.py``): the kernel's arrays, or the
+        experts (estimators) with ``base_estimator``."""
+        if getattr(self, "base_estimator", None) is not None:
+            return "snapshot"
+        return ("_P_", "_theta_", "_R_", "_C_", "_yrange_")
+
     def _partial_fit(self, X, y, member, return_predictions):
         n = X.shape[0]
         pred = np.empty(n)

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.deprecation import keyword_only_init
-from .._core.state import forget
+from .._core.state import atomic_fit, forget
 from .._core.validation import POSITIVE, POSITIVE_INT, StrOptions, validate_params
 from ..base import (GroupEncoder, check_frozen_params, check_sensitive_features,
                     record_frozen_params)
@@ -206,6 +206,7 @@ class MultiwinnerSelector(BaseEstimator):
     def _reset(self):
         forget(self)
 
+    @atomic_fit
     def fit(self, rankings, y=None, *, item_groups=None):
         """Forget everything, then learn from ``rankings``.
 
