@@ -1036,3 +1036,53 @@ def test_failed_selector_fit_leaves_the_selector_as_before_fit(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         sel.fit(rankings[20:])
     assert _state(sel) == before and sel.n_rankings_ == 20
+
+
+# --------------------------------------------------------------------------------------------
+# item 6 for aglfop: every solution is checked against its bounds (the fairness_limit check)
+# --------------------------------------------------------------------------------------------
+_P_ZSY = np.array([[[0.3, 0.1], [0.1, 0.1]], [[0.1, 0.1], [0.05, 0.15]]])
+
+
+def test_aglfop_solution_that_violates_its_bounds_warns_and_is_marked_violated(monkeypatch):
+    from fairlearn_online.optimum import FairnessLimitWarning, aglfop, aglfop_frontier
+    from fairlearn_online.optimum import _aglfop
+
+    free = aglfop(_P_ZSY, inputs="zs")
+    assert free.global_disparity > 0.01 and free.status == "optimal"
+    real = _aglfop._AGLFOPProgram.solve
+    calls = []
+
+    def ignores_the_bounds(self, eps_global, eps_local):  # as an inaccurate solver could
+        calls.append((eps_global, eps_local))
+        return real(self, np.inf, np.inf)
+
+    monkeypatch.setattr(_aglfop._AGLFOPProgram, "solve", ignores_the_bounds)
+    with pytest.warns(FairnessLimitWarning, match=r"global disparity 0\.\d+ > eps_global = "
+                                                  r"0\.002 \(tolerance"):
+        res = aglfop(_P_ZSY, eps_global=0.002, inputs="zs")
+    assert res.status == "violated" and res.global_disparity > 0.002 and len(calls) == 1
+    with pytest.warns(FairnessLimitWarning, match="local disparity"):
+        grid = aglfop_frontier(_P_ZSY, [np.inf], [0.001], inputs="zs")
+    assert grid["status"].tolist() == ["violated"]
+
+
+def test_aglfop_small_excess_is_solved_again_with_the_bound_tightened(monkeypatch):
+    from fairlearn_online.optimum import aglfop
+    from fairlearn_online.optimum import _aglfop
+
+    real = _aglfop._AGLFOPProgram.solve
+    calls = []
+
+    def slightly_over_first(self, eps_global, eps_local):
+        calls.append(eps_global)
+        if len(calls) == 1:  # the solution of a 10 % looser bound
+            return real(self, eps_global * 1.1, eps_local)
+        return real(self, eps_global, eps_local)
+
+    monkeypatch.setattr(_aglfop._AGLFOPProgram, "solve", slightly_over_first)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = aglfop(_P_ZSY, eps_global=0.01, inputs="zs")
+    assert len(calls) == 2 and calls[1] < 0.01
+    assert res.status != "violated" and res.global_disparity <= 0.01 + 1e-7 + 1e-8

@@ -35,6 +35,7 @@ import pandas as pd
 from ..utils import progress_bar
 from ._info import (LN2, check_joint, conditional_mutual_information, empirical_joint,
                     encode_labels, entropy, mutual_information, sample_count, solve)
+from ._limits import check_solution
 
 __all__ = ["AGLFOPResult", "aglfop", "aglfop_from_samples", "aglfop_frontier"]
 
@@ -58,7 +59,10 @@ class AGLFOPResult:
         ``cells=``) it is ``Q(Yhat | cell)``, shape (n_cells, n_y). Rows of cells with zero
         probability are uniform (any choice is optimal there).
     status : str
-        cvxpy solver status (``"optimal"`` or ``"optimal_inaccurate"``).
+        cvxpy solver status (``"optimal"`` or ``"optimal_inaccurate"``), or ``"violated"``
+        when a disparity exceeds its bound by more than ``ABS_TOL + REL_TOL * eps`` bits
+        after one tightened re-solve (a ``FairnessLimitWarning`` gives the achieved values;
+        see :func:`~fairlearn_online.optimum.fairness_limit`).
     global_disparity : float
         ``I_Q(Z;Yhat)`` of the optimal channel, in bits.
     local_disparity : float
@@ -140,8 +144,21 @@ def _program_for(p, inputs, solver):
     return _AGLFOPProgram(p4, solver), x_of, p, inputs
 
 
+def _checked_solve(program, eps_global, eps_local, stacklevel=5):
+    """``program.solve`` with its solution checked against both bounds (the check of
+    :func:`~fairlearn_online.optimum.fairness_limit`: tolerance ``ABS_TOL + REL_TOL * eps`` bits,
+    one tightened re-solve, else status ``"violated"`` and a ``FairnessLimitWarning``)."""
+    bounds = (_check_eps(eps_global, "eps_global"), _check_eps(eps_local, "eps_local"))
+    solution, status, _ = check_solution(
+        lambda b: (lambda out: (out, out[1]))(program.solve(*b)), lambda out: out[3:5], bounds,
+        what="AGLFOP", names=("global disparity", "local disparity"),
+        bound_names=("eps_global", "eps_local"), stacklevel=stacklevel)
+    channel, _, acc, i_g, i_l = solution
+    return channel, status, acc, i_g, i_l
+
+
 def _result(program, x_of, p_zsy, inputs, eps_global, eps_local, labels=None):
-    channel, status, acc, i_g, i_l = program.solve(eps_global, eps_local)
+    channel, status, acc, i_g, i_l = _checked_solve(program, eps_global, eps_local)
     return AGLFOPResult(
         accuracy=acc, channel=channel if x_of is None else channel[x_of], status=status,
         global_disparity=i_g, local_disparity=i_l, eps_global=float(eps_global),
@@ -392,7 +409,7 @@ def aglfop_frontier(p_zsy, eps_global_grid, eps_local_grid, *, inputs="zsy", sol
     rows = []
     pairs = [(g, e) for g in g_grid for e in l_grid]
     for g, e in progress_bar(pairs, total=len(pairs), desc="AGLFOP grid", enable=progress):
-        _, status, acc, i_g, i_l = program.solve(g, e)
+        _, status, acc, i_g, i_l = _checked_solve(program, g, e, stacklevel=4)
         rows.append(dict(eps_global=g, eps_local=e, accuracy=acc, global_disparity=i_g,
                          local_disparity=i_l, status=status))
     return pd.DataFrame(rows)

@@ -39,8 +39,8 @@ import pandas as pd
 
 from ._info import empirical_joint, encode_labels, mutual_information, sample_count
 
-__all__ = ["FairnessLimit", "FairnessLimitWarning", "fairness_limit", "fairness_limit_curve",
-           "quantile_cells"]
+__all__ = ["FairnessLimit", "FairnessLimitWarning", "check_solution", "fairness_limit",
+           "fairness_limit_curve", "quantile_cells"]
 
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "mutual_information")
 
@@ -55,6 +55,63 @@ _TINY_BITS = 1e-9
 
 class FairnessLimitWarning(RuntimeWarning):
     """The solver's decision exceeds the fairness bound by more than the documented tolerance."""
+
+
+def check_solution(solve_once, measure, bounds, *, what, names=("disparity",),
+                   bound_names=("eps",), stacklevel=3):
+    """Solve, check the solution against its bounds, re-solve once tightened, else warn.
+
+    Shared by :func:`fairness_limit` and :func:`~fairlearn_online.optimum.aglfop`: a solution
+    whose measure exceeds its bound ``eps`` by more than ``ABS_TOL + REL_TOL * eps`` is solved
+    again once, every violated bound tightened by twice its excess, when each excess is small
+    (at most ``eps / 4``); the better of the two is kept. A solution still violating a bound
+    gets the status ``"violated"`` and a :class:`FairnessLimitWarning` with the achieved values.
+
+    Parameters
+    ----------
+    solve_once : callable
+        ``solve_once(bounds) -> (solution, status)``, not yet checked.
+    measure : callable
+        ``measure(solution) -> tuple`` of the achieved values, one per bound.
+    bounds : tuple of float
+        The bounds (``inf``: none).
+    what : str
+        The problem's name in the warning.
+    names, bound_names : tuple of str
+        Names of the measures and of their bounds in the warning.
+    stacklevel : int, default=3
+
+    Returns
+    -------
+    solution, status, achieved
+        ``status`` is the solver's, or ``"violated"``.
+    """
+    bounds = tuple(float(b) for b in bounds)
+    tols = tuple(ABS_TOL + REL_TOL * b for b in bounds)
+
+    def excesses(achieved):
+        return [a - b if a > b + t else 0.0 for a, b, t in zip(achieved, bounds, tols)]
+
+    solution, status = solve_once(bounds)
+    achieved = tuple(measure(solution))
+    over = excesses(achieved)
+    if any(over) and all(a <= 1.25 * b for a, b, e in zip(achieved, bounds, over) if e):
+        tightened = tuple(b - 2.0 * e for b, e in zip(bounds, over))
+        solution2, status2 = solve_once(tightened)
+        achieved2 = tuple(measure(solution2))
+        over2 = excesses(achieved2)
+        if not any(over2) or sum(over2) < sum(over):
+            solution, status, achieved, over = solution2, status2, achieved2, over2
+    if any(over):
+        parts = [f"{name} {a:.6g} > {bname} = {b:.6g} (tolerance {t:.3g})"
+                 for name, bname, a, b, t, e in zip(names, bound_names, achieved, bounds, tols,
+                                                    over) if e]
+        warnings.warn(
+            f"The {what}'s solution (solver status {status!r}) has {'; '.join(parts)}: its "
+            "accuracy is not a valid limit; the result's status is 'violated'.",
+            FairnessLimitWarning, stacklevel=stacklevel)
+        status = "violated"
+    return solution, status, achieved
 
 
 @dataclass(frozen=True)
@@ -223,21 +280,9 @@ class _Limit:
             raise TypeError(f"eps must be a number, got {eps!r}.") from None
         if math.isnan(eps) or eps < 0:
             raise ValueError(f"eps must be a non-negative number, got {eps}.")
-        tol = ABS_TOL + REL_TOL * eps
-        t, status = self._solve_once(eps)
-        disparity = self.disparity(t)
-        if eps + tol < disparity <= 1.25 * eps:  # a small excess: once more, tightened by it
-            t2, status2 = self._solve_once(eps - 2.0 * (disparity - eps))
-            disparity2 = self.disparity(t2)
-            if disparity2 <= eps + tol or disparity2 < disparity:
-                t, status, disparity = t2, status2, disparity2
-        if disparity > eps + tol:
-            warnings.warn(
-                f"The {self.constraint} limit's solution (solver status {status!r}) has "
-                f"disparity {disparity:.6g} > eps = {eps:.6g} (tolerance {tol:.3g}): its "
-                "accuracy is not a valid limit; the result's status is 'violated'.",
-                FairnessLimitWarning, stacklevel=3)
-            status = "violated"
+        t, status, (disparity,) = check_solution(
+            lambda bounds: self._solve_once(bounds[0]), lambda t: (self.disparity(t),), (eps,),
+            what=f"{self.constraint} limit", stacklevel=4)
         accuracy = self.base + float(self.gain @ t)
         return FairnessLimit(accuracy=min(accuracy, 1.0), eps=eps, constraint=self.constraint,
                              disparity=disparity, decision=t, cells=self.cell_labels,
