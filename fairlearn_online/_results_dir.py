@@ -80,10 +80,15 @@ class ResultsFolder:
     ----------
     out : str or os.PathLike
         Checked with :func:`check_output_dir` (a ``ValueError`` at construction).
+    keep : bool, default=False
+        Start the staging folder as a copy of ``out`` (a report redrawn over a finished run:
+        its tables and ``run.json`` stay, the figures are replaced together); ``out`` must then
+        exist (it is not checked for a ``run.json``: a run that predates it has none).
     """
 
-    def __init__(self, out):
-        self.path = check_output_dir(out)
+    def __init__(self, out, *, keep=False):
+        self.path = (Path(os.path.abspath(os.fspath(out))) if keep else check_output_dir(out))
+        self.keep = keep
         self.staging = None
 
     def __enter__(self) -> Path:
@@ -94,6 +99,12 @@ class ResultsFolder:
         except OSError as exc:
             raise ValueError(f"output folder {self.path}: cannot write in "
                              f"{self.path.parent} ({exc.strerror or exc}).") from exc
+        if self.keep:
+            try:
+                shutil.copytree(self.path, self.staging, dirs_exist_ok=True)
+            except BaseException:
+                shutil.rmtree(self.staging, ignore_errors=True)
+                raise
         return self.staging
 
     def __exit__(self, exc_type, exc, tb):

@@ -22,10 +22,18 @@ def _run_point(point):
 
 
 _FAIL_IN_REPORT = {"with": None}
+_REPORTS_DRAWN = []
+
+
+def _draw_figure(out_dir):
+    _REPORTS_DRAWN.append(1)
+    (out_dir / "figure.png").write_bytes(b"figure %d" % len(_REPORTS_DRAWN))
 
 
 def _report(tables, out_dir, quick):
-    (out_dir / "summary.md").write_text(f"{len(tables['results'])} rows\n")
+    (out_dir / "summary.md").write_text(f"{len(tables['results'])} rows, report "
+                                        f"{len(_REPORTS_DRAWN)}\n")
+    _draw_figure(out_dir)
     if _FAIL_IN_REPORT["with"] is not None:
         raise _FAIL_IN_REPORT["with"]
 
@@ -73,7 +81,7 @@ def test_a_failed_report_leaves_the_previous_results_untouched(tmp_path, capsys,
     out = tmp_path / "results"
     assert cli.main(["run", "_cli-test", "--out", str(out), "--no-progress"]) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert set(before) == {"results.csv", "summary.md", "run.json"}
+    assert set(before) == {"results.csv", "summary.md", "figure.png", "run.json"}
     _FAIL_IN_REPORT["with"] = failure
     try:
         code = cli.main(["run", "_cli-test", "--seeds", "1", "--out", str(out), "--no-progress"])
@@ -92,8 +100,39 @@ def test_a_finished_run_replaces_the_previous_one_as_a_whole(tmp_path):
     run_experiment("_cli-test", out=out, progress=False)
     (out / "stale_figure.png").write_bytes(b"old")
     run_experiment("_cli-test", out=out, seeds=1, progress=False)
-    assert sorted(p.name for p in out.iterdir()) == ["results.csv", "run.json", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["figure.png", "results.csv", "run.json",
+                                                     "summary.md"]
     assert json.loads((out / "run.json").read_text())["seeds"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]
+
+
+@pytest.mark.parametrize("when", ["figure", "after"])
+def test_interrupted_report_command_leaves_the_previous_results_untouched(tmp_path, capsys,
+                                                                          monkeypatch, when):
+    """``fairlearn-online report NAME --out DIR`` redraws into a copy that replaces DIR."""
+    out = tmp_path / "results"
+    assert cli.main(["run", "_cli-test", "--out", str(out), "--no-progress"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    if when == "figure":
+        def figure_then_ctrl_c(out_dir):
+            (out_dir / "figure.png").write_bytes(b"half a figure")
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(sys.modules[__name__], "_draw_figure", figure_then_ctrl_c)
+    else:
+        _FAIL_IN_REPORT["with"] = KeyboardInterrupt()
+    try:
+        assert cli.main(["report", "_cli-test", "--out", str(out)]) == 130
+    finally:
+        _FAIL_IN_REPORT["with"] = None
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["results"]  # no staging folder left
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert cli.main(["report", "_cli-test", "--out", str(out)]) == 0  # and it redraws
+    after = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert set(after) == set(before) and after["summary.md"] != before["summary.md"]
+    assert after["run.json"] == before["run.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["results"]
 
 

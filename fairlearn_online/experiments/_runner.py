@@ -293,7 +293,8 @@ def render_report(name, folder, *, quick=None):
     Reads the tables the run wrote into ``folder`` (those listed in its ``run.json``, or every
     CSV of the folder for a run that predates the list) and calls the experiment's report on
     them, so a figure can be improved without repeating a long run. ``run.json`` is left as
-    the run wrote it.
+    the run wrote it. The folder is replaced as a whole once every figure is drawn (a copy
+    is redrawn next to it), so an interrupt or error leaves the previous results untouched.
 
     Parameters
     ----------
@@ -321,8 +322,11 @@ def render_report(name, folder, *, quick=None):
         raise ValueError(f"{folder} has no CSV table of a run of {name!r}"
                          + (f" (missing: {', '.join(missing)})" if missing else "") + ".")
     frames = {t: pd.read_csv(folder / f"{t}.csv") for t in names}
-    _report(experiment, frames, folder,
-            bool(meta.get("quick", False) if quick is None else quick))
+    # into a copy of the folder that replaces it once every figure is drawn: an interrupt or
+    # error leaves the previous figures and tables untouched (``_results_dir.py``)
+    with ResultsFolder(folder, keep=True) as staging:
+        _report(experiment, frames, staging,
+                bool(meta.get("quick", False) if quick is None else quick))
     return frames
 
 
