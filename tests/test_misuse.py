@@ -1086,3 +1086,31 @@ def test_aglfop_small_excess_is_solved_again_with_the_bound_tightened(monkeypatc
         res = aglfop(_P_ZSY, eps_global=0.01, inputs="zs")
     assert len(calls) == 2 and calls[1] < 0.01
     assert res.status != "violated" and res.global_disparity <= 0.01 + 1e-7 + 1e-8
+
+
+# --------------------------------------------------------------------------------------------
+# Aranyani without sensitive_features: the optimizer would wait forever for a second group
+# --------------------------------------------------------------------------------------------
+def test_aranyani_penalized_without_sensitive_features_warns_once_naming_them():
+    from fairlearn_online.forest import SingleGroupWarning
+
+    X, y, _, sex, _ = _data(n=200)
+    est = AranyaniClassifier(fairness_weight=1.0, random_state=0)
+    with pytest.warns(SingleGroupWarning, match="sensitive_features") as record:
+        est.partial_fit(X[:100], y[:100])
+    assert len(record) == 1 and issubclass(SingleGroupWarning, UserWarning)
+    assert est.adam_step_[0] == 0  # it indeed learned nothing
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est.partial_fit(X[100:], y[100:])  # once
+        for x, label in zip(X[:5], y[:5]):
+            est.learn_one(x, int(label))
+        # no warning where it learns: groups given, no penalty, or an optimizer that never waits
+        AranyaniClassifier(fairness_weight=1.0).fit(X, y, sensitive_features=sex)
+        AranyaniClassifier(fairness_weight=0.0).fit(X, y)
+        AranyaniClassifier(fairness_weight=1.0, wait_for_groups="never").fit(X, y)
+    # a penalty switched on mid-stream warns then
+    est = AranyaniClassifier(fairness_weight=0.0).fit(X[:100], y[:100])
+    est.set_params(fairness_weight=2.0)
+    with pytest.warns(SingleGroupWarning, match="sensitive_features"):
+        est.learn_one(X[100], int(y[100]))

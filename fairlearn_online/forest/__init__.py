@@ -5,9 +5,9 @@ logistic regression, FAHT) are in :mod:`fairlearn_online.baselines`.
 """
 
 from .._core.deprecation import moved_names
-from ._aranyani import AranyaniClassifier
+from ._aranyani import AranyaniClassifier, SingleGroupWarning
 
-__all__ = ["AranyaniClassifier"]
+__all__ = ["AranyaniClassifier", "SingleGroupWarning"]
 
 __getattr__ = moved_names(__name__, {
     "OnlineFairLogisticClassifier": "fairlearn_online.baselines",

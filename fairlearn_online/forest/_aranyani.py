@@ -6,6 +6,8 @@ Using Oblique Decision Forests" (ICLR 2024).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
@@ -23,7 +25,12 @@ from . import _kernels as K
 from . import _packed
 from ._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS
 
-__all__ = ["AranyaniClassifier"]
+__all__ = ["AranyaniClassifier", "SingleGroupWarning"]
+
+
+class SingleGroupWarning(UserWarning):
+    """The optimizer waits for a second group that cannot come: no ``sensitive_features``
+    were given, so every sample is in one group and no step is ever taken."""
 
 _MEMORIES = {"aggregate": K.AGGREGATE, "reservoir": K.RESERVOIR}
 _TARGETS = {"nodes": K.NODES, "output": K.OUTPUT}
@@ -83,7 +90,8 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
         ``compute_fairness=True`` at lambda = 0); ``"never"`` learns from the first sample. The
         samples before the second group still enter the group statistics and are predicted.
         With a single group (e.g. no ``sensitive_features``) and ``fairness_weight > 0`` the
-        default therefore learns nothing (``adam_step_`` stays 0): use ``"never"`` there.
+        default therefore learns nothing (``adam_step_`` stays 0; a ``SingleGroupWarning``,
+        once): use ``"never"`` there.
     fairness_memory : {"aggregate", "reservoir"}, default="aggregate"
         ``"aggregate"`` keeps O(1) running sums per group (the paper's method).
         ``"reservoir"`` keeps a uniform reservoir of ``reservoir_size`` past inputs per group
@@ -311,7 +319,26 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
                 self.node_weights_.size + self.leaf_logits_.size)
         return max(1, int(_SLICE_WORK // per_row))
 
+    def _warn_if_waiting_forever(self):
+        """Warn once: a stream without ``sensitive_features`` has one group, and the optimizer
+        that waits for two (``wait_for_groups``) would never take a step."""
+        if self.__dict__.get("_single_group_warned") or \
+                self.group_encoder_.columns_ != ["<none>"]:
+            return
+        waits = self.wait_for_groups == "always" or (
+            self.wait_for_groups == "when_penalized" and self.fairness_weight != 0)
+        if waits:
+            self._single_group_warned = True
+            warnings.warn(
+                f"{type(self).__name__}(fairness_weight={self.fairness_weight!r}, "
+                f"wait_for_groups={self.wait_for_groups!r}) got no sensitive_features: every "
+                "sample is in one group, and the optimizer waits for two groups before any "
+                "step, so the model never learns. Pass sensitive_features, or set "
+                "wait_for_groups='never' (or fairness_weight=0).", SingleGroupWarning,
+                stacklevel=5)
+
     def _partial_fit(self, X, y, groups, return_predictions):
+        self._warn_if_waiting_forever()
         # a long chunk is learned in bounded slices, each committed (``_core/state.py``): Ctrl-C
         # is honoured between slices (a kernel does not look at signals) and keeps the slices
         # already learned, with their counters; the rows are learned in order either way, so
