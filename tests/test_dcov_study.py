@@ -128,3 +128,11 @@ def test_quick_run_and_report(tmp_path):
     assert set(results.method) == {
         "ccdcov penalty", "unpenalized", "quantile repair", "group thresholds + side alignment",
         "quantile repair, 16 age bins", "group thresholds + side alignment, 16 age bins"}
+
+
+def test_the_references_are_the_library_functions():
+    from fairlearn_online import dcov
+
+    assert dcov_study.quantile_repair is dcov.quantile_repair
+    assert dcov_study.group_thresholds_side_alignment is dcov.group_thresholds_side_alignment
+    assert not hasattr(dcov_study, "_quantile_map")

@@ -287,3 +287,22 @@ def test_river_adapter():
         RiverClassifier().partial_fit_predict(X, y, sensitive_features=g), ref_pred)
     with pytest.raises(ValueError, match="model"):
         RiverClassifier(model="svm").fit(X, y)
+
+
+def test_node_outputs_are_the_forward_pass_of_the_kernel():
+    """``node_outputs`` (the kernel's forward pass) gives the numbers the experiments computed
+    before with numpy, ``sigmoid(W[:, :, :-1] . x + W[:, :, -1])`` per node, to rounding."""
+    from fairlearn_online.forest import AranyaniClassifier
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4))
+    y = (X[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    g = rng.choice(["a", "b"], 400)
+    est = AranyaniClassifier(fairness_weight=1.0, random_state=0).fit(X, y, sensitive_features=g)
+    W = est.node_weights_
+    z = np.einsum("nj,tkj->ntk", X, W[:, :, :-1]) + W[:, :, -1]
+    s = est.node_outputs(X)
+    assert s.shape == (400,) + W.shape[:2]
+    np.testing.assert_allclose(s, 1.0 / (1.0 + np.exp(-z)), rtol=1e-13, atol=1e-300)
+    with pytest.raises(ValueError):
+        est.node_outputs(X[:, :3])

@@ -181,20 +181,13 @@ def run_point(point):
         row["dp_final_model"] = _gap((proba > 0.5).astype(float), groups)
     if point["method"].startswith("aranyani") and est.fairness_target == "nodes":
         # node-level parity (what the penalty equalizes) against prediction-level parity
-        s_now = _node_outputs(est, X)
+        s_now = est.node_outputs(X).reshape(len(X), -1)
         if est.fairness_memory == "aggregate":  # the reservoir keeps no aggregate sums
             row["node_gap_aggregate"] = float(np.mean(est.node_parity_gaps()))
         row["node_gap_final_model"] = float(np.mean(
             [_gap(s_now[:, q], groups) for q in range(s_now.shape[1])]))
     curves = curve[["n_samples", "accuracy", "demographic_parity_difference"]].to_dict("records")
     return {"results": [row], "curves": curves}
-
-
-def _node_outputs(est, X):
-    """``s_k(x)`` of every node of every tree at the current parameters: shape (n, T * K)."""
-    W = est.node_weights_
-    z = np.einsum("nj,tkj->ntk", X, W[:, :, :-1]) + W[:, :, -1]
-    return (1.0 / (1.0 + np.exp(-z))).reshape(len(X), -1)
 
 
 def summarize(results):

@@ -23,6 +23,9 @@ References, applied to the unpenalized ``dcov-compas`` model's scores, with the 
 independence from continuous age that the penalty asks for) and every mapping fitted on the
 training rows only:
 
+(the library's :func:`fairlearn_online.dcov.quantile_repair` and
+:func:`fairlearn_online.dcov.group_thresholds_side_alignment`)
+
 ``quantile repair``
     each subgroup's score distribution mapped onto the pooled one (the Wasserstein-barycenter
     repair), mixed as ``(1 - t) p + t aligned(p)``.
@@ -39,6 +42,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..dcov import group_thresholds_side_alignment, quantile_repair
 from ..plotting import dataset_label, method_label, spread_label
 from ..utils import save_figure
 from ._runner import Experiment, register
@@ -124,50 +128,6 @@ def subgroup_codes(S_train, S_test, numeric_bins=4):
     k_train, k_test = key(S_train, bins_train), key(S_test, bins_test)
     cats = pd.Index(sorted(set(k_train) | set(k_test)))
     return cats.get_indexer(k_train), cats.get_indexer(k_test)
-
-
-def _quantile_map(reference, target_pool, values):
-    """Map ``values`` through the empirical CDF of ``reference`` onto the quantiles of ``target_pool``."""
-    q = np.searchsorted(np.sort(reference), values, side="right") / len(reference)
-    return np.quantile(target_pool, np.clip(q, 0.0, 1.0))
-
-
-def quantile_repair(p_train, g_train, p, g, t):
-    """``(1 - t) p + t aligned(p)``: each subgroup's scores onto the pooled training scores."""
-    aligned = p.copy()
-    for c in np.unique(g):
-        ref = p_train[g_train == c]
-        if len(ref) >= 2:
-            aligned[g == c] = _quantile_map(ref, p_train, p[g == c])
-    return (1.0 - t) * p + t * aligned
-
-
-def group_thresholds_side_alignment(p_train, g_train, p, g, t):
-    """Move each subgroup's selection rate toward the pooled one by ``t``, keep the decisions,
-    and give both sides of the decision the pooled score distribution of that side of 0.5.
-
-    Returns the new scores; ``scores > 0.5`` are the decisions of the subgroup thresholds.
-    """
-    pooled_rate = np.mean(p_train > 0.5)
-    thresholds = np.full(max(g_train.max(initial=-1), g.max(initial=-1)) + 1, 0.5)
-    for c in np.unique(g):
-        s = p_train[g_train == c]
-        if len(s) >= 2:
-            rate = (1.0 - t) * np.mean(s > 0.5) + t * pooled_rate
-            thresholds[c] = np.quantile(s, 1.0 - rate)
-    decide_train = p_train > thresholds[g_train]
-    decide = p > thresholds[g]
-    out = np.empty_like(p)
-    for side in (False, True):
-        pool = p_train[(p_train > 0.5) == side]
-        for c in np.unique(g):
-            rows = (g == c) & (decide == side)
-            if not rows.any():
-                continue
-            ref = p_train[(g_train == c) & (decide_train == side)]
-            out[rows] = (_quantile_map(ref, pool, p[rows]) if len(ref) >= 2
-                         else np.median(pool))
-    return out
 
 
 def _best_training_threshold(p, y):

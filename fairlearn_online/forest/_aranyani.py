@@ -425,6 +425,28 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
             return _REJECTED  # a non-finite value: predict raises its error
         return self.__dict__["_event_cache_"]["class_list"][best]
 
+    def node_outputs(self, X):
+        """Every node's output ``s_k(x) = sigmoid(w_k . x + b_k)`` at the current parameters.
+
+        Computed by the forest's own forward pass (the kernel behind :meth:`predict_proba`).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        s : ndarray of shape (n_samples, n_trees, 2**depth - 1)
+            Node ``k`` of tree ``t`` in heap order (the children of ``k`` are ``2k + 1`` and
+            ``2k + 2``), as in ``node_weights_``.
+        """
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        packed = self._packed()
+        out = np.empty((X_arr.shape[0],) + self.node_weights_.shape[:2])
+        K.forest_node_outputs(X_arr, packed.opt, packed.pdims, packed.work, out)
+        return out
+
     def node_parity_gaps(self):
         """Node-level parity gaps ``F_k`` from the aggregate statistics (docs/user_guide/forest.md).
 

@@ -833,14 +833,10 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     return 0
 
 
-@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
-def forest_predict(X, opt, dims, work, out):
-    """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
-    parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``), or -1 when
-    ``X`` has a non-finite entry."""
-    n, d = X.shape
-    if not _all_finite(X):
-        return -1
+@njit(**_STEP)
+def _forward_arrays(d, opt, dims, work):
+    """The parameters (views of ``opt[0]``) and buffers :func:`_forward` takes, for ``d``
+    features: ``(WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)``."""
     d1 = d + 1
     T, K, C = dims[0], dims[1], dims[2]
     L = K + 1
@@ -852,12 +848,36 @@ def forest_predict(X, opt, dims, work, out):
      RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
     WT = opt[0, :nW].reshape((d1, nqp))
     THc = opt[0, nW:].reshape((T, L, C))
+    return WT, THc, zz, ee, kb, ib, fb, s, R, Q, P
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_predict(X, opt, dims, work, out):
+    """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
+    parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``), or -1 when
+    ``X`` has a non-finite entry."""
+    if not _all_finite(X):
+        return -1
+    WT, THc, zz, ee, kb, ib, fb, s, R, Q, P = _forward_arrays(X.shape[1], opt, dims, work)
     best = 0
-    for i in range(n):
+    for i in range(X.shape[0]):
         _forward(X[i], WT, THc, zz, ee, kb, ib, fb, s, R, Q, out[i])
-    if n > 0:
-        best = _predicted_class(out[n - 1])
+    if X.shape[0] > 0:
+        best = _predicted_class(out[X.shape[0] - 1])
     return best
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def forest_node_outputs(X, opt, dims, work, out):
+    """Node outputs ``s`` (:func:`_forward`) of every row of ``X`` into ``out`` (``(n, T, K)``)
+    from the packed parameters ``opt[0]``; returns 0, or -1 when ``X`` has a non-finite
+    entry."""
+    if not _all_finite(X):
+        return -1
+    WT, THc, zz, ee, kb, ib, fb, s, R, Q, P = _forward_arrays(X.shape[1], opt, dims, work)
+    for i in range(X.shape[0]):
+        _forward(X[i], WT, THc, zz, ee, kb, ib, fb, out[i], R, Q, P)
+    return 0
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
