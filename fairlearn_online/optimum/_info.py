@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ..base import check_sensitive_features
+from ..base import GroupEncoder, check_sensitive_features
 
 __all__ = [
     "entropy",
@@ -163,11 +163,7 @@ def encode_labels(values, n_samples=None, *, name):
     if n_samples is None:
         n_samples = sample_count(values, name=name)
     arr, _ = check_sensitive_features(values, n_samples, name=name)
-    if arr.shape[1] == 1:
-        keys = arr[:, 0]
-    else:
-        keys = np.empty(arr.shape[0], dtype=object)
-        keys[:] = [tuple(row) for row in arr]
+    keys = GroupEncoder.keys(arr)  # the label, or the row's tuple: the groups' one rule
     codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
     try:  # sorted labels read better in tables; fall back to appearance order
         order = np.array(sorted(range(len(uniques)), key=lambda i: uniques[i]), dtype=np.int64)
