@@ -19,10 +19,10 @@ for ``eps`` in use are this one update with a different ``eps_hat``:
 
 Each estimator keeps its own ``eps`` and convention, so its numbers are unchanged.
 :func:`adam_step` (numpy, lists of arrays, strict IEEE arithmetic) and :func:`adam_step_numba`
-(numba, one flat array, callable from other kernels, compiled with the forest kernels'
-``fastmath`` flags ``FASTMATH`` so that it computes exactly what the forest's own step did) do
+(numba, one flat array, callable from other kernels: the forest's kernels and its
+online-logistic baseline call it; ``fastmath`` flags ``FASTMATH``, those kernels' flags) do
 the same operations in the same order; tests/test_optim.py checks them against each other, the
-numba one bit for bit against the forest's step and both against a plain transcription of
+numba one bit for bit against the forest's former step and both against a plain transcription of
 Algorithm 1.
 """
 
@@ -39,7 +39,7 @@ _configure_cache()  # a writable cache directory (read-only installs) and the co
 
 __all__ = ["FASTMATH", "adam_step", "adam_step_numba", "bias_corrections"]
 
-#: numba ``fastmath`` flags of :func:`adam_step_numba` (those of the forest's kernels)
+#: numba ``fastmath`` flags of :func:`adam_step_numba` and of the forest's kernels
 FASTMATH = {"reassoc", "arcp"}
 
 

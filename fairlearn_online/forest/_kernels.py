@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit
 
 from .._core.jit import configure as _configure_cache
+from .._core.optim import FASTMATH, _step_numba, adam_step_numba
 
 _configure_cache()  # a writable cache directory (read-only installs) and the compile notice
 
@@ -40,7 +41,7 @@ _configure_cache()  # a writable cache directory (read-only installs) and the co
 # instead of two) is decided at code generation, and a kernel compiled in this process and the
 # same kernel loaded from numba's on-disk cache made different choices, so a run resumed in a
 # fresh process differed in the last bit (tests/test_reliability.py checks cold vs cached).
-_FASTMATH = {"reassoc", "arcp"}
+_FASTMATH = FASTMATH  # {"reassoc", "arcp"}: also the flags of the shared Adam step
 
 # the steps of a kernel are called only from kernels: no CPython wrapper to compile (boxing and
 # unboxing their arguments was a large share of the first compilation); tests call them through
@@ -201,30 +202,14 @@ def _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P):
 
 
 @njit(**_STEP)
-def _adam(p, g, m, v, lr, b1, b2, eps, bc1, bc2):
-    """One Adam step on flat views: ``p -= lr * m_hat / (sqrt(v_hat) + eps)`` (Kingma & Ba),
-    with ``m_hat = m / bc1``, ``v_hat = v / bc2``, computed as
-    ``p -= (lr sqrt(bc2) / bc1) * m / (sqrt(v) + eps sqrt(bc2))`` (the same quantity)."""
-    root = math.sqrt(bc2)
-    step = lr * root / bc1
-    eps_hat = eps * root
-    for i in range(p.size):
-        m[i] = b1 * m[i] + (1.0 - b1) * g[i]
-        v[i] = b2 * v[i] + (1.0 - b2) * g[i] * g[i]
-        p[i] -= step * m[i] / (math.sqrt(v[i]) + eps_hat)
-
-
-@njit(**_STEP)
 def _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n, update_gm):
-    """:func:`_adam` on the feature-major node parameters for the gradient
+    """:func:`adam_step_numba` on the feature-major node parameters for the gradient
     ``gk[q] * xb[j]`` (the task gradient when there is no fairness gradient), formed on the fly;
     with ``update_gm`` the same pass does the group statistics' running mean
     ``GMa[j, q] += (ds[q] xb[j] - GMa[j, q]) inv_n`` (step (2) of :func:`forest_learn_nodes`).
     One pass over the parameters instead of three; the same arithmetic."""
     d1, nq = WT.shape
-    root = math.sqrt(bc2)
-    step = lr * root / bc1
-    eps_hat = eps * root
+    step, eps_hat = _step_numba(lr, eps, bc1, bc2, True)
     for j in range(d1):
         xj = xb[j]
         if update_gm:
@@ -529,7 +514,7 @@ def _adam_all(opt, g, step, lr, b1, b2, eps):
     step[0] += 1
     bc1 = 1.0 - b1 ** step[0]
     bc2 = 1.0 - b2 ** step[0]
-    _adam(opt[0], g, opt[1], opt[2], lr, b1, b2, eps, bc1, bc2)
+    adam_step_numba(opt[0], g, opt[1], opt[2], lr, b1, b2, eps, bc1, bc2, True)
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
@@ -619,8 +604,8 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
             bc2 = 1.0 - b2 ** step[0]
             _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMi[a], ds, inv_n,
                         True)
-            _adam(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr, b1, b2,
-                  eps, bc1, bc2)
+            adam_step_numba(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr,
+                            b1, b2, eps, bc1, bc2, True)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
     return 0
@@ -741,8 +726,8 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
             bc2 = 1.0 - b2 ** step[0]
             _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, RG[a], ds, 0.0,
                         False)
-            _adam(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr, b1, b2,
-                  eps, bc1, bc2)
+            adam_step_numba(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr,
+                            b1, b2, eps, bc1, bc2, True)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
     return 0
@@ -931,5 +916,6 @@ def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shap
                     M[b, 0] = S3[b, 0, 0] / N[b]
             _fairness_gradient(M, GM3, wts, seen, lam, delta, shape, g2, bufM, bufG, bufh)
         step[0] += 1
-        _adam(w, g, m, v, lr, b1, b2, eps, 1.0 - b1 ** step[0], 1.0 - b2 ** step[0])
+        adam_step_numba(w, g, m, v, lr, b1, b2, eps, 1.0 - b1 ** step[0], 1.0 - b2 ** step[0],
+                        True)
     return pred
