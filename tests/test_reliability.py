@@ -245,40 +245,39 @@ def _same_package_env(**extra):
     return env
 
 
-_EVERY_ESTIMATOR_SCRIPT = textwrap.dedent("""
-    import sys
-    import numpy as np
-    from sklearn.base import is_classifier
-    sys.path.insert(0, sys.argv[2])
-    from test_reliability import CLASSES, _data, _fit_kwargs, _make, _outputs
-    outputs = {}
-    for cls in CLASSES:
-        est = _make(cls)
-        X, y, g = _data(est, n=200)
-        est.partial_fit(X[:100], y[:100], sensitive_features=g[:100], **_fit_kwargs(est, y))
-        est.partial_fit(X[100:], y[100:], sensitive_features=g[100:])
-        outputs[cls.__name__] = np.asarray(_outputs(est, X), dtype=np.float64)
-    np.savez(sys.argv[1], **outputs)
-""")
+def _assert_cold_and_cached_bits_equal(names, workdir):
+    import cache_bits  # tests/cache_bits.py
+
+    mismatches = cache_bits.compare(list(names), workdir)
+    assert not mismatches, "\n".join(f"{name}: {'; '.join(problems)}"
+                                      for name, problems in mismatches.items())
 
 
 def test_kernels_compiled_now_and_loaded_from_numba_cache_give_identical_bits(tmp_path):
     """A kernel compiled in this process and the same kernel loaded from numba's on-disk cache
     must compute the same bits, so that a run resumed in a fresh process (cache warm or cold)
-    equals the uninterrupted one. FMA contraction ("contract" fastmath) broke this."""
-    env = _same_package_env(NUMBA_CACHE_DIR=str(tmp_path / "numba-cache"))
-    tests_dir = os.path.dirname(os.path.abspath(__file__))
-    runs = []
-    for name in ("cold", "cached"):
-        out = tmp_path / f"{name}.npz"
-        subprocess.run([sys.executable, "-c", _EVERY_ESTIMATOR_SCRIPT, str(out), tests_dir],
-                       check=True, cwd=tmp_path, env=env)
-        runs.append(np.load(out))
-    assert any((tmp_path / "numba-cache").rglob("*.nbc")), "the first run wrote no numba cache"
-    cold, cached = runs
-    assert sorted(cold.files) == sorted(IDS)
-    for name in IDS:
-        np.testing.assert_array_equal(cold[name], cached[name], err_msg=name)
+    equals the uninterrupted one. The two do not run the same machine code: a process that
+    compiles a kernel calls the separately compiled steps (``no_cpython_wrapper`` functions
+    loaded first into the JIT), a process that loads it runs the copies of the steps linked
+    and optimized into the kernel's own cached object. A fastmath flag whose effect depends on
+    that context (FMA contraction, "contract") gave different bits in nearly every forest
+    variant. Every estimator's defaults and each kernel variant once (tests/cache_bits.py's
+    FAST_SUBSET); the whole grid is the slow test below."""
+    import cache_bits
+
+    assert set(cache_bits.FAST_SUBSET) <= set(cache_bits.configurations())
+    _assert_cold_and_cached_bits_equal(cache_bits.FAST_SUBSET, tmp_path)
+
+
+@pytest.mark.slow
+def test_every_kernel_variant_gives_identical_bits_compiled_now_and_cached(tmp_path):
+    """The whole grid of tests/cache_bits.py: every fairness_gradient x fairness_target x
+    fairness_memory x fairness_weight (0 and > 0) x wait_for_groups x statistics_decay of the
+    forest on two data shapes and five forest sizes, and the main options of every other
+    numba-backed estimator and function."""
+    import cache_bits
+
+    _assert_cold_and_cached_bits_equal(cache_bits.configurations(), tmp_path)
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=IDS)
