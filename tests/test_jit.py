@@ -15,7 +15,15 @@ from fairlearn_online._core import jit
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_read_only_package_falls_back_to_a_user_cache_dir(tmp_path):
+@pytest.fixture
+def no_user_cache_dir(monkeypatch):
+    """The rules below NUMBA_CACHE_DIR's: the developer's own NUMBA_CACHE_DIR is set aside."""
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", "")
+
+
+def test_read_only_package_falls_back_to_a_user_cache_dir(tmp_path, no_user_cache_dir):
     writable = {str(tmp_path / "cache" / "fairlearn_online" / "numba")}
     kind, path = jit.choose_location(writable=lambda p: str(p) in writable,
                                      environ={"XDG_CACHE_HOME": str(tmp_path / "cache"),
@@ -23,7 +31,7 @@ def test_read_only_package_falls_back_to_a_user_cache_dir(tmp_path):
     assert (kind, path) == ("fallback", str(tmp_path / "cache" / "fairlearn_online" / "numba"))
 
 
-def test_then_the_temporary_directory_then_no_cache(tmp_path):
+def test_then_the_temporary_directory_then_no_cache(tmp_path, no_user_cache_dir):
     import tempfile
 
     kind, path = jit.choose_location(
@@ -33,7 +41,7 @@ def test_then_the_temporary_directory_then_no_cache(tmp_path):
     assert jit.choose_location(writable=lambda p: False, environ={}) == ("none", None)
 
 
-def test_writable_package_keeps_numbas_in_tree_cache():
+def test_writable_package_keeps_numbas_in_tree_cache(no_user_cache_dir):
     kind, _ = jit.choose_location(writable=lambda p: True, environ={})
     assert kind in ("in-tree", "user")
 
