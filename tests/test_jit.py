@@ -118,3 +118,20 @@ def test_compile_notice_once_on_stderr(tmp_path):
     assert str(tmp_path / "c") in cold.stderr
     warm = _run(code, env)
     assert warm.returncode == 0 and "compiling numba kernels" not in warm.stderr, warm.stderr
+
+
+def test_every_module_with_cached_kernels_configures_the_cache_before_them():
+    """numba picks the cache location when it decorates a ``cache=True`` function: a kernel
+    module imported first (e.g. by unpickling a FAHT model in a fresh process) must call
+    ``configure`` before its first kernel, or a read-only install fails with numba's
+    "cannot cache function ...: no locator available"."""
+    missing = []
+    for path in sorted((ROOT / "fairlearn_online").rglob("*.py")):
+        text = path.read_text()
+        first_kernel = text.find("cache=True")
+        if first_kernel < 0 or path.name == "jit.py":
+            continue
+        call = text.find("_configure_cache()")
+        if call < 0 or call > first_kernel:
+            missing.append(str(path.relative_to(ROOT)))
+    assert missing == []

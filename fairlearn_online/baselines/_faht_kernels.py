@@ -29,6 +29,10 @@ import math
 import numpy as np
 from numba import njit
 
+from .._core.jit import configure as _configure_cache
+
+_configure_cache()  # a writable cache directory (read-only installs) and the compile notice
+
 _N, _MEAN, _S, _MIN, _MAX = 0, 1, 2, 3, 4
 _SQRT2 = math.sqrt(2.0)
 
