@@ -517,6 +517,66 @@ def _adam_all(opt, g, step, lr, b1, b2, eps):
     adam_step_numba(opt[0], g, opt[1], opt[2], lr, b1, b2, eps, bc1, bc2, True)
 
 
+@njit(**_STEP, inline="always")
+def _learn_arrays(d, opt, dims, work, output):
+    """Views of a kernel's parameters and buffers for ``d`` features: the parameters ``WT, TH``
+    (``opt[0]``), the Adam moments of ``WT`` (``opt[1]``, ``opt[2]``), the gradient's ``WT, TH``
+    parts, then :func:`_carve`'s views and the groups seen, in the order of the return."""
+    d1 = d + 1
+    T, K, C = dims[0], dims[1], dims[2]
+    L = K + 1
+    nq = T * K
+    nqp = (nq + 7) // 8 * 8
+    nW = d1 * nqp
+    wk, ib, fb, seen = work
+    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
+     RG) = _carve(wk, T, K, d1, C, seen.shape[0], output)
+    WT = opt[0, :nW].reshape((d1, nqp))
+    THc = opt[0, nW:].reshape((T, L, C))
+    mWT = opt[1, :nW].reshape((d1, nqp))
+    vWT = opt[2, :nW].reshape((d1, nqp))
+    gWT = g[:nW].reshape((d1, nqp))
+    gT = g[nW:].reshape((T, L, C))
+    return (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o,
+            wts, Mi, bufM, bufG, bufh, Zs, RG, seen)
+
+
+@njit(**_STEP, inline="always")
+def _row_forward(i, X, y, step, xb, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P, pred):
+    """The start of row ``i`` in every learning kernel: the rows-learned counter ``step[1]``
+    (when ``step`` has it: in the same call as the row), ``xb = [x, 1]``, step (1) (the forward
+    pass, the prequential prediction when ``pred`` has a row per row of ``X``); returns ``P_y``
+    floored at 1e-300 for step (3)."""
+    if step.shape[0] > 1:
+        step[1] += 1
+    x = X[i]
+    d = x.shape[0]
+    for j in range(d):
+        xb[j] = x[j]
+    xb[d] = 1.0
+    _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)
+    if pred.shape[0] == X.shape[0]:
+        pred[i] = _predicted_class(P)
+    py = P[y[i]]
+    if py < 1e-300:
+        py = 1e-300
+    return py
+
+
+@njit(**_STEP, inline="always")
+def _fused_adam_step(opt, g, WT, mWT, vWT, gk, xb, step, lr, b1, b2, eps, GMa, ds, inv_n,
+                     update_gm):
+    """Step (5) without fairness term (``lam = 0``): Adam on the nodes with their gradient
+    formed on the fly (:func:`_adam_outer`), then on the leaves."""
+    nW = WT.size
+    step[0] += 1
+    bc1 = 1.0 - b1 ** step[0]
+    bc2 = 1.0 - b2 ** step[0]
+    _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMa, ds, inv_n, update_gm)
+    adam_step_numba(opt[0, nW:], g[nW:], opt[1, nW:], opt[2, nW:], lr, b1, b2, eps, bc1, bc2,
+                    True)
+
+
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pred):
     """Learn from a chunk one sample at a time, aggregate node statistics (the paper's method):
@@ -544,52 +604,25 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     Returns 0, or -1 without changing anything when ``X`` has a non-finite entry (one event
     reaches the kernel unchecked; the caller then raises through the chunk validation).
     """
-    n, d = X.shape
     if not _all_finite(X):
         return -1
-    d1 = d + 1
-    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    T, K, shape, wait = dims[0], dims[1], dims[3], dims[4]
     lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
     b1, b2, eps = hyper[4], hyper[5], hyper[6]
-    G = N.shape[0]
-    L = K + 1
+    (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
+     bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
     nq = T * K
-    nqp = (nq + 7) // 8 * 8
-    nW = d1 * nqp
-    wk, ib, fb, seen = work
-    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
-    WT = opt[0, :nW].reshape((d1, nqp))
-    THc = opt[0, nW:].reshape((T, L, C))
-    mWT = opt[1, :nW].reshape((d1, nqp))
-    vWT = opt[2, :nW].reshape((d1, nqp))
-    gWT = g[:nW].reshape((d1, nqp))
-    gT = g[nW:].reshape((T, L, C))
     sf = s.reshape(nq)
     fused = lam == 0.0
-    record = pred.shape[0] == n
-    counted = step.shape[0] > 1
-    for i in range(n):
-        if counted:  # the rows-learned counter, in the same call as the row
-            step[1] += 1
-        x = X[i]
-        yi = y[i]
+    for i in range(X.shape[0]):
         a = groups[i]
-        for j in range(d):
-            xb[j] = x[j]
-        xb[d] = 1.0
         # (1) forward pass and prequential prediction
-        _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
-        if record:
-            pred[i] = _predicted_class(P)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
         # (2) group statistics at the current parameters
         inv_n = _node_statistics(a, sf, xb, N, S[a].reshape(nq), GMi[a], ds, decay,
                                  not fused)
         # (3) task gradient of -log P_y: dL/dp_t[y] = -1 / (T P_y)
-        py = P[yi]
-        if py < 1e-300:
-            py = 1e-300
-        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, not fused)
+        _class_gradient(xb, s, R, Q, V, gk, y[i], -1.0 / (T * py), gWT, gT, not fused)
         # (4) fairness gradient on the node parameters only (the leaves get the task gradient)
         if lam != 0.0:
             _node_fairness(N, S, GMi, Mi, wts, seen, lam, delta, shape, gWT, bufM, bufG, bufh)
@@ -599,13 +632,8 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
                 _gradient_mean_update(GMi[a], ds, xb, inv_n)
             continue
         if fused:
-            step[0] += 1
-            bc1 = 1.0 - b1 ** step[0]
-            bc2 = 1.0 - b2 ** step[0]
-            _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, GMi[a], ds, inv_n,
-                        True)
-            adam_step_numba(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr,
-                            b1, b2, eps, bc1, bc2, True)
+            _fused_adam_step(opt, g, WT, mWT, vWT, gk, xb, step, lr, b1, b2, eps, GMi[a], ds,
+                             inv_n, True)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
     return 0
@@ -674,60 +702,27 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
     """:func:`forest_learn_nodes` with the reservoir memory (the paper's baseline): step (2)
     is :func:`_reservoir_insert` (``u[i]`` uniform draws), step (4)
     :func:`_reservoir_fairness`. ``RX`` (G, size, d) and ``RN`` (G,) are the reservoirs."""
-    n, d = X.shape
     if not _all_finite(X):
         return -1
-    d1 = d + 1
-    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    T, shape, wait = dims[0], dims[3], dims[4]
     lam, delta = hyper[0], hyper[1]
     lr, b1, b2, eps = hyper[3], hyper[4], hyper[5], hyper[6]
-    G = N.shape[0]
-    L = K + 1
-    nq = T * K
-    nqp = (nq + 7) // 8 * 8
-    nW = d1 * nqp
-    wk, ib, fb, seen = work
-    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
-    WT = opt[0, :nW].reshape((d1, nqp))
-    THc = opt[0, nW:].reshape((T, L, C))
-    mWT = opt[1, :nW].reshape((d1, nqp))
-    vWT = opt[2, :nW].reshape((d1, nqp))
-    gWT = g[:nW].reshape((d1, nqp))
-    gT = g[nW:].reshape((T, L, C))
+    (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
+     bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
     fused = lam == 0.0
-    record = pred.shape[0] == n
-    counted = step.shape[0] > 1
-    for i in range(n):
-        if counted:  # the rows-learned counter, in the same call as the row
-            step[1] += 1
-        x = X[i]
-        yi = y[i]
+    for i in range(X.shape[0]):
         a = groups[i]
-        for j in range(d):
-            xb[j] = x[j]
-        xb[d] = 1.0
-        _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
-        if record:
-            pred[i] = _predicted_class(P)
-        _reservoir_insert(a, x, u[i], N, RX, RN)
-        py = P[yi]
-        if py < 1e-300:
-            py = 1e-300
-        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, not fused)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
+        _reservoir_insert(a, X[i], u[i], N, RX, RN)
+        _class_gradient(xb, s, R, Q, V, gk, y[i], -1.0 / (T * py), gWT, gT, not fused)
         if lam != 0.0:
             _reservoir_fairness(N, RX, RN, WT, Mi, RG, Zs, wts, seen, lam, delta, shape, gWT,
                                 bufM, bufG, bufh)
         if _waits(N, wait, lam):
             continue
         if fused:  # the node gradient formed on the fly, as in forest_learn_nodes
-            step[0] += 1
-            bc1 = 1.0 - b1 ** step[0]
-            bc2 = 1.0 - b2 ** step[0]
-            _adam_outer(WT, mWT, vWT, gk, xb, lr, b1, b2, eps, bc1, bc2, RG[a], ds, 0.0,
-                        False)
-            adam_step_numba(opt[0, nW:], gT.reshape(T * L * C), opt[1, nW:], opt[2, nW:], lr,
-                            b1, b2, eps, bc1, bc2, True)
+            _fused_adam_step(opt, g, WT, mWT, vWT, gk, xb, step, lr, b1, b2, eps, RG[a], ds,
+                             0.0, False)
         else:
             _adam_all(opt, g, step, lr, b1, b2, eps)
     return 0
@@ -766,47 +761,21 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     parameters into the group statistics; step (4) (:func:`_output_fairness`) puts the
     fairness gradient on all parameters. ``GMi`` (G, nP, 1) is in the packed order; ``S`` is
     (G, 1, 1)."""
-    n, d = X.shape
     if not _all_finite(X):
         return -1
-    d1 = d + 1
-    T, K, C, shape, wait = dims[0], dims[1], dims[2], dims[3], dims[4]
+    T, C, shape, wait = dims[0], dims[2], dims[3], dims[4]
     lam, delta, decay, lr = hyper[0], hyper[1], hyper[2], hyper[3]
     b1, b2, eps = hyper[4], hyper[5], hyper[6]
-    G = N.shape[0]
-    L = K + 1
-    nq = T * K
-    nqp = (nq + 7) // 8 * 8
-    nW = d1 * nqp
-    nP = nW + T * L * C
-    wk, ib, fb, seen = work
-    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, seen.shape[0], True)
-    WT = opt[0, :nW].reshape((d1, nqp))
-    THc = opt[0, nW:].reshape((T, L, C))
-    gWT = g[:nW].reshape((d1, nqp))
-    gT = g[nW:].reshape((T, L, C))
-    oWT = o[:nW].reshape((d1, nqp))
-    oT = o[nW:].reshape((T, L, C))
-    fo = g.reshape((nP, 1))
-    record = pred.shape[0] == n
-    counted = step.shape[0] > 1
-    for i in range(n):
-        if counted:  # the rows-learned counter, in the same call as the row
-            step[1] += 1
-        x = X[i]
-        yi = y[i]
+    (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
+     bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, True)
+    nW = WT.size
+    oWT = o[:nW].reshape(WT.shape)
+    oT = o[nW:].reshape(THc.shape)
+    fo = g.reshape((g.size, 1))
+    for i in range(X.shape[0]):
         a = groups[i]
-        for j in range(d):
-            xb[j] = x[j]
-        xb[d] = 1.0
-        _forward(x, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P)
-        if record:
-            pred[i] = _predicted_class(P)
-        py = P[yi]
-        if py < 1e-300:
-            py = 1e-300
-        _class_gradient(xb, s, R, Q, V, gk, yi, -1.0 / (T * py), gWT, gT, True)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
+        _class_gradient(xb, s, R, Q, V, gk, y[i], -1.0 / (T * py), gWT, gT, True)
         _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT, True)
         _output_statistics(a, P[C - 1], o, N, S, GMi, decay)
         if lam != 0.0:
@@ -818,24 +787,6 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     return 0
 
 
-@njit(**_STEP)
-def _forward_arrays(d, opt, dims, work):
-    """The parameters (views of ``opt[0]``) and buffers :func:`_forward` takes, for ``d``
-    features: ``(WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)``."""
-    d1 = d + 1
-    T, K, C = dims[0], dims[1], dims[2]
-    L = K + 1
-    nq = T * K
-    nqp = (nq + 7) // 8 * 8
-    nW = d1 * nqp
-    wk, ib, fb, seen = work
-    (zz, ee, kb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi, bufM, bufG, bufh, Zs,
-     RG) = _carve(wk, T, K, d1, C, seen.shape[0], False)
-    WT = opt[0, :nW].reshape((d1, nqp))
-    THc = opt[0, nW:].reshape((T, L, C))
-    return WT, THc, zz, ee, kb, ib, fb, s, R, Q, P
-
-
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def forest_predict(X, opt, dims, work, out):
     """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
@@ -843,7 +794,8 @@ def forest_predict(X, opt, dims, work, out):
     ``X`` has a non-finite entry."""
     if not _all_finite(X):
         return -1
-    WT, THc, zz, ee, kb, ib, fb, s, R, Q, P = _forward_arrays(X.shape[1], opt, dims, work)
+    (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
+     bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
     best = 0
     for i in range(X.shape[0]):
         _forward(X[i], WT, THc, zz, ee, kb, ib, fb, s, R, Q, out[i])
@@ -859,7 +811,8 @@ def forest_node_outputs(X, opt, dims, work, out):
     entry."""
     if not _all_finite(X):
         return -1
-    WT, THc, zz, ee, kb, ib, fb, s, R, Q, P = _forward_arrays(X.shape[1], opt, dims, work)
+    (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
+     bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
     for i in range(X.shape[0]):
         _forward(X[i], WT, THc, zz, ee, kb, ib, fb, out[i], R, Q, P)
     return 0
