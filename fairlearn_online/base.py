@@ -196,11 +196,11 @@ class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
       at a time, and return the per-sample predictions made before each update when asked
       (or ``_partial_fit_chunk(chunk, return_predictions)``, to use the chunk's other fields);
     * ``_validate_partial_fit(X, y, sensitive_features, **kwargs)``: validate a chunk without
-      side effects and return a :class:`~fairlearn_online._core.estimator.Chunk` whose
+      side effects and return a ``fairlearn_online._core.estimator.Chunk`` whose
       ``commit()`` applies the bookkeeping (feature count, new classes or groups).
 
     ``fit`` / ``partial_fit`` / ``partial_fit_predict`` come from
-    :class:`~fairlearn_online._core.estimator.ChunkMethodsMixin`. The mixin guarantees that
+    ``fairlearn_online._core.estimator.ChunkMethodsMixin``. The mixin guarantees that
     nothing is changed when validation fails, that a chunk is one transaction and that ``fit``
     is one transaction: a failed or interrupted ``fit`` leaves the estimator as it was before
     the call (``_core/state.py``).
@@ -253,7 +253,7 @@ class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
         return out
 
     def _partial_fit_chunk(self, chunk, return_predictions):
-        """Learn a validated :class:`~fairlearn_online._core.estimator.Chunk` (committed)."""
+        """Learn a validated ``fairlearn_online._core.estimator.Chunk`` (committed)."""
         return self._partial_fit(chunk.X, chunk.y, chunk.groups, return_predictions)
 
     def _check_empty_chunk(self, X, sensitive_features, kwargs):

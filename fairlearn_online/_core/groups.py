@@ -467,7 +467,7 @@ class LearnedGroupsMixin:
 
     @property
     def groups_(self) -> list:
-        """The learned sensitive-feature groups (see :data:`GROUPS_ATTRIBUTE_DOC`).
+        """The learned sensitive-feature groups, in the order the estimator numbers them.
 
         Returns
         -------
