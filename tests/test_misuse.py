@@ -883,6 +883,15 @@ def _kernel_then_interrupt(kernel):
     return run
 
 
+def _learn_event_interrupted_after(kernels, module, est, X, y, sex, route, monkeypatch):
+    """Learn event 100 with each of ``module``'s ``kernels`` raising Ctrl-C right after it ran."""
+    for name in kernels:
+        monkeypatch.setattr(module, name, _kernel_then_interrupt(getattr(module, name)))
+    with pytest.raises(KeyboardInterrupt):
+        _learn_event(est, X, y, sex, 100, route)
+    monkeypatch.undo()
+
+
 @pytest.mark.parametrize("route", ["learn_one", "one-row partial_fit"])
 @pytest.mark.parametrize("params", [{"fairness_weight": 1.0},
                                     {"fairness_weight": 1.0, "fairness_target": "output"},
@@ -899,11 +908,9 @@ def test_interrupt_after_the_forest_event_kernel_keeps_event_and_counter_togethe
     est, X, y, sex = _event_case(AranyaniClassifier, **params)
     after = copy.deepcopy(est)
     _learn_event(after, X, y, sex, 100, route)
-    for name in ("forest_learn_nodes", "forest_learn_output", "forest_learn_reservoir"):
-        monkeypatch.setattr(K, name, _kernel_then_interrupt(getattr(K, name)))
-    with pytest.raises(KeyboardInterrupt):
-        _learn_event(est, X, y, sex, 100, route)
-    monkeypatch.undo()
+    _learn_event_interrupted_after(
+        ("forest_learn_nodes", "forest_learn_output", "forest_learn_reservoir"), K,
+        est, X, y, sex, route, monkeypatch)
     assert est.n_samples_seen_ == 101
     _assert_as_reference(est, after, X, y, sex)
 
@@ -921,11 +928,8 @@ def test_interrupt_between_event_kernel_and_counter_restores_the_event(cls, modu
 
     est, X, y, sex = _event_case(cls)
     before = copy.deepcopy(est)
-    mod = importlib.import_module(module)
-    monkeypatch.setattr(mod, kernel, _kernel_then_interrupt(getattr(mod, kernel)))
-    with pytest.raises(KeyboardInterrupt):
-        _learn_event(est, X, y, sex, 100, route)
-    monkeypatch.undo()
+    _learn_event_interrupted_after((kernel,), importlib.import_module(module),
+                                   est, X, y, sex, route, monkeypatch)
     assert est.n_samples_seen_ == 100
     _assert_as_reference(est, before, X, y, sex)
 

@@ -30,6 +30,14 @@ def _number(value):
         return None
 
 
+def _is_missing(value):
+    """A blank cell: ``None``, an empty string or NaN."""
+    if value is None or (isinstance(value, str) and value.strip() == ""):
+        return True
+    number = _number(value)
+    return number is not None and math.isnan(number)
+
+
 def format_column(values, *, missing="", fmt=None):
     """The values of one table column as strings, all numbers in one format.
 
@@ -58,17 +66,10 @@ def format_column(values, *, missing="", fmt=None):
     ['3', '10', '']
     """
     values = list(values)
-
-    def is_missing(v):
-        if v is None or (isinstance(v, str) and v.strip() == ""):
-            return True
-        number = _number(v)
-        return number is not None and math.isnan(number)
-
-    present = [v for v in values if not is_missing(v)]
+    present = [v for v in values if not _is_missing(v)]
     numbers = [_number(v) for v in present]
     if not present or any(n is None for n in numbers):
-        return [missing if is_missing(v) else str(v) for v in values]
+        return [missing if _is_missing(v) else str(v) for v in values]
     finite = [n for n in numbers if math.isfinite(n)]
     integral = all(n.is_integer() and abs(n) < 1e15 for n in finite)
     nonzero = [abs(n) for n in finite if n != 0.0]
@@ -84,7 +85,7 @@ def format_column(values, *, missing="", fmt=None):
         fmt = f"{{:.{decimals}f}}"
     out = []
     for v in values:
-        if is_missing(v):
+        if _is_missing(v):
             out.append(missing)
         else:
             n = _number(v)
@@ -127,8 +128,6 @@ def markdown_table(header, rows, *, missing="", formats=None):
     return "\n".join(lines) + "\n"
 
 
-def _missing(value):
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 #: summary.md's columns: (heading, summary column stem, decimals)
@@ -166,12 +165,12 @@ def summary_markdown(summary):
         cells = [str(row["method"])]
         if swept:
             weight = row["fairness_weight"]
-            cells.append("" if _missing(weight) else f"{weight:g}")
+            cells.append("" if _is_missing(weight) else f"{weight:g}")
         for _, stem, decimals in present:
             mean, sd = row[f"{stem}_mean"], row.get(f"{stem}_std", math.nan)
-            if _missing(mean):
+            if _is_missing(mean):
                 cells.append("")
-            elif _missing(sd):
+            elif _is_missing(sd):
                 cells.append(f"{mean:.{decimals}f}")
             else:
                 cells.append(f"{mean:.{decimals}f} ± {sd:.{decimals}f}")
