@@ -15,7 +15,11 @@ intersectional groups (see ``docs/user_guide/protocol.md``). The rules, written 
   the same columns in another order are realigned, renamed columns are a ``ValueError``
   (:func:`align_columns`); unnamed columns (arrays, lists) are matched by position;
 * **a numeric attribute with many distinct values** (e.g. age) makes one group per value:
-  a warning says how many groups and how to bin (:func:`warn_many_groups`).
+  a warning says how many groups and how to bin (:func:`warn_many_groups`);
+* **typed frames** (the statistics of ``fairlearn_online.dcov``) keep each attribute's dtype,
+  which decides whether it is categorical or numeric (:func:`encode_typed_attributes`, and
+  :func:`typed_subgroups` for the intersectional subgroups with numeric attributes binned);
+  the same checks and messages apply to them.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .docstrings import fill_doc
+
 __all__ = [
     "GROUPS_ATTRIBUTE_DOC",
     "GroupEncoder",
@@ -34,20 +40,19 @@ __all__ = [
     "align_columns",
     "check_sensitive_features",
     "check_stream_columns",
+    "encode_typed_attributes",
     "grow_rows",
     "not_mid_stream",
     "group_names",
     "sort_groups",
+    "typed_frame",
+    "typed_subgroups",
     "warn_many_groups",
 ]
 
 #: A stream's groups past this number, with a numeric attribute among the columns, trigger
 #: :func:`warn_many_groups` (once per encoder).
 MANY_GROUPS = 50
-
-
-def _is_missing(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.isna(pd.DataFrame(values)).to_numpy().any(axis=1))
 
 
 def _default_columns(n_columns):
@@ -58,6 +63,56 @@ def _has_names(columns) -> bool:
     """Whether column names were given by the user (not numpy positions or a RangeIndex)."""
     k = len(columns)
     return list(columns) not in (_default_columns(k), [str(j) for j in range(k)])
+
+
+def _as_table(sensitive_features, name):
+    """The input as a pandas DataFrame or Series, or else a 2-D ndarray, with its column names.
+
+    A dict becomes a DataFrame; a list or tuple an object array, because numpy would turn
+    ``[30, "65+"]`` into strings and ``["f", np.nan]`` into ``"nan"``.
+    """
+    if sensitive_features is None:
+        raise ValueError(f"{name} is required.")
+    if isinstance(sensitive_features, dict):
+        sensitive_features = pd.DataFrame(sensitive_features)
+    if isinstance(sensitive_features, pd.Series):
+        label = sensitive_features.name
+        return sensitive_features, [str(label) if label is not None else "sensitive_feature_0"]
+    if isinstance(sensitive_features, pd.DataFrame):
+        return sensitive_features, [str(c) for c in sensitive_features.columns]
+    try:
+        if isinstance(sensitive_features, (list, tuple)):
+            arr = np.asarray(sensitive_features, dtype=object)
+        else:
+            arr = np.asarray(sensitive_features)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must be 1-D or 2-D, got a scalar.")
+    if arr.ndim > 2:
+        raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions.")
+    if arr.ndim == 1:
+        arr = arr.reshape(-1, 1)
+    return arr, _default_columns(arr.shape[1])
+
+
+def _check_size(shape, n_samples, name, rows_of):
+    if len(shape) != 2 or shape[1] == 0:
+        raise ValueError(f"{name} must have at least one column.")
+    if shape[0] != n_samples:
+        raise ValueError(
+            f"{name} has {shape[0]} rows but {rows_of} {n_samples}; they must match.")
+
+
+def _missing_values(name, column):
+    return ValueError(f"{name} contains missing values (None/NaN) in column {column!r}; every "
+                      "sample needs a group.")
+
+
+def _infinite_value(name, column=None):
+    where = "" if column is None else f" in column {column!r}"
+    return ValueError(f"{name} contains an infinite value{where}; every value must be finite "
+                      "(no infinity).")
 
 
 def check_sensitive_features(sensitive_features, n_samples, *, name="sensitive_features"):
@@ -87,47 +142,23 @@ def check_sensitive_features(sensitive_features, n_samples, *, name="sensitive_f
         If the length differs from ``n_samples``, the array has more than 2 dimensions or no
         column, or any label is missing (None/NaN) or infinite, whatever the input type.
     """
-    if sensitive_features is None:
-        raise ValueError(f"{name} is required.")
-    if isinstance(sensitive_features, dict):
-        sensitive_features = pd.DataFrame(sensitive_features)
-    if isinstance(sensitive_features, pd.Series):
-        columns = [str(sensitive_features.name) if sensitive_features.name is not None
-                   else "sensitive_feature_0"]
-        values = np.empty((len(sensitive_features), 1), dtype=object)
-        values[:, 0] = sensitive_features.astype(object).to_numpy()  # tuples stay one label
-    elif isinstance(sensitive_features, pd.DataFrame):
-        columns = [str(c) for c in sensitive_features.columns]
-        values = sensitive_features.astype(object).to_numpy()
+    table, columns = _as_table(sensitive_features, name)
+    if isinstance(table, pd.Series):
+        values = np.empty((len(table), 1), dtype=object)
+        values[:, 0] = table.astype(object).to_numpy()  # tuples stay one label
+    elif isinstance(table, pd.DataFrame):
+        values = table.astype(object).to_numpy()
     else:
-        try:
-            if isinstance(sensitive_features, (list, tuple)):
-                # dtype=object: numpy would otherwise turn NaN/None among strings into "nan"
-                arr = np.asarray(sensitive_features, dtype=object)
-            else:
-                arr = np.asarray(sensitive_features)
-        except Exception as exc:  # ragged lists and the like
-            raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
-        if arr.ndim == 0:
-            raise ValueError(f"{name} must be 1-D or 2-D, got a scalar.")
-        if arr.ndim > 2:
-            raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions.")
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        columns = _default_columns(arr.shape[1])
-        values = arr.astype(object)
-    if values.ndim != 2 or values.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one column.")
-    if values.shape[0] != n_samples:
-        raise ValueError(
-            f"{name} has {values.shape[0]} rows but X/y have {n_samples}; they must match."
-        )
-    if values.shape[0] and _is_missing(values).any():
-        raise ValueError(f"{name} contains missing values (None/NaN); every sample needs a group.")
-    return _as_python_scalars(values, name), columns
+        values = table.astype(object)
+    _check_size(values.shape, n_samples, name, "X/y have")
+    if values.shape[0]:
+        missing = pd.isna(pd.DataFrame(values)).to_numpy().any(axis=0)
+        if missing.any():
+            raise _missing_values(name, columns[int(np.argmax(missing))])
+    return _as_python_scalars(values, name, columns), columns
 
 
-def _as_python_scalars(values, name):
+def _as_python_scalars(values, name, columns):
     """:func:`_as_python_scalar` of every entry, converting each distinct label once per column."""
     out = np.empty(values.shape, dtype=object)
     for j in range(values.shape[1]):
@@ -135,19 +166,19 @@ def _as_python_scalars(values, name):
         try:
             codes, uniques = pd.factorize(column, use_na_sentinel=False)
         except TypeError:  # unhashable labels: the scalar check raises the clear error
-            out[:, j] = [_as_python_scalar(v, name) for v in column]
+            out[:, j] = [_as_python_scalar(v, name, columns[j]) for v in column]
             continue
         converted = np.empty(len(uniques), dtype=object)
-        converted[:] = [_as_python_scalar(v, name) for v in uniques]
+        converted[:] = [_as_python_scalar(v, name, columns[j]) for v in uniques]
         out[:, j] = converted[codes]
     return out
 
 
-def _as_python_scalar(value, name):
+def _as_python_scalar(value, name, column=None):
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
-        raise ValueError(f"{name} contains an infinite value.")
+        raise _infinite_value(name, column)
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 1.0 and 1 are the same group, as in a pandas groupby
     if isinstance(value, (list, dict, set, np.ndarray)):
@@ -250,6 +281,180 @@ def check_stream_columns(sensitive_features, n_samples, fitted_columns, *, reset
     if fitted_columns is None:
         raise not_mid_stream()
     return align_columns(values, columns, fitted_columns), list(fitted_columns)
+
+
+#: pandas ``infer_dtype`` kinds that make an attribute of a typed frame numeric
+_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
+
+
+#: the input of the typed-frame functions, in their Parameters
+TYPED_INPUT_DOC = """
+sensitive_features : array-like, DataFrame, Series or dict of str to array-like
+    One column per protected attribute, of any type.
+n_samples : int, optional
+    The rows it must have; by default its own length.
+"""
+ROWS_OF_DOC = """
+rows_of : str, default="yhat has"
+    What the row count is compared with, in the error message.
+"""
+
+
+@fill_doc(typed_input=TYPED_INPUT_DOC, rows_of=ROWS_OF_DOC)
+def typed_frame(sensitive_features, n_samples=None, *, name="sensitive_features",
+                rows_of="yhat has"):
+    """Sensitive features as a DataFrame that keeps each attribute's type, checked as
+    :func:`check_sensitive_features` checks them.
+
+    The frame of the attributes-of-any-type statistics (``fairlearn_online.dcov``): where
+    :func:`check_sensitive_features` turns every label into a Python scalar of one object
+    array, this keeps the dtypes that decide the kind of an attribute
+    (:func:`encode_typed_attributes`). Lists and tuples get pandas' per-column types.
+
+    Parameters
+    ----------
+    %(typed_input)s
+    name : str, default="sensitive_features"
+        Argument name used in error messages.
+    %(rows_of)s
+
+    Returns
+    -------
+    frame : DataFrame of shape (n_samples, n_attributes)
+    columns : list of str
+        Attribute names, as :func:`check_sensitive_features` names them.
+
+    Raises
+    ------
+    ValueError
+        If the length differs from ``n_samples``, the array has more than 2 dimensions or no
+        column, or any value is missing (None/NaN).
+    """
+    if n_samples is None:
+        n_samples = len(sensitive_features) if hasattr(sensitive_features, "__len__") else -1
+        if isinstance(sensitive_features, dict):
+            n_samples = len(next(iter(sensitive_features.values()))) if sensitive_features else 0
+    table, columns = _as_table(sensitive_features, name)
+    if isinstance(table, pd.Series):
+        frame = table.to_frame()
+    elif isinstance(table, pd.DataFrame):
+        frame = table
+    elif isinstance(sensitive_features, (list, tuple)):
+        frame = pd.DataFrame(list(table)).infer_objects()  # per-column types of the rows
+    else:
+        frame = pd.DataFrame(table)
+    _check_size(frame.shape, n_samples, name, rows_of)
+    missing = frame.isna().to_numpy().any(axis=0)
+    if missing.any():
+        raise _missing_values(name, columns[int(np.argmax(missing))])
+    return frame, columns
+
+
+@fill_doc(typed_input=TYPED_INPUT_DOC, rows_of=ROWS_OF_DOC)
+def encode_typed_attributes(sensitive_features, n_samples=None, *, name="sensitive_features",
+                            values=True, rows_of="yhat has"):
+    """The kind, levels and numeric encoding of every attribute of a :func:`typed_frame`.
+
+    Kinds, decided per column: **constant** (one distinct value); **binary** (two distinct
+    values, any dtype); **categorical** (string, object, ``category`` or boolean dtype with
+    more than two values); **numeric** (integer or floating values, also in object columns,
+    with more than two values). Encodings: constant none (width 0), binary 0/1, categorical
+    one-hot, numeric standardized to mean 0 and variance 1 (``ddof=0``) on the given sample.
+
+    Parameters
+    ----------
+    %(typed_input)s
+    name : str, default="sensitive_features"
+        Argument name used in error messages.
+    values : bool, default=True
+        Build the binary and one-hot matrices (``False``: only the numeric attributes' values,
+        for callers that need only the level codes).
+    %(rows_of)s
+
+    Returns
+    -------
+    blocks : list of dict
+        One per column: ``name``, ``kind``, ``codes`` (int64 level of each sample), ``levels``
+        (the sorted distinct values) and ``values`` (the encoded float matrix of shape
+        ``(n_samples, width)``, or ``None`` when not built).
+
+    Raises
+    ------
+    ValueError
+        As :func:`typed_frame`, or if a numeric attribute contains infinity.
+    """
+    frame, columns = typed_frame(sensitive_features, n_samples, name=name, rows_of=rows_of)
+    blocks = []
+    for j, label in enumerate(columns):
+        col = frame.iloc[:, j]
+        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(col):
+            numeric = False
+        elif col.dtype.kind in "iuf":
+            numeric = True
+        else:
+            numeric = pd.api.types.infer_dtype(col, skipna=False) in _NUMERIC_KINDS
+        if numeric:
+            numbers_ = col.to_numpy(dtype=np.float64)
+            if not np.all(np.isfinite(numbers_)):
+                raise _infinite_value(name, label)
+            levels, codes = np.unique(numbers_, return_inverse=True)
+        else:
+            codes, levels = pd.factorize(col, sort=True)
+            levels = np.asarray(levels, dtype=object)
+        codes = np.asarray(codes, dtype=np.int64).reshape(-1)
+        n_levels = len(levels)
+        kind = ("constant" if n_levels <= 1 else "binary" if n_levels == 2
+                else "numeric" if numeric else "categorical")
+        encoded = None
+        if kind == "numeric":  # always built: the statistics' generic paths need it
+            encoded = ((numbers_ - numbers_.mean()) / numbers_.std()).reshape(-1, 1)
+        elif not values:
+            pass
+        elif kind == "constant":
+            encoded = np.zeros((len(col), 0))
+        elif kind == "binary":
+            encoded = codes.astype(np.float64).reshape(-1, 1)
+        else:
+            encoded = np.zeros((len(col), n_levels))
+            encoded[np.arange(len(col)), codes] = 1.0
+        blocks.append(dict(name=label, kind=kind, codes=codes, levels=list(levels),
+                           values=encoded))
+    return blocks
+
+
+@fill_doc(typed_input=TYPED_INPUT_DOC, rows_of=ROWS_OF_DOC)
+def typed_subgroups(sensitive_features, n_samples=None, *, numeric_bins=4, rows_of="yhat has"):
+    """The intersectional subgroup of every row of a :func:`typed_frame`, numeric attributes
+    cut into quantile bins.
+
+    Parameters
+    ----------
+    %(typed_input)s
+    numeric_bins : int, default=4
+        Quantile bins of the numeric attributes (``pandas.qcut``; duplicate edges are merged).
+    %(rows_of)s
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), int64
+        ``0 .. n_subgroups - 1``, in the sorted order of the subgroups.
+    labels : list of tuple
+        The subgroup of every code: per attribute, its value or its bin (a pandas Interval).
+    """
+    if (isinstance(numeric_bins, bool) or not isinstance(numeric_bins, numbers.Integral)
+            or numeric_bins < 1):
+        raise ValueError(f"numeric_bins must be an integer >= 1, got {numeric_bins!r}.")
+    blocks = encode_typed_attributes(sensitive_features, n_samples, values=False,
+                                     rows_of=rows_of)
+    columns = []
+    for b in blocks:
+        if b["kind"] == "numeric":
+            values = np.asarray(b["levels"], dtype=float)[b["codes"]]
+            columns.append(pd.Series(pd.qcut(values, numeric_bins, duplicates="drop")))
+        else:
+            columns.append(pd.Series(np.asarray(b["levels"], dtype=object)[b["codes"]]))
+    codes, uniques = pd.MultiIndex.from_frame(pd.concat(columns, axis=1)).factorize(sort=True)
+    return np.asarray(codes, dtype=np.int64), list(uniques)
 
 
 def grow_rows(array, n_rows):

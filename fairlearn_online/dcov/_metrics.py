@@ -18,7 +18,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._stats import _as_1d, _encode_columns
+from .._core.groups import typed_subgroups
+from ._stats import _as_1d
 
 __all__ = ["intersectional_subgroups", "js_calibration", "unfairness_ratio"]
 
@@ -48,21 +49,8 @@ def intersectional_subgroups(sensitive_features, *, numeric_bins=4, n_samples=No
     >>> codes.tolist()
     [0, 2, 1, 3]
     """
-    if (isinstance(numeric_bins, bool) or not isinstance(numeric_bins, numbers.Integral)
-            or numeric_bins < 1):
-        raise ValueError(f"numeric_bins must be an integer >= 1, got {numeric_bins!r}.")
-    blocks = _encode_columns(sensitive_features, n_samples, values=False)
-    columns = []
-    for b in blocks:
-        if b["kind"] == "numeric":
-            values = np.asarray(b["levels"], dtype=float)[b["codes"]]
-            binned = pd.qcut(values, numeric_bins, duplicates="drop")
-            columns.append(pd.Series(binned))
-        else:
-            columns.append(pd.Series(np.asarray(b["levels"], dtype=object)[b["codes"]]))
-    frame = pd.concat(columns, axis=1)
-    codes, uniques = pd.MultiIndex.from_frame(frame).factorize(sort=True)
-    return np.asarray(codes, dtype=np.int64), list(uniques)
+    return typed_subgroups(sensitive_features, numeric_bins=numeric_bins,
+                           n_samples=n_samples)
 
 
 def _check_yhat_groups(yhat, sensitive_features, numeric_bins):

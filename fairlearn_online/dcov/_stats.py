@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .._core.docstrings import fill_doc
+from .._core.groups import encode_typed_attributes
 from . import _kernels as K
 
 __all__ = [
@@ -494,34 +495,6 @@ def joint_distance_covariance_grad(variables, *, c=1.0):
 # ------------------------------------------------------------------------------------------
 # CCdCov: encoding of multitype sensitive features
 # ------------------------------------------------------------------------------------------
-_NUMERIC_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
-
-
-def _sensitive_frame(sensitive_features, n, name):
-    sf = sensitive_features
-    if sf is None:
-        raise ValueError(f"{name} is required.")
-    if isinstance(sf, dict):
-        sf = pd.DataFrame(sf)
-    elif isinstance(sf, pd.Series):
-        sf = sf.to_frame()
-    elif not isinstance(sf, pd.DataFrame):
-        arr = np.asarray(sf) if not isinstance(sf, list) else np.asarray(sf, dtype=object)
-        if arr.ndim == 1:
-            arr = arr.reshape(-1, 1)
-        if arr.ndim != 2:
-            raise ValueError(f"{name} must be 1-D or 2-D, got {arr.ndim} dimensions.")
-        if isinstance(sf, list):  # keep per-column types of a list of rows / labels
-            sf = pd.DataFrame(list(arr)).infer_objects()
-        else:
-            sf = pd.DataFrame(arr)
-    if sf.shape[1] == 0:
-        raise ValueError(f"{name} has no column.")
-    if sf.shape[0] != n:
-        raise ValueError(f"{name} has {sf.shape[0]} rows but yhat has {n}; they must match.")
-    return sf
-
-
 def encode_sensitive_features(sensitive_features, *, n_samples=None,
                               name="sensitive_features"):
     """Encode multitype sensitive features for CCdCov/JdCov (docs/user_guide/dcov.md).
@@ -537,7 +510,8 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
       (``ddof=0``), computed on the given sample.
 
     Integer-coded categories are numeric under this rule: pass them as strings or a pandas
-    ``category`` column to have them one-hot encoded.
+    ``category`` column to have them one-hot encoded. The input is checked by the rules of
+    every estimator's sensitive features (``fairlearn_online._core.groups``).
 
     Parameters
     ----------
@@ -558,61 +532,12 @@ def encode_sensitive_features(sensitive_features, *, n_samples=None,
     Examples
     --------
     >>> from fairlearn_online.dcov import encode_sensitive_features
-    >>> blocks = encode_sensitive_features({"race": ["a", "b", "c", "a"], "sex": ["F", "M", "M", "F"],
-    ...                                     "age": [20, 35, 51, 44]})
+    >>> blocks = encode_sensitive_features({"race": ["a", "b", "c", "a"],
+    ...                                     "sex": ["F", "M", "M", "F"], "age": [20, 35, 51, 44]})
     >>> [(b["name"], b["kind"], b["values"].shape[1]) for b in blocks]
     [('race', 'categorical', 3), ('sex', 'binary', 1), ('age', 'numeric', 1)]
     """
-    return _encode_columns(sensitive_features, n_samples, name, values=True)
-
-
-def _encode_columns(sensitive_features, n_samples, name="sensitive_features", *, values=True):
-    """:func:`encode_sensitive_features`; ``values=False`` skips building the binary/one-hot
-    matrices (the cell sweep only needs the level codes)."""
-    if n_samples is None:
-        n_samples = len(sensitive_features) if hasattr(sensitive_features, "__len__") else -1
-        if isinstance(sensitive_features, dict):
-            n_samples = len(next(iter(sensitive_features.values()))) if sensitive_features else 0
-    sf = _sensitive_frame(sensitive_features, n_samples, name)
-    blocks = []
-    for j, col_name in enumerate(sf.columns):
-        col = sf.iloc[:, j]
-        label = str(col_name) if isinstance(sensitive_features, (pd.DataFrame, dict, pd.Series)) \
-            else f"sensitive_feature_{j}"
-        if col.isna().any():
-            raise ValueError(f"{name} column {label!r} contains missing values.")
-        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(col):
-            numeric = False
-        elif col.dtype.kind in "iuf":
-            numeric = True
-        else:
-            numeric = pd.api.types.infer_dtype(col, skipna=False) in _NUMERIC_KINDS
-        if numeric:
-            numbers_ = col.to_numpy(dtype=np.float64)
-            if not np.all(np.isfinite(numbers_)):
-                raise ValueError(f"{name} column {label!r} contains infinity.")
-            levels, codes = np.unique(numbers_, return_inverse=True)
-        else:
-            codes, levels = pd.factorize(col, sort=True)
-            levels = np.asarray(levels, dtype=object)
-        codes = np.asarray(codes, dtype=np.int64).reshape(-1)
-        n_levels = len(levels)
-        kind = ("constant" if n_levels <= 1 else "binary" if n_levels == 2
-                else "numeric" if numeric else "categorical")
-        enc = None
-        if kind == "numeric":  # always materialized: the generic paths need it
-            enc = ((numbers_ - numbers_.mean()) / numbers_.std()).reshape(-1, 1)
-        elif not values:
-            pass
-        elif kind == "constant":
-            enc = np.zeros((len(col), 0))
-        elif kind == "binary":
-            enc = codes.astype(np.float64).reshape(-1, 1)
-        else:
-            enc = np.zeros((len(col), n_levels))
-            enc[np.arange(len(col)), codes] = 1.0
-        blocks.append(dict(name=label, kind=kind, codes=codes, levels=list(levels), values=enc))
-    return blocks
+    return encode_typed_attributes(sensitive_features, n_samples, name=name)
 
 
 def _cells_of(blocks):
@@ -650,7 +575,7 @@ def _ccdcov(yhat, sensitive_features, unbiased, need_grad):
     x = _as_1d(yhat, "yhat")
     n = len(x)
     _check_n(n, unbiased, "CCdCov")
-    blocks = _encode_columns(sensitive_features, n, values=False)
+    blocks = encode_typed_attributes(sensitive_features, n, values=False)
     X = x.reshape(-1, 1)
     if all(b["kind"] != "numeric" for b in blocks):
         cells, D = _cells_of(blocks)
