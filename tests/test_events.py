@@ -276,3 +276,105 @@ def test_single_row_predict_with_groups_is_the_chunk(name):
     est = clone(ESTIMATORS[name]).partial_fit(X[:60], y[:60], sensitive_features=sf[:60])
     rows = [est.predict(X[i:i + 1], sensitive_features=sf[i:i + 1])[0] for i in range(60, 96)]
     assert np.array_equal(np.asarray(rows), est.predict(X[60:], sensitive_features=sf[60:]))
+
+
+def _no_chunk_checks(monkeypatch, cls):
+    def fail(*args, **kwargs):
+        raise AssertionError("the chunk route's checks ran")
+    monkeypatch.setattr(cls, "_validate_partial_fit", fail)
+
+
+@pytest.mark.parametrize("name", sorted(BUFFERED))
+def test_dcov_single_row_partial_fit_is_the_chunk(name, monkeypatch):
+    """A one-row partial_fit of a fitted dCov model takes the per-event route (no chunk
+    checks) and learns the one-row batch of the chunk route, bit for bit."""
+    X, y, sf = _stream(name, seed=3)
+    est = clone(ESTIMATORS[name]).partial_fit(X[:16], y[:16], sensitive_features=sf[:16])
+    ref = pickle.loads(pickle.dumps(est))
+    with monkeypatch.context() as m:
+        _no_chunk_checks(m, type(est))
+        preds = [est.partial_fit_predict(X[i:i + 1], y[i:i + 1], sensitive_features=sf[i:i + 1])
+                 for i in range(16, 40)]
+        one = [est.predict(X[i:i + 1]) for i in range(40, 50)]
+    expected = [ref.partial_fit_predict(X[i:i + 1].tolist(), y[i:i + 1].tolist(),  # lists:
+                                        sensitive_features=list(sf[i:i + 1]))  # chunk route
+                for i in range(16, 40)]
+    assert np.array_equal(np.concatenate(preds), np.concatenate(expected))
+    assert_same_state(vars(est), vars(ref))
+    assert np.array_equal(np.concatenate(one), ref.predict(X[40:50]))
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, MemoryError])
+def test_dcov_failure_inside_a_one_row_step_restores_the_state(failure, monkeypatch):
+    X, y, sf = _stream("dcov-regressor", seed=4)
+    est = clone(ESTIMATORS["dcov-regressor"]).partial_fit(X[:16], y[:16],
+                                                           sensitive_features=sf[:16])
+    before = pickle.loads(pickle.dumps(est))
+    step = type(est)._step
+
+    def step_then_fail(self, grads):
+        step(self, grads)  # parameters, moments and step counter changed in place
+        raise failure("simulated")
+
+    monkeypatch.setattr(type(est), "_step", step_then_fail)
+    with pytest.raises(failure, match="simulated"):
+        est.partial_fit(X[16:17], y[16:17], sensitive_features=sf[16:17])
+    monkeypatch.undo()
+    vars(est).pop("_warned_small_batch")  # the one-row batch's warning was given: not state
+    assert_same_state(vars(est), vars(before))
+
+
+@pytest.mark.parametrize("name", sorted(BUFFERED))
+def test_dcov_buffered_events_skip_the_chunk_checks(name, monkeypatch):
+    """Ordinary events are checked once on arrival: before the first batch only the first one
+    takes the full check; a fitted model's batch is learned from the buffer, as partial_fit on
+    its rows, without building or checking a chunk again (a pickle mid-batch carries it)."""
+    X, y, sf = _stream(name, seed=6, n=40)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    rows = [dict(zip(columns, X[i].tolist())) for i in range(len(y))]
+    labels = [v.item() for v in y]
+    est, ref = clone(ESTIMATORS[name]), clone(ESTIMATORS[name])
+    checks = []
+    check = type(est)._event_check_one
+    monkeypatch.setattr(type(est), "_event_check_one",
+                        lambda self, *a: (checks.append(1), check(self, *a)))
+    for i in range(8):
+        est.learn_one(rows[i], labels[i], sensitive_features=sf[i])
+    assert len(checks) == 1
+    with monkeypatch.context() as m:
+        _no_chunk_checks(m, type(est))
+        for i in range(8, 20):
+            est.learn_one(rows[i], labels[i], sensitive_features=sf[i])
+        copy = pickle.loads(pickle.dumps(est))
+        assert len(copy._event_pending_) == 4
+        for i in range(20, 32):
+            est.learn_one(rows[i], labels[i], sensitive_features=sf[i])
+    assert len(checks) == 1
+    for i in range(20, 32):  # an unpickled model checks its first event again
+        copy.learn_one(rows[i], labels[i], sensitive_features=sf[i])
+    Xc = pd.DataFrame(X, columns=columns)
+    for s in range(0, 32, 8):
+        ref.partial_fit(Xc[s:s + 8], y[s:s + 8], sensitive_features=sf[s:s + 8])
+    assert_same_state(vars(est), vars(ref))
+    assert_same_state(vars(copy), vars(ref))
+
+
+def test_dcov_buffered_exposure_and_checked_events_are_partial_fit():
+    """Events that take the full check on arrival (an exposure, a numpy label) share the
+    buffer with ordinary ones; the batch is partial_fit on the same rows."""
+    rng = np.random.default_rng(8)
+    X, y = rng.normal(size=(24, 3)), rng.poisson(1.0, size=24).astype(float)
+    sf = rng.choice(["a", "b"], size=24)
+    exposure = rng.uniform(0.5, 2.0, size=24)
+    make = lambda: DCovRegularizedRegressor(family="poisson", batch_size=8,  # noqa: E731
+                                            learning_rate=0.05, random_state=0)
+    est, ref = make().partial_fit(X[:8], y[:8], sensitive_features=sf[:8]), make()
+    ref.partial_fit(X[:8], y[:8], sensitive_features=sf[:8])
+    for i in range(8, 24):
+        kw = {"exposure": exposure[i]} if i % 3 == 0 else {}
+        est.learn_one(X[i], y[i] if i % 2 else float(y[i]), sensitive_features=sf[i], **kw)
+    e = np.where(np.arange(24) % 3 == 0, exposure, 1.0)
+    for s in (8, 16):
+        ref.partial_fit(X[s:s + 8], y[s:s + 8], sensitive_features=sf[s:s + 8],
+                        exposure=e[s:s + 8])
+    assert_same_state(vars(est), vars(ref))

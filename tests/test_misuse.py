@@ -943,7 +943,8 @@ def test_failure_inside_a_one_row_chunk_restores_the_state(cls, failure, monkeyp
     import copy
 
     est, X, y, sex = _event_case(cls)
-    before, original = copy.deepcopy(est), cls._partial_fit
+    # the estimator's per-event hook (its chunk step, or its kernel called directly)
+    before, original = copy.deepcopy(est), cls._event_learn
     after = copy.deepcopy(est)
     _learn_event(after, X, y, sex, 100, "one-row partial_fit")
 
@@ -951,7 +952,7 @@ def test_failure_inside_a_one_row_chunk_restores_the_state(cls, failure, monkeyp
         original(self, *args)
         raise failure("simulated")
 
-    monkeypatch.setattr(cls, "_partial_fit", learn_then_fail)
+    monkeypatch.setattr(cls, "_event_learn", learn_then_fail)
     with pytest.raises(failure, match="simulated"):
         _learn_event(est, X, y, sex, 100, "one-row partial_fit")
     monkeypatch.undo()

@@ -22,7 +22,9 @@ one-hot, binary 0/1, numeric standardized within the batch). Its gradient with r
 
 from __future__ import annotations
 
+import math
 import numbers
+import operator
 import warnings
 
 import numpy as np
@@ -37,8 +39,9 @@ from .._core.events import event_group_key
 from .._core.groups import check_stream_columns
 from .._core.optim import adam_step, bias_corrections
 from .._core.random import make_generator
+from .._core.state import atomic, make_writeable
 from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidParameterError,
-                                StrOptions, validate_params)
+                                StrOptions, check_frozen_params, validate_params)
 from ..base import (
     StreamingClassifierMixin,
     StreamingEstimatorMixin,
@@ -106,6 +109,12 @@ def fairness_penalty_grad(yhat, sensitive_features, penalty="ccdcov", *, c=1.0):
 
 def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+try:  # einsum's own function, without np.einsum's per-call wrapper (the same computation)
+    from numpy._core.multiarray import c_einsum as _c_einsum
+except ImportError:  # numpy < 2
+    from numpy.core.multiarray import c_einsum as _c_einsum
 
 
 def _rowwise_matmul(X, W):
@@ -237,7 +246,7 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
                     f"(fairness_weight={self.fairness_weight!r} has no effect on it): the "
                     "distance-covariance penalty needs batches of >= 4 rows. Use "
                     f"batch_size >= 4 (now {self.batch_size!r}) and chunks of >= 4 rows.",
-                    UserWarning, stacklevel=6)
+                    UserWarning, stacklevel=7)
             return None, 0.0
         yhat, jac = yhat_and_jac
         if yhat.ndim == 1:
@@ -291,29 +300,36 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         for idx in self._batches(n):
             if len(idx) == 0:
                 continue
-            Xb = X[idx]
-            F, cache = self._forward(Xb)
-            if not np.isfinite(F).all():
-                self._diverged(n_steps)
-            if return_predictions:
-                preds.append(self._predict_from_F(F, None if extra is None else extra[idx]))
-            dF, yhat_jac = self._loss_dF(F, target[idx], None if extra is None else extra[idx])
             sens_b = None if sens is None else sens.iloc[idx].reset_index(drop=True)
-            dP, value = self._penalty_dF(F, yhat_jac, sens_b)
-            if dP is not None:
-                dF = dF + dP
-            self.penalty_history_.append(float(value))
-            gW, gb = self._backward(Xb, cache, dF)
-            if self.alpha:
-                gW = [g + self.alpha * W for g, W in zip(gW, self.coefs_)]
-            self._step(gW + gb)
+            pred = self._learn_batch(X[idx], target[idx], sens_b,
+                                     None if extra is None else extra[idx], return_predictions,
+                                     n_steps)
+            if return_predictions:
+                preds.append(pred)
             n_steps += 1
-            if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
-                self._diverged(n_steps)
         self.n_samples_seen_ += n
         if return_predictions:
             return np.concatenate(preds) if preds else np.empty(0)
         return None
+
+    def _learn_batch(self, Xb, target, sens_b, extra, return_predictions, n_steps):
+        """One optimizer step on one mini-batch; its predictions by the model before it."""
+        F, cache = self._forward(Xb)
+        if not np.isfinite(F).all():
+            self._diverged(n_steps)
+        pred = self._predict_from_F(F, extra) if return_predictions else None
+        dF, yhat_jac = self._loss_dF(F, target, extra)
+        dP, value = self._penalty_dF(F, yhat_jac, sens_b)
+        if dP is not None:
+            dF = dF + dP
+        self.penalty_history_.append(float(value))
+        gW, gb = self._backward(Xb, cache, dF)
+        if self.alpha:
+            gW = [g + self.alpha * W for g, W in zip(gW, self.coefs_)]
+        self._step(gW + gb)
+        if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
+            self._diverged(n_steps + 1)
+        return pred
 
     def _diverged(self, n_steps):
         """Non-finite parameters or outputs: raise before the chunk commits (``_learn_chunk``
@@ -383,26 +399,111 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         """
         kwargs = {k: v for k, v in kwargs.items() if v is not None}
         pending = self.__dict__.get("_event_pending_")
-        if pending is None:
-            pending = self._event_pending_ = []
-        self._event_check_one(x, y, sensitive_features, kwargs)
-        pending.append((dict(x) if isinstance(x, dict) else np.array(x, dtype=object), y,
-                        sensitive_features, kwargs))
+        if type(pending) is not _PendingEvents:  # none yet, or a list of an older pickle
+            pending = self._event_pending_ = _PendingEvents(pending or ())
+        if self._is_fitted() and (not pending or pending.validated):
+            # a fitted model: the event's validated row goes into the batch buffer
+            self._event_buffer(x, y, sensitive_features, kwargs, pending)
+        else:
+            # before the first batch (or after events buffered before it): the events as given
+            if not self._event_prefit_ordinary(x, y, sensitive_features, kwargs, pending):
+                self._event_check_one(x, y, sensitive_features, kwargs)
+            entry = (dict(x) if isinstance(x, dict) else np.array(x, dtype=object), y,
+                     sensitive_features, kwargs)
+            if not pending:
+                pending.validated = False
+                pending.first = self._event_signature(entry)
+            pending.append(entry)
         if len(pending) < int(self.batch_size):
             return self
         try:
-            X, Y, S, kw = _events_to_chunk(self, pending)
-            self.partial_fit(X, Y, sensitive_features=S, **kw)
+            if pending.validated:
+                self._learn_buffered(pending)
+            else:
+                X, Y, S, kw = _events_to_chunk(self, pending)
+                self.partial_fit(X, Y, sensitive_features=S, **kw)
         except BaseException:
             pending.pop()
             raise
         pending.clear()
+        pending.first = None
         return self
 
+    # a fitted model's events: validated one by one into preallocated batch buffers
+    def _event_groups(self, sensitive_features, *, learning):
+        """``[key]``: the event's group key in the fitted column order (``[None]`` for a model
+        trained without sensitive features), or ``None`` (the chunk route decides). dCov keeps
+        no group codes; the key is what ``partial_fit`` stores for that row."""
+        columns = self.__dict__.get("sensitive_columns_")
+        if columns is None:
+            return [None] if sensitive_features is None else None
+        if sensitive_features is None:
+            return None
+        key = (sensitive_features if len(columns) == 1 and type(sensitive_features) in _PLAIN
+               else event_group_key(sensitive_features, columns))
+        return None if key is None else [key]
+
+    def _event_buffer(self, x, y, sensitive_features, kwargs, pending):
+        """Validate one event of a fitted model and write it into the batch buffer (nothing
+        changes when it is rejected)."""
+        fast = None if kwargs else self._event_validate(x, y, sensitive_features)
+        if fast is not None:
+            row, target, groups = fast
+            values, label, key, exposure = row[0], target[0], groups[0], None
+        else:  # the chunk route's checks of one row: its errors, the values it stores
+            X1, y1 = self._event_X(x), self._event_y_chunk(y)
+            s1 = self._event_sf_chunk(sensitive_features)
+            kw = dict(kwargs)
+            if "exposure" in kw:
+                kw["exposure"] = [kw["exposure"]]
+            chunk = self._validate_partial_fit(X1, y1, s1, **kw)
+            values, label = chunk.X[0], chunk.y[0]
+            key = exposure = None
+            if chunk.groups is not None:
+                rows, _ = check_stream_columns(s1, 1, self.sensitive_columns_, reset=False)
+                key = rows[0, 0] if rows.shape[1] == 1 else tuple(rows[0])
+            if chunk.extra is not None:
+                exposure = float(chunk.extra[0])
+        n = len(pending)
+        if n == 0:
+            pending.validated = True
+        X_buf, y_buf = pending.buffers(n + 1, self.n_features_in_,
+                                       np.int64 if hasattr(self, "classes_") else np.float64)
+        X_buf[n] = values
+        y_buf[n] = label
+        pending.append((key, exposure))
+
+    def _learn_buffered(self, pending):
+        """Learn the buffered events as ``partial_fit`` learns the same rows as one chunk (after
+        its validation, which each event passed on arrival)."""
+        n = len(pending)
+        if not self._event_params_unchanged(self._event_cache()):
+            self._check_params()  # set_params since: the chunk route's checks
+            check_frozen_params(self)
+        X, target = pending.X[:n], pending.y[:n]
+        columns = self.sensitive_columns_
+        sens = None
+        if columns is not None:
+            values = np.empty((n, len(columns)), dtype=object)
+            for i, (key, _) in enumerate(pending):
+                if len(columns) == 1:
+                    values[i, 0] = key
+                else:
+                    for j, v in enumerate(key):
+                        values[i, j] = v
+            sens = pd.DataFrame(values, columns=columns).infer_objects()  # as _check_sensitive
+        exposures = [e for _, e in pending]
+        extra = (None if all(e is None for e in exposures)
+                 else np.array([1.0 if e is None else e for e in exposures], dtype=float))
+        with atomic(self):  # the chunk's transaction (``_learn_chunk``)
+            make_writeable(self)
+            self._partial_fit(X, target, sens, False, extra)
+            self._check_learned_state(X)
+        self._event_remember_params()
+
+    # before the first batch: events kept as given, checked without side effects
     def _event_check_one(self, x, y, sensitive_features, kwargs):
         """Validate one event without side effects (dCov keeps no group codes)."""
-        if not kwargs and self._event_validate_dcov(x, y, sensitive_features):
-            return
         X1, y1 = self._event_X(x), self._event_y_chunk(y)
         s1 = self._event_sf_chunk(sensitive_features)
         kw = dict(kwargs)
@@ -429,25 +530,152 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             if (first[2] is None) != (sensitive_features is None):
                 raise ValueError("sensitive_features must be given for every event or for none.")
 
-    def _event_validate_dcov(self, x, y, sensitive_features):
-        """The fast check of a fitted estimator's ordinary event."""
-        if not self._is_fitted():
+    def _event_signature(self, entry):
+        """What an event must share with the first pending one (checked by
+        :meth:`_event_check_one`) to skip its checks: the same parameters (the very objects),
+        the same dict keys or number of values, the same kind of label and group."""
+        x, y, sf, _ = entry
+        return {"entry": entry, "params": self._event_param_values(),
+                "keys": frozenset(x) if isinstance(x, dict) else None,
+                "size": len(x), "y": type(y), "sf": _group_shape(sf)}
+
+    def _event_prefit_ordinary(self, x, y, sensitive_features, kwargs, pending):
+        """Whether an event before the first batch is an ordinary one like the first pending
+        event: finite numbers under the same keys (or as many values), a label and a group of
+        the same plain types. Such an event passes :meth:`_event_check_one`, so its checks are
+        skipped; anything else is checked (and gets its clear error)."""
+        first = pending.first if pending else None
+        if kwargs or first is None or first["entry"] is not pending[0] or not all(
+                map(operator.is_, first["params"], self._event_param_values())):
             return False
-        cache = self._event_cache()
-        if not self._event_params_unchanged(cache):
+        if type(x) is dict:
+            if first["keys"] is None or x.keys() != first["keys"]:
+                return False
+            values = x.values()
+        elif type(x) is np.ndarray:
+            if first["keys"] is not None or x.ndim != 1 or len(x) != first["size"] \
+                    or x.dtype.kind not in "fi":
+                return False
+            values = x.tolist()
+        else:
             return False
-        if self._event_row(x) is None or self._event_target(y) is None:
+        if not all(type(v) in _NUMBERS for v in values):
             return False
-        columns = self.sensitive_columns_
-        if columns is None:
-            return sensitive_features is None
-        return (sensitive_features is not None
-                and event_group_key(sensitive_features, columns) is not None)
+        total = sum(values)
+        if total - total != 0.0:  # NaN or infinity (or an overflowing sum)
+            return False
+        labels = _CLASS_LABELS if hasattr(self, "_check_classes") else _NUMERIC_LABELS
+        if type(y) is not first["y"] or type(y) not in labels or (
+                type(y) is float and not math.isfinite(y)):
+            return False
+        shape = _group_shape(sensitive_features)
+        return shape is not None and shape == first["sf"]
+
+    #: a one-row ``partial_fit`` undoes its own step on any exception (:meth:`_event_learn`)
+    _event_learn_atomic = True
+
+    def _event_learn(self, row, target, groups, return_predictions=False):
+        """A one-row ``partial_fit`` on the validated row: one optimizer step on a batch of one
+        row (which gets no penalty: only whether the model has groups matters, for its
+        warning), restored with its counters on any exception (``KeyboardInterrupt``
+        included). ``False`` (the chunk route) for a read-only state."""
+        params = self.coefs_ + self.intercepts_ + self._opt_m_ + self._opt_v_
+        if not all(p.flags.writeable for p in params):
+            return False  # the chunk route copies a read-only (memory-mapped) state first
+        saved = [p.copy() for p in params]
+        steps, seen, history = self._opt_t_, self.n_samples_seen_, len(self.penalty_history_)
+        try:
+            pred = self._learn_batch(row, target, None if groups[0] is None else groups, None,
+                                     return_predictions, 0)
+            self.n_samples_seen_ = seen + 1
+            self._check_learned_state(row)
+        except BaseException:
+            for p, old in zip(params, saved):
+                p[...] = old
+            self._opt_t_, self.n_samples_seen_ = steps, seen
+            del self.penalty_history_[history:]
+            raise
+        return pred
+
+    def _event_forward(self, row):
+        """``self._forward(row, rowwise=True)[0]`` for one row: the same numpy operations into
+        preallocated buffers (so the same bits), without the per-call wrappers."""
+        cache = self.__dict__.get("_event_cache_") or self._event_cache()
+        coefs = self.coefs_
+        layers = cache.get("dcov_layers")
+        if layers is None or len(layers) != len(coefs) or any(
+                buf.shape[1] != W.shape[1] for buf, W in zip(layers, coefs)):
+            layers = cache["dcov_layers"] = [np.empty((1, W.shape[1])) for W in coefs]
+        out = row
+        for i, (W, b, buf) in enumerate(zip(coefs, self.intercepts_, layers)):
+            _c_einsum("ij,jk->ik", out, W, out=buf)
+            np.add(buf, b, out=buf)
+            if i < len(coefs) - 1:
+                if self.activation == "tanh":
+                    np.tanh(buf, out=buf)
+                else:
+                    np.maximum(buf, 0.0, out=buf)
+            out = buf
+        return out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
+
+
+#: group labels looked up as they are (``_core/events.py``)
+_PLAIN = (str, int)
+#: feature values an event before the first batch may skip its checks with
+_NUMBERS = frozenset({float, int, np.float64, np.float32, np.int64, np.int32})
+#: labels an event before the first batch may skip its checks with
+_CLASS_LABELS = frozenset({int, str, float})
+_NUMERIC_LABELS = frozenset({int, float})
+
+
+def _group_shape(sensitive_features):
+    """The kind of an event's group, for comparing two events before the first batch:
+    ``("none",)``, ``("label",)``, ``("tuple", k)``, ``("dict", keys)``; ``None`` for anything
+    but plain ``str`` / ``int`` labels (such an event is checked)."""
+    sf = sensitive_features
+    if sf is None:
+        return ("none",)
+    if type(sf) in _PLAIN:
+        return ("label",)
+    if type(sf) is tuple:
+        return ("tuple", len(sf)) if all(type(v) in _PLAIN for v in sf) else None
+    if type(sf) is dict:
+        return (("dict", frozenset(sf)) if all(type(v) in _PLAIN for v in sf.values())
+                else None)
+    return None
+
+
+class _PendingEvents(list):
+    """Events waiting for a batch (``learn_one``): a list, one entry per event.
+
+    Before the first batch the entries are the events as given (``(x, y, sensitive_features,
+    kwargs)``, ``validated`` false; ``first`` describes the first one). For a fitted model they
+    are ``(group key, exposure)``, the validated rows and labels being in the preallocated
+    buffers ``X`` / ``y`` (``validated`` true).
+    """
+
+    def __init__(self, events=()):
+        super().__init__(events)
+        self.validated = False
+        self.first = None
+        self.X = self.y = None
+
+    def buffers(self, n, n_features, dtype):
+        """``(X, y)`` with room for ``n`` events (grown by doubling, rows kept)."""
+        X, y = self.X, self.y
+        if X is None or X.shape[1] != n_features or y.dtype != dtype:
+            X, y = np.empty((max(n, 16), n_features)), np.empty(max(n, 16), dtype=dtype)
+        elif X.shape[0] < n:
+            size = max(n, 2 * X.shape[0])
+            X = np.concatenate([X, np.empty((size - X.shape[0], n_features))])
+            y = np.concatenate([y, np.empty(size - y.shape[0], dtype=dtype)])
+        self.X, self.y = X, y
+        return X, y
 
 
 def _events_to_chunk(est, events):
@@ -627,12 +855,23 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
+        row = self._one_row_fast(X)  # one row, parameters as last validated: no re-checks
+        if row is not None:
+            return self._event_predict_proba(row)
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
         return self._proba_from_F(self._forward(X_arr, rowwise=True)[0])
 
     def _event_predict_proba(self, row):
-        return self._proba_from_F(self._forward(row, rowwise=True)[0])
+        return self._proba_from_F(self._event_forward(row))
+
+    def _event_predict_value(self, row, groups):
+        F = self._event_forward(row)
+        classes = self.__dict__["_event_cache_"]["class_list"]
+        if F.shape[1] == 1:  # _proba_from_F's sigmoid, then np.argmax of [1 - p, p]
+            p = 0.5 * (1.0 + np.tanh(0.5 * F[0, 0]))
+            return classes[1 if p > 1.0 - p else 0]
+        return classes[int(np.argmax(self._proba_from_F(F)[0]))]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -758,7 +997,11 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         return target
 
     def _event_predict(self, row, groups):
-        return self._predict_from_F(self._forward(row, rowwise=True)[0], None)
+        return self._predict_from_F(self._event_forward(row), None)
+
+    def _event_predict_value(self, row, groups):
+        F = self._event_forward(row)
+        return float(F[0, 0] if self.family == "gaussian" else np.exp(F[:, 0])[0])
 
     def predict(self, X, *, exposure=None, sensitive_features=None):
         """Predicted mean: ``f(x)``, or ``exposure * exp(f(x))`` for Poisson.
@@ -775,6 +1018,9 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        row = None if exposure is not None else self._one_row_fast(X)
+        if row is not None:  # one row, parameters as last validated: the per-event route
+            return self._event_predict(row, None)
         check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
         e = self._check_exposure(exposure, X_arr.shape[0])
