@@ -134,6 +134,8 @@ def _naming_non_numeric_X():
         if "could not convert" in str(exc):
             raise ValueError(f"X must be numeric: {exc}") from exc
         raise
+    except OverflowError as exc:  # a Python int beyond float64 in an object column
+        raise ValueError(f"X must be numeric values that fit in float64: {exc}") from exc
 
 
 def check_target(y, n_samples, *, name="y", numeric=False):

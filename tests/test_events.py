@@ -76,7 +76,7 @@ def _chunk(sf, sl):
 
 
 def assert_same_state(a, b, path="est"):
-    skip = {"_event_cache_", "last_hedge_loss_", "_event_pending_"}
+    skip = {"_event_cache_", "_event_fast_", "last_hedge_loss_", "_event_pending_"}
     if isinstance(a, np.ndarray):
         assert isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype, path
         if a.dtype.kind == "f":
@@ -204,6 +204,9 @@ def _fitted(name):
     (lambda x: {**x, "f1": np.nan}, "NaN|infinity"),
     (lambda x: {**x, "f1": np.inf}, "NaN|infinity"),
     (lambda x: {**x, "f1": "abc"}, "numeric"),
+    (lambda x: {**x, "f1": 10 ** 400}, "numeric"),
+    (lambda x: {**x, "f1": None}, "NaN"),
+    (lambda x: {**x, "f1": 1 + 2j}, "[Cc]omplex"),
     (lambda x: np.ones(7), "features"),
     (lambda x: np.ones((2, 4)), "1-D"),
 ])
@@ -378,3 +381,63 @@ def test_dcov_buffered_exposure_and_checked_events_are_partial_fit():
         ref.partial_fit(X[s:s + 8], y[s:s + 8], sensitive_features=sf[s:s + 8],
                         exposure=e[s:s + 8])
     assert_same_state(vars(est), vars(ref))
+
+
+@pytest.mark.parametrize("name", sorted(ESTIMATORS))
+def test_prebuilt_route_follows_assignments(name):
+    """The prebuilt route is dropped by any assignment it depends on: a parameter set
+    directly (not through ``set_params``) is checked before the next event, and a learned
+    attribute replaced by an equal copy gives the model of the chunk route."""
+    est, x, y, sf = _fitted(name)
+    if name in BUFFERED:
+        pytest.skip("learn_one buffers a batch")
+    est.learn_one(x, y, sensitive_features=sf)  # builds the route
+    assert est.__dict__.get("_event_fast_") is not None
+    ref = pickle.loads(pickle.dumps(est))
+    assert "_event_fast_" not in vars(ref)  # never pickled
+    name_ = next(n for n in sorted(vars(est)) if n.endswith("_") and not n.startswith("_")
+                 and isinstance(vars(est)[n], np.ndarray))
+    setattr(est, name_, vars(est)[name_].copy())
+    if name.startswith("aranyani"):  # its route holds the state's arrays
+        assert "_event_fast_" not in vars(est)
+    est.learn_one(x, y, sensitive_features=sf)
+    ref.partial_fit(pd.DataFrame([x]), np.array([y]), sensitive_features=_chunk_of(sf))
+    assert_same_state(vars(est), vars(ref))
+    assert est.predict_one(x, sensitive_features=sf) == ref.predict_one(
+        x, sensitive_features=sf)
+    param = next((p for p in ("learning_rate", "eta", "alpha", "l2", "ridge")
+                  if p in est.get_params()), None)
+    if param is not None:
+        before = pickle.dumps(est)
+        setattr(est, param, -1.0)  # an assignment, not set_params: still checked
+        with pytest.raises(ValueError, match=param):
+            est.learn_one(x, y, sensitive_features=sf)
+        setattr(est, param, pickle.loads(before).get_params()[param])
+
+
+def _chunk_of(sf):
+    if isinstance(sf, dict):
+        return pd.DataFrame([sf])
+    if isinstance(sf, tuple):
+        arr = np.empty((1, len(sf)), dtype=object)
+        arr[0, :] = sf
+        return arr
+    return np.array([sf], dtype=object)
+
+
+def test_compiled_entry_falls_back_to_the_dispatcher():
+    from fairlearn_online._core.jit import compiled_entry
+    from fairlearn_online.forest import _kernels as K
+
+    est = ESTIMATORS["aranyani"].__class__(n_trees=2, depth=2, random_state=0).fit(
+        np.ones((4, 3)), [0, 1, 0, 1])
+    packed = est._packed()
+    X, out = np.ones((1, 3)), np.empty((1, 2))
+    args = (X, packed.opt, packed.pdims, packed.work, out)
+    entry = compiled_entry(K.forest_predict, args)
+    assert entry is not K.forest_predict
+    assert entry(*args) == K.forest_predict(*args)
+    # a step function has no entry Python may call; an object without numba's internals
+    assert compiled_entry(K._all_finite, (X,)) is K._all_finite
+    fake = object()
+    assert compiled_entry(fake, (X,)) is fake

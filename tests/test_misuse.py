@@ -49,7 +49,7 @@ def _state(est):
     """The learned state (attributes ending in ``_``, not the per-event buffers), pickled."""
     import pickle
     return {k: pickle.dumps(v) for k, v in vars(est).items()
-            if k.endswith("_") and k != "_event_cache_"}
+            if k.endswith("_") and k not in ("_event_cache_", "_event_fast_")}
 
 
 def _make(cls, **params):

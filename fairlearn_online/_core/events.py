@@ -42,11 +42,12 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import struct
 
 import numpy as np
 import pandas as pd
 
-from .state import atomic, undo, undo_record
+from .state import atomic, learned_names, undo, undo_record
 
 __all__ = ["EventMixin", "event_group_key", "event_sensitive_chunk"]
 
@@ -58,6 +59,14 @@ _PLAIN_LABELS = (str, int)
 #: estimator attribute holding the route's cache (buffers, look-up tables); a learned-state name
 #: (trailing underscore), so ``fit`` / ``_reset`` forget it with the rest of the state
 _CACHE = "_event_cache_"
+#: estimator attribute holding the prebuilt route (:class:`_FastRoute`); an assignment of an
+#: attribute it depends on drops it (``EventMixin.__setattr__``)
+_FAST = "_event_fast_"
+#: learned attributes the prebuilt route reads once, when it is built (fixed by the first chunk,
+#: or replaced when a new group is committed): assigning one of them drops the route
+_BUILT_FROM = frozenset({"classes_", "feature_names_in_", "n_features_in_", "group_encoder_"})
+#: what a row packer raises for a value that is not a real number (a str, None, a complex)
+_NOT_A_NUMBER = (KeyError, TypeError, ValueError, OverflowError, struct.error)
 
 
 def _scalar(value):
@@ -149,6 +158,155 @@ def event_sensitive_chunk(sensitive_features, columns=None):
     return arr
 
 
+class _FastRoute:
+    """The fast route of one fitted estimator, built once: its look-up tables, one-row buffers
+    and the estimator's ``learn(row, target, groups)`` / ``predict(row, groups)`` callables
+    (:meth:`EventMixin._event_fast_kernels`), so that an ordinary event costs a few dict
+    look-ups, one ``struct`` pack into the row buffer and one kernel call.
+
+    It is valid while the parameters are the ones last validated and the attributes it was
+    built from are unchanged: ``EventMixin.__setattr__`` / ``__delattr__`` drop it on any
+    assignment except of the learned attributes in ``keeps`` (those its callables read from
+    the estimator at every call), and a rollback, a pickle or a copy drops it too
+    (``_core/state.py``). Every method returns ``None`` for an event it does not handle, which
+    then takes the chunk route with nothing changed.
+    """
+
+    __slots__ = ("keeps", "est", "getter", "n_names", "pack", "row", "row_flat", "width",
+                 "checked", "classes", "class_list", "target", "group_index", "group_buf",
+                 "no_group_code", "learn", "predict")
+
+    def __init__(self, est, cache, learn, predict, keeps):
+        self.keeps = keeps
+        self.est = est
+        names = cache["names"]
+        self.row = cache["row"]
+        self.row_flat = self.row.reshape(-1)
+        self.width = self.row.shape[1]
+        if names is None:
+            self.getter, self.n_names = None, -1  # no dict is an ordinary event
+        else:
+            self.n_names = len(names)
+            self.getter = (operator.itemgetter(*names) if len(names) > 1
+                           else (lambda x, _name=names[0]: (x[_name],)))
+        # struct packs Python and numpy reals (bools too: the chunk route reads them as 0 / 1)
+        # and refuses str, None and complex, as the chunk route does
+        self.pack = struct.Struct(f"={self.width}d").pack_into
+        self.checked = est._event_row_checked
+        target_hook = type(est)._event_target
+        self.classes = (cache["classes"] if target_hook is EventClassifierMixin._event_target
+                        else None)
+        self.class_list = cache.get("class_list")
+        self.target = cache["target"]
+        # the default group look-up (``group_encoder_``) inlined: one label, or no groups
+        self.group_index = self.group_buf = self.no_group_code = None
+        encoder = est.__dict__.get("group_encoder_")
+        if type(est)._event_groups is EventMixin._event_groups and encoder is not None:
+            if encoder.columns_ == ["<none>"]:
+                self.no_group_code = encoder._index.get(None)
+            elif len(encoder.columns_) == 1:
+                self.group_index = encoder._index
+            self.group_buf = cache["groups"]
+        self.learn, self.predict = learn, predict
+
+    def row_of(self, x):
+        """``x`` packed into the one-row buffer, or ``None``."""
+        try:
+            if type(x) is dict:
+                if len(x) != self.n_names:
+                    return None
+                values = self.getter(x)  # KeyError: a renamed key
+            elif type(x) is np.ndarray:
+                if x.ndim != 1 or x.shape[0] != self.width or x.dtype.kind not in "fiub":
+                    return None
+                values = x.tolist()
+            elif type(x) in (list, tuple):
+                if len(x) != self.width:
+                    return None
+                values = x
+            else:
+                return None
+            self.pack(self.row_flat, 0, *values)
+            if not self.checked:
+                total = sum(values)
+                if total - total != 0.0:  # NaN or infinity somewhere (or an overflowing sum)
+                    return None
+        except _NOT_A_NUMBER:
+            return None
+        return self.row
+
+    def target_of(self, y):
+        classes = self.classes
+        if classes is None:
+            return self.est._event_target(y)
+        try:
+            code = classes.get(y if type(y) in _PLAIN_LABELS else _python(y))
+        except TypeError:  # unhashable
+            return None
+        if code is None:
+            return None
+        buf = self.target
+        buf[0] = code
+        return buf
+
+    def groups_of(self, sensitive_features, learning):
+        buf = self.group_buf
+        if buf is None:
+            return self.est._event_groups(sensitive_features, learning=learning)
+        if self.no_group_code is not None:
+            if sensitive_features is not None:
+                return None
+            buf[0] = self.no_group_code
+            return buf
+        index = self.group_index
+        if index is None or type(sensitive_features) not in _PLAIN_LABELS:
+            return self.est._event_groups(sensitive_features, learning=learning)
+        code = index.get(sensitive_features)
+        if code is None:
+            return None
+        buf[0] = code
+        return buf
+
+    def validate(self, x, y, sensitive_features):
+        """``(row, target, groups)`` for the kernel, or ``None``."""
+        row = self.row_of(x)
+        if row is None:
+            return None
+        target = self.target_of(y)
+        if target is None:
+            return None
+        groups = self.groups_of(sensitive_features, True)
+        if groups is None:
+            return None
+        return row, target, groups
+
+    def learn_one(self, x, y, sensitive_features):
+        """Whether the event was learned."""
+        row = self.row_of(x)
+        if row is None:
+            return False
+        target = self.target_of(y)
+        if target is None:
+            return False
+        groups = self.groups_of(sensitive_features, True)
+        if groups is None:
+            return False
+        return self.learn(row, target, groups) is not False
+
+    def predict_one(self, x, sensitive_features, uses_groups):
+        """The prediction as a Python scalar, or ``_REJECTED``."""
+        row = self.row_of(x)
+        if row is None:
+            return _REJECTED
+        if uses_groups:
+            groups = self.groups_of(sensitive_features, False)
+            if groups is None:
+                return _REJECTED
+        else:
+            groups = None
+        return self.predict(row, groups)
+
+
 class EventMixin:
     """``learn_one`` / ``predict_one`` / ``predict_proba_one`` for a streaming estimator.
 
@@ -194,8 +352,8 @@ class EventMixin:
         if kwargs:
             kwargs = {k: v for k, v in kwargs.items() if v is not None}
         if not kwargs:
-            fast = self._event_validate(x, y, sensitive_features)
-            if fast is not None and self._event_learn_one(fast) is not False:
+            route = self.__dict__.get(_FAST) or self._event_fast_route()
+            if route is not None and route.learn_one(x, y, sensitive_features):
                 return self
         self.partial_fit(self._event_X(x), self._event_y_chunk(y),
                          sensitive_features=self._event_sf_chunk(sensitive_features), **kwargs)
@@ -215,19 +373,67 @@ class EventMixin:
         -------
         y_pred : scalar
         """
-        row = self._event_row(x)
-        if row is not None:
-            if not self._event_predict_uses_groups:
-                value = self._event_predict_value(row, None)
-                if value is not _REJECTED:
-                    return value
-            else:
-                groups = self._event_groups(sensitive_features, learning=False)
-                if groups is not None:
-                    return self._event_predict_value(row, groups)
+        route = self.__dict__.get(_FAST) or self._event_fast_route()
+        if route is not None:
+            value = route.predict_one(x, sensitive_features, self._event_predict_uses_groups)
+            if value is not _REJECTED:
+                return value
         kwargs = ({"sensitive_features": self._event_sf_chunk(sensitive_features)}
                   if self._event_predict_uses_groups else {})
         return _python(self.predict(self._event_X(x), **kwargs)[0])
+
+    # ------------------------------------------------------------------ the prebuilt route
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        route = d.get(_FAST)
+        if route is not None and name not in route.keeps:
+            del d[_FAST]  # set_params, a replaced attribute, a grown group: built again
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if self.__dict__.pop(_FAST, None) is not None and name == _FAST:
+            return
+        super().__delattr__(name)
+
+    def _event_fast_route(self):
+        """The prebuilt route (:class:`_FastRoute`), built when the estimator is fitted and its
+        parameters are the ones last validated; ``None`` otherwise (the chunk route)."""
+        cache = self.__dict__.get(_CACHE)
+        if cache is None:
+            if not self._is_fitted():
+                return None
+            cache = self._event_cache()
+        if not self._event_params_unchanged(cache):
+            return None
+        kernels = self._event_fast_kernels()
+        if kernels is None:
+            return None
+        learn, predict, keeps = kernels
+        if keeps is None:  # the default callables read the state from the estimator
+            keeps = frozenset(learned_names(self)) - _BUILT_FROM
+        route = _FastRoute(self, self.__dict__[_CACHE], learn, predict, keeps)
+        self.__dict__[_FAST] = route
+        return route
+
+    def _event_fast_kernels(self):
+        """``(learn, predict, keeps)`` of the prebuilt route, or ``None`` (no fast route).
+
+        ``learn(row, target, groups)`` learns one validated event (the one-row buffers) as
+        one transaction and returns ``False`` when it sends it to the chunk route (nothing
+        learned); ``predict(row, groups)`` returns the prediction as a Python scalar or
+        ``_REJECTED``. ``keeps``: the learned attributes whose assignment leaves the route
+        valid, ``None`` for every one but those it is built from (``_BUILT_FROM``): right for
+        callables that read the state from the estimator at each call, as the defaults do. An
+        estimator whose callables hold its arrays (the forest's packed state) passes an empty
+        set.
+        """
+        def learn(row, target, groups):
+            return self._event_learn_one((row, target, groups))
+
+        def predict(row, groups):
+            return self._event_predict_value(row, groups)
+
+        return learn, predict, None
 
     # ------------------------------------------------------------------ hooks (defaults)
     def _event_target(self, y):
@@ -312,9 +518,6 @@ class EventMixin:
             names = None if names is None else [str(n) for n in names]
             cache = {
                 "names": names,
-                "n_names": 0 if names is None else len(names),
-                # a dict's values in column order (a tuple, or the value when d == 1)
-                "getter": None if names is None else operator.itemgetter(*names),
                 "row": np.empty((1, d)),
                 "groups": np.empty(1, dtype=np.int64),
                 "target": np.empty(1, dtype=np.int64 if hasattr(self, "classes_")
@@ -346,72 +549,16 @@ class EventMixin:
         saved = cache["params"]
         return saved is not None and all(map(operator.is_, saved, self._event_param_values()))
 
-    def _event_row(self, x, cache=None):
-        """``x`` in the one-row buffer when it is an ordinary event of a fitted estimator.
-
-        An estimator whose kernels reject a non-finite row themselves (``_event_row_checked``)
-        skips the Python check of a dict's values."""
-        if cache is None:
-            cache = self.__dict__.get(_CACHE)
-            if cache is None:
-                if not self._is_fitted():
-                    return None
-                cache = self._event_cache()
-        buf = cache["row"]
-        try:
-            if type(x) is dict:
-                getter = cache["getter"]
-                if getter is None or len(x) != cache["n_names"]:
-                    return None
-                values = getter(x)
-                if self._event_row_checked:
-                    buf[0] = values  # ValueError / TypeError for a non-number
-                    return buf
-                total = sum(values) if cache["n_names"] > 1 else values
-            elif isinstance(x, dict):
-                names = cache["names"]
-                if names is None or len(x) != len(names):
-                    return None
-                values = list(map(x.__getitem__, names))
-                total = sum(values)  # TypeError for a non-number, NaN/inf propagate
-            elif isinstance(x, np.ndarray):
-                if x.ndim != 1 or x.shape[0] != buf.shape[1] or x.dtype.kind not in "fiub":
-                    return None
-                values = x
-                total = float(x.sum())
-            elif isinstance(x, (list, tuple)):
-                if len(x) != buf.shape[1]:
-                    return None
-                values = x
-                total = sum(x)
-            else:
-                return None
-            if total - total != 0.0:  # NaN or infinity somewhere (or an overflowing sum)
-                return None
-            buf[0, :] = values
-        except (KeyError, TypeError, ValueError):
-            return None
-        return buf
+    def _event_row(self, x):
+        """``x`` in the one-row buffer when it is an ordinary event of a fitted estimator whose
+        parameters are the ones last validated (:meth:`_FastRoute.row_of`), else ``None``."""
+        route = self.__dict__.get(_FAST) or self._event_fast_route()
+        return None if route is None else route.row_of(x)
 
     def _event_validate(self, x, y, sensitive_features):
         """``(row, target, groups)`` for the kernel, or ``None`` for the chunk route."""
-        cache = self.__dict__.get(_CACHE)
-        if cache is None:
-            if not self._is_fitted():
-                return None
-            cache = self._event_cache()
-        if not self._event_params_unchanged(cache):
-            return None
-        row = self._event_row(x, cache)
-        if row is None:
-            return None
-        target = self._event_target(y)
-        if target is None:
-            return None
-        groups = self._event_groups(sensitive_features, learning=True)
-        if groups is None:
-            return None
-        return row, target, groups
+        route = self.__dict__.get(_FAST) or self._event_fast_route()
+        return None if route is None else route.validate(x, y, sensitive_features)
 
     def _event_class_target(self, y):
         """``y``'s class code in the target buffer (classifiers)."""
@@ -480,11 +627,10 @@ class EventMixin:
         otherwise."""
         if type(X) is not np.ndarray or X.ndim != 2 or X.shape[0] != 1:
             return None
-        cache = self.__dict__.get(_CACHE)
-        if cache is None or cache["names"] is not None \
-                or not self._event_params_unchanged(cache):
+        route = self.__dict__.get(_FAST) or self._event_fast_route()
+        if route is None or route.getter is not None:
             return None
-        return self._event_row(X[0], cache)
+        return route.row_of(X[0])
 
     # ------------------------------------------------------------------ the chunk route
     def _event_X(self, x):

@@ -30,14 +30,17 @@ import functools
 
 import numpy as np
 
-__all__ = ["atomic", "atomic_fit", "checkpoint", "forget", "learned_names", "make_writeable",
-           "portable_getstate", "portable_setstate", "restore", "snapshot", "undo", "undo_record"]
+__all__ = ["atomic", "atomic_fit", "checkpoint", "drop_event_route", "forget", "learned_names",
+           "make_writeable", "portable_getstate", "portable_setstate", "restore", "snapshot",
+           "undo", "undo_record"]
 
 #: per-event bookkeeping: never part of a snapshot (it is not learned state)
 EVENT_PREFIX = "_event_"
 #: the one-event route's cache (buffers, the parameters last validated): dropped on a rollback
 #: and on unpickling, so the next event goes through the chunk route's checks once
 _EVENT_CACHE = "_event_cache_"
+#: the prebuilt per-event route (``_core/events.py``): it holds closures, never pickled or copied
+_EVENT_FAST = "_event_fast_"
 #: marker key of a Generator stored portably in a pickle
 _GENERATOR_KEY = "__fairlearn_online_seed_state__"
 
@@ -72,7 +75,7 @@ def restore(est, saved):
     for name in learned_names(est):
         if name not in saved:
             delattr(est, name)
-    vars(est).pop(_EVENT_CACHE, None)
+    drop_event_route(vars(est))
     for name, value in copy.deepcopy(saved).items():
         setattr(est, name, value)
 
@@ -107,7 +110,7 @@ def undo(est, record):
     d = est.__dict__
     d.clear()
     d.update(bindings)
-    d.pop(_EVENT_CACHE, None)
+    drop_event_route(d)
 
 
 class _Transaction:
@@ -215,7 +218,7 @@ def portable_getstate(state):
             saved = {k: v for k, v in bitgen.state.items() if k != "bit_generator"}
             out[name] = {_GENERATOR_KEY: type(bitgen).__name__, "state": _plain(saved),
                          "seed_sequence": _seed_sequence(bitgen)}
-    out.pop(_EVENT_CACHE, None)
+    drop_event_route(out)
     return out
 
 
@@ -230,8 +233,15 @@ def portable_setstate(state):
                 None if seq is None else np.random.SeedSequence(**_unplain(seq)))
             bitgen.state = {"bit_generator": name_, **_unplain(value["state"])}
             out[name] = np.random.Generator(bitgen)
-    out.pop(_EVENT_CACHE, None)
+    drop_event_route(out)
     return out
+
+
+def drop_event_route(state):
+    """Forget the per-event route's cache and prebuilt route in ``state`` (an estimator's
+    ``__dict__`` or a copy of it): the next event builds them again from the attributes."""
+    state.pop(_EVENT_CACHE, None)
+    state.pop(_EVENT_FAST, None)
 
 
 def _seed_sequence(bitgen):

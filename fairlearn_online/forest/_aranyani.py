@@ -16,6 +16,7 @@ from .._core.random import make_generator
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
 from .._core.events import _REJECTED
+from .._core.jit import compiled_entry
 from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin, grow_rows
 from .._core.state import checkpoint
 from .._core.validation import (POSITIVE_INT, RANDOM_STATE, Integral, Interval,
@@ -381,6 +382,38 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
         if _packed.learn(packed, self, row, target, groups, hyper, dims, pred) < 0:
             return False  # a non-finite value: the chunk route raises its error
         return self.classes_[pred] if return_predictions else None
+
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables (``_core/events.py``): the kernels' compiled entries
+        bound to the packed state and to the kernel arguments of the last validated
+        parameters. They hold the state's arrays, so any assignment of an attribute drops the
+        route (empty ``keeps``)."""
+        packed = self._packed()
+        hyper, dims = self._kernel_hyper()
+        cache = self._event_cache()
+        class_list = cache["class_list"]
+        row, target, groups = cache["row"], cache["target"], cache["groups"]
+        opt, pdims, work, proba, no_pred = (packed.opt, packed.pdims, packed.work,
+                                            packed.proba, packed.no_pred)
+        predict_kernel = compiled_entry(K.forest_predict, (row, opt, pdims, work, proba))
+        if packed.memory == K.AGGREGATE and packed.target != K.OUTPUT:
+            GMi, (N, S, step, _, _) = packed.GMi, packed.state
+            learn_kernel = compiled_entry(K.forest_learn_nodes, (
+                row, target, groups, opt, GMi, N, S, step, hyper, dims, work, no_pred))
+
+            def learn(row, target, groups):  # -1: a non-finite value, nothing changed
+                return learn_kernel(row, target, groups, opt, GMi, N, S, step, hyper, dims,
+                                    work, no_pred) >= 0
+        else:
+            def learn(row, target, groups):
+                return _packed.learn(packed, self, row, target, groups, hyper, dims,
+                                     no_pred) >= 0
+
+        def predict(row, groups):
+            best = predict_kernel(row, opt, pdims, work, proba)
+            return _REJECTED if best < 0 else class_list[best]
+
+        return learn, predict, frozenset()
 
     # ------------------------------------------------------------------ prediction
     def predict_proba(self, X):
