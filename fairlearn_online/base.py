@@ -37,7 +37,7 @@ from ._core.state import atomic, forget, make_writeable, portable_getstate, port
 # sensitive features and parameter rules live in the shared core; re-exported here
 from ._core.groups import (GroupEncoder, _as_python_scalar, align_columns,  # noqa: F401
                            check_sensitive_features, check_stream_columns,
-                           group_names, not_mid_stream, sort_groups)
+                           group_names, group_source, not_mid_stream, sort_groups)
 from ._core.validation import (check_frozen_params, check_method_kwargs,  # noqa: F401
                                record_frozen_params)
 
@@ -308,17 +308,14 @@ class StreamingEstimatorMixin(ChunkMethodsMixin, EventMixin):
         Returns ``(codes, encoder)``; assign ``self.group_encoder_ = encoder`` in ``commit``.
         """
         encoder = GroupEncoder() if reset else self.group_encoder_.copy()
-        if sensitive_features is None:
-            if encoder.columns_ not in (None, ["<none>"]):
-                raise ValueError(
-                    "sensitive_features is required: the estimator was fitted with "
-                    f"sensitive features {encoder.columns_}."
-                )
+        fitted = encoder.columns_
+        fitted_source = (None if fitted is None
+                         else "none" if fitted == ["<none>"] else "sensitive_features")
+        if group_source(sensitive_features, fitted_source=fitted_source,
+                        fitted_columns=fitted) == "none":
             values = np.full((n_samples, 1), None, dtype=object)
             return encoder.encode(values, ["<none>"], update=True), encoder
         values, columns = check_sensitive_features(sensitive_features, n_samples)
-        if encoder.columns_ == ["<none>"]:
-            raise not_mid_stream()
         return encoder.encode(values, columns, update=True), encoder
 
 

@@ -5,9 +5,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fairlearn_online._core.groups import (check_sensitive_features, encode_typed_attributes,
-                                           typed_frame, typed_subgroups)
-from fairlearn_online.dcov import encode_sensitive_features, intersectional_subgroups
+from fairlearn_online._core.groups import (GroupEncoder, check_membership_matrix,
+                                           check_sensitive_features, encode_typed_attributes,
+                                           group_source, typed_frame, typed_subgroups)
+from fairlearn_online.baselines import OnlineFairLogisticClassifier
+from fairlearn_online.dcov import (DCovRegularizedClassifier, encode_sensitive_features,
+                                   intersectional_subgroups)
+from fairlearn_online.forest import AranyaniClassifier
+from fairlearn_online.regret import GroupwiseRegretRegressor
 
 FRAME = pd.DataFrame({"race": ["a", "b", "c", "a"], "sex": ["F", "M", "M", "F"],
                       "age": [20, 35, 51, 44]})
@@ -56,3 +61,58 @@ def test_typed_frames_name_and_type_columns_as_the_labels_do():
     rows = [("a", 20), ("b", 31), ("c", 45), ("a", 50)]
     assert ([b["kind"] for b in encode_sensitive_features(tuple(rows))]
             == [b["kind"] for b in encode_sensitive_features(rows)] == ["categorical", "numeric"])
+
+
+# ---------------------------------------------------------------- explicit membership
+X = np.random.default_rng(0).normal(size=(40, 2))
+y = (X[:, 0] > 0).astype(int)
+SEX = np.random.default_rng(1).choice(["F", "M"], size=40)
+
+
+def _fitted(make, **first):
+    """An estimator fitted on the first 20 rows, and its targets for all 40."""
+    est = make()
+    target = X[:, 0] if isinstance(est, GroupwiseRegretRegressor) else y
+    return est.partial_fit(X[:20], target[:20], **first), target
+
+
+ESTIMATORS = [
+    lambda: AranyaniClassifier(n_trees=2, depth=2, random_state=0),
+    lambda: DCovRegularizedClassifier(random_state=0),
+    lambda: OnlineFairLogisticClassifier(),
+    lambda: GroupwiseRegretRegressor(),
+]
+
+
+@pytest.mark.parametrize("make", ESTIMATORS)
+def test_every_estimator_says_the_same_when_its_groups_go_missing(make):
+    est, target = _fitted(make, sensitive_features=pd.DataFrame({"sex": SEX[:20]}))
+    expected = "sensitive_features is required: the estimator was fitted with sensitive " \
+               "features ['sex']."
+    for rows in (slice(20, 40), slice(0, 0)):
+        with pytest.raises(ValueError) as error:
+            est.partial_fit(X[rows], target[rows])
+        assert str(error.value) == expected
+
+
+def test_membership_matrices_follow_the_same_rules():
+    member = pd.DataFrame({"young": X[:, 0] > 0, "old": X[:, 1] > 0})
+    est = GroupwiseRegretRegressor().fit(X[:20], X[:20, 0], groups=member[:20])
+    with pytest.raises(ValueError, match=r"^groups is required: the estimator was fitted with "
+                                         r"groups \['young', 'old'\]\.$"):
+        est.partial_fit(X[20:], X[20:, 0])
+    with pytest.raises(ValueError, match="not both"):
+        group_source(SEX, member)
+    with pytest.raises(ValueError, match="^groups were not given at the first call"):
+        group_source(groups=member, fitted_source="none")
+    assert group_source(groups=member, fitted_source="groups") == "groups"
+    checked, names = check_membership_matrix(member, 40)
+    assert checked.dtype == bool and names == ["young", "old"]
+
+
+def test_the_membership_numbers_its_groups_with_the_group_encoder():
+    membership = GroupwiseRegretRegressor().fit(
+        X[:20], X[:20, 0], sensitive_features=SEX[:20]).membership_
+    assert isinstance(membership.encoder, GroupEncoder)
+    assert membership.keys == membership.encoder.groups_
+    assert [membership.encoder.code(k, update=False) for k in membership.keys] == [0, 1, 2]

@@ -38,9 +38,11 @@ __all__ = [
     "LearnedGroupsMixin",
     "MANY_GROUPS",
     "align_columns",
+    "check_membership_matrix",
     "check_sensitive_features",
     "check_stream_columns",
     "encode_typed_attributes",
+    "group_source",
     "grow_rows",
     "not_mid_stream",
     "group_names",
@@ -270,17 +272,117 @@ def check_stream_columns(sensitive_features, n_samples, fitted_columns, *, reset
     columns : list of str or None
         The first chunk's columns (this chunk's own when ``reset``).
     """
-    if sensitive_features is None:
-        if not reset and fitted_columns is not None:
-            raise ValueError("sensitive_features is required: the estimator was fitted with "
-                             f"sensitive features {list(fitted_columns)}.")
+    fitted_source = (None if reset
+                     else "none" if fitted_columns is None else "sensitive_features")
+    if group_source(sensitive_features, fitted_source=fitted_source,
+                    fitted_columns=fitted_columns) == "none":
         return None, None
     values, columns = check_sensitive_features(sensitive_features, n_samples)
     if reset:
         return values, columns
-    if fitted_columns is None:
-        raise not_mid_stream()
     return align_columns(values, columns, fitted_columns), list(fitted_columns)
+
+
+def group_source(sensitive_features=None, groups=None, *, fitted_source=None,
+                 fitted_columns=None):
+    """The argument a chunk gives its groups by, checked against the one its stream started
+    with: the same rules for the group labels of every estimator and for explicit membership
+    matrices (``groups``, :func:`check_membership_matrix`).
+
+    Parameters
+    ----------
+    sensitive_features, groups : object or None
+        The chunk's arguments; at most one may be given.
+    fitted_source : {"sensitive_features", "groups", "none"} or None, default=None
+        The source of the stream's first chunk (``"none"``: neither), ``None`` for the first
+        chunk itself.
+    fitted_columns : list of str or None, default=None
+        The first chunk's columns, named in the error when they are missing.
+
+    Returns
+    -------
+    source : {"sensitive_features", "groups", "none"}
+
+    Raises
+    ------
+    ValueError
+        If both are given, if a stream that started without groups gets them
+        (:func:`not_mid_stream`), or if the source differs from the first chunk's.
+    """
+    if sensitive_features is not None and groups is not None:
+        raise ValueError("Pass either sensitive_features or groups, not both.")
+    source = ("groups" if groups is not None
+              else "sensitive_features" if sensitive_features is not None else "none")
+    if fitted_source is None or source == fitted_source:
+        return source
+    if fitted_source == "none":
+        raise not_mid_stream(source)
+    if source == "none":
+        columns = "" if fitted_columns is None else f" {list(fitted_columns)}"
+        raise ValueError(f"{fitted_source} is required: the estimator was fitted with "
+                         f"{fitted_source.replace('_', ' ')}{columns}.")
+    raise ValueError(f"The estimator was fitted with {fitted_source}; pass {fitted_source} "
+                     f"(got {source}).")
+
+
+def check_membership_matrix(groups, n_samples, *, name="groups"):
+    """Validate an explicit membership matrix of possibly overlapping groups.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_samples, n_groups) or DataFrame
+        Booleans or 0/1 numbers, ``groups[i, g]`` whether sample ``i`` is in group ``g``; a
+        DataFrame's (or Series') column names name the groups.
+    n_samples : int
+        The rows it must have.
+    name : str, default="groups"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    member : ndarray of shape (n_samples, n_groups), bool
+    names : list of str
+        The column names, else ``"group_<j>"``.
+
+    Raises
+    ------
+    ValueError
+        On a wrong shape, missing values or entries other than 0/1.
+    """
+    if isinstance(groups, pd.Series):
+        groups = groups.to_frame()
+    if isinstance(groups, pd.DataFrame):
+        names = [str(c) for c in groups.columns]
+        if groups.isna().to_numpy().any():
+            raise ValueError(f"{name} contains missing values.")
+        try:
+            arr = groups.to_numpy(dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must hold booleans or 0/1 numbers: {exc}") from exc
+    else:
+        try:
+            arr = np.asarray(groups)
+        except Exception as exc:  # ragged input
+            raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{name} must be a 2-D membership matrix (n_samples, n_groups); got "
+                f"{arr.ndim} dimension(s).")
+        names = [f"group_{j}" for j in range(arr.shape[1])]
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must hold booleans or 0/1 numbers, got dtype {arr.dtype}.")
+        arr = arr.astype(np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D.")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"{name} has {arr.shape[0]} rows but X has {n_samples}; they must match.")
+    if arr.shape[1] == 0:
+        raise ValueError(f"{name} must have at least one column (group).")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"{name} must contain only booleans or 0/1 values.")
+    return arr.astype(bool), names
 
 
 #: pandas ``infer_dtype`` kinds that make an attribute of a typed frame numeric
@@ -630,15 +732,7 @@ class GroupEncoder:
         mapping = np.empty(len(first), dtype=np.int64)
         n_before = len(self.groups_)
         for j, key in enumerate(self.keys(values[first])):
-            code = self._index.get(key)
-            if code is None:
-                if update:
-                    code = len(self.groups_)
-                    self._index[key] = code
-                    self.groups_.append(key)
-                else:
-                    code = -1
-            mapping[j] = code
+            mapping[j] = self.code(key, update=update)
         codes = mapping[local]
         if update:
             if self.columns_ is None:
@@ -646,6 +740,21 @@ class GroupEncoder:
             if columns is not None:
                 warn_many_groups(values, columns, n_before, len(self.groups_), name=name)
         return codes
+
+    def code(self, key, *, update: bool) -> int:
+        """The code of one group (a label or a tuple of labels, :meth:`keys`).
+
+        With ``update=True`` an unseen group gets the next code; with ``update=False`` it gets
+        ``-1`` and the encoder is left as it is.
+        """
+        code = self._index.get(key)
+        if code is None:
+            if not update:
+                return -1
+            code = len(self.groups_)
+            self._index[key] = code
+            self.groups_.append(key)
+        return code
 
     def copy(self) -> "GroupEncoder":
         new = GroupEncoder()

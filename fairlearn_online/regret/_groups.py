@@ -12,56 +12,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .._core.groups import not_mid_stream
-from ..base import align_columns, check_sensitive_features
+from .._core.groups import (GroupEncoder, align_columns, check_membership_matrix,
+                            check_sensitive_features, group_source)
 
 __all__ = ["GroupMembership", "check_membership_matrix"]
 
 GROUPINGS = ("pairs", "intersections", "both")
 ALWAYS_ON = "always_on"
-
-
-def check_membership_matrix(groups, n_samples, *, name="groups"):
-    """Validate an explicit membership matrix; return ``(bool array (n, G), column names)``.
-
-    Accepts a 2-D boolean or 0/1 numeric array-like or a DataFrame (its column names name the
-    groups). Raises ``ValueError`` on a wrong shape, missing values or entries other than 0/1.
-    """
-    if isinstance(groups, pd.Series):
-        groups = groups.to_frame()
-    if isinstance(groups, pd.DataFrame):
-        names = [str(c) for c in groups.columns]
-        frame = groups
-        if frame.isna().to_numpy().any():
-            raise ValueError(f"{name} contains missing values.")
-        try:
-            arr = frame.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{name} must hold booleans or 0/1 numbers: {exc}") from exc
-    else:
-        try:
-            arr = np.asarray(groups)
-        except Exception as exc:  # ragged input
-            raise ValueError(f"{name} could not be converted to an array: {exc}") from exc
-        if arr.ndim != 2:
-            raise ValueError(
-                f"{name} must be a 2-D membership matrix (n_samples, n_groups); got "
-                f"{arr.ndim} dimension(s).")
-        names = [f"group_{j}" for j in range(arr.shape[1])]
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name} must hold booleans or 0/1 numbers, got dtype {arr.dtype}.")
-        arr = arr.astype(np.float64)
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D.")
-    if arr.shape[0] != n_samples:
-        raise ValueError(f"{name} has {arr.shape[0]} rows but X has {n_samples}; they must match.")
-    if arr.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one column (group).")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity.")
-    if not np.all((arr == 0) | (arr == 1)):
-        raise ValueError(f"{name} must contain only booleans or 0/1 values.")
-    return arr.astype(bool), names
 
 
 def _alt_name(value):
@@ -71,6 +28,12 @@ def _alt_name(value):
 
 class GroupMembership:
     """Incremental group dictionary: expert ``i`` belongs to group ``names[i]``.
+
+    The groups are numbered by a :class:`~fairlearn_online._core.groups.GroupEncoder` (the
+    library's one incremental group state), keyed ``("pair", column, label)``,
+    ``("intersection", labels)`` or ``("group", matrix column)``; the stream's rules (which
+    argument gives the groups, aligned columns, valid matrices) are those of
+    ``fairlearn_online._core.groups``.
 
     Parameters
     ----------
@@ -85,13 +48,23 @@ class GroupMembership:
         self.include_always_on = include_always_on
         self.source = None        # "sensitive_features", "groups" or "none"
         self.columns = None       # attribute names or matrix column names
-        self.names = [ALWAYS_ON] if include_always_on else []
-        self.keys = [ALWAYS_ON] if include_always_on else []
-        self._index = {ALWAYS_ON: 0} if include_always_on else {}
+        self.encoder = GroupEncoder()
+        self.names = []
+        if include_always_on:
+            self._add(ALWAYS_ON, ALWAYS_ON)
 
     @property
     def n_groups(self):
         return len(self.names)
+
+    @property
+    def keys(self):
+        """The key of every group, in expert order."""
+        return self.encoder.groups_
+
+    @property
+    def _index(self):
+        return self.encoder._index
 
     def copy(self):
         new = GroupMembership.__new__(GroupMembership)
@@ -99,22 +72,16 @@ class GroupMembership:
         new.include_always_on = self.include_always_on
         new.source = self.source
         new.columns = None if self.columns is None else list(self.columns)
+        new.encoder = self.encoder.copy()
         new.names = list(self.names)
-        new.keys = list(self.keys)
-        new._index = dict(self._index)
         return new
 
     def _add(self, key, name, quoted=None):
         """Index of group ``key``, added under ``name`` if new (``quoted`` when ``name`` is
         taken by another group: ``1`` and ``"1"`` are two groups with two names)."""
-        index = self._index.get(key)
-        if index is None:
-            if name in self.names and quoted is not None:
-                name = quoted
-            index = len(self.names)
-            self._index[key] = index
-            self.keys.append(key)
-            self.names.append(name)
+        index = self.encoder.code(key, update=True)
+        if index == len(self.names):
+            self.names.append(quoted if name in self.names and quoted is not None else name)
         return index
 
     def transform(self, n_samples, *, sensitive_features=None, groups=None):
@@ -126,16 +93,8 @@ class GroupMembership:
             Column ``i`` is expert ``i``'s group; groups first seen in this chunk get new columns.
         updated : GroupMembership
         """
-        if sensitive_features is not None and groups is not None:
-            raise ValueError("Pass either sensitive_features or groups, not both.")
-        source = ("groups" if groups is not None
-                  else "sensitive_features" if sensitive_features is not None else "none")
-        if self.source is not None and source != self.source:
-            if self.source == "none":
-                raise not_mid_stream(source)
-            raise ValueError(
-                f"The estimator was fitted with {self.source}; pass {self.source} "
-                f"(got {'nothing' if source == 'none' else source}).")
+        source = group_source(sensitive_features, groups, fitted_source=self.source,
+                              fitted_columns=self.columns)
         new = self.copy()
         new.source = source
         columns_of_groups = []  # (expert index, boolean mask)
@@ -148,12 +107,12 @@ class GroupMembership:
             if self.grouping in ("pairs", "both"):
                 for j in range(values.shape[1]):
                     codes, uniques = pd.factorize(pd.Series(values[:, j], dtype=object))
+                    prefix = "" if single else f"{new.columns[j]}="
                     for c, value in enumerate(uniques):
-                        name = str(value) if single else f"{new.columns[j]}={value}"
-                        quoted = _alt_name(value) if single else f"{new.columns[j]}={_alt_name(value)}"
-                        index = new._add(("pair", j, value), name, quoted)
+                        index = new._add(("pair", j, value), prefix + str(value),
+                                         prefix + _alt_name(value))
                         columns_of_groups.append((index, codes == c))
-            if self.grouping in ("intersections", "both") and not (single and self.grouping == "both"):
+            if self.grouping == "intersections" or (self.grouping == "both" and not single):
                 keys = [tuple(row) for row in values]
                 codes, uniques = pd.factorize(pd.Series(keys, dtype=object))
                 for c, key in enumerate(uniques):
