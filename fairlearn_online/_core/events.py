@@ -282,16 +282,8 @@ class _FastRoute:
 
     def learn_one(self, x, y, sensitive_features):
         """Whether the event was learned."""
-        row = self.row_of(x)
-        if row is None:
-            return False
-        target = self.target_of(y)
-        if target is None:
-            return False
-        groups = self.groups_of(sensitive_features, True)
-        if groups is None:
-            return False
-        return self.learn(row, target, groups) is not False
+        fast = self.validate(x, y, sensitive_features)
+        return fast is not None and self.learn(*fast) is not False
 
     def predict_one(self, x, sensitive_features, uses_groups):
         """The prediction as a Python scalar, or ``_REJECTED``."""
