@@ -917,19 +917,42 @@ def test_interrupt_after_the_forest_event_kernel_keeps_event_and_counter_togethe
 
 @pytest.mark.parametrize("route", ["learn_one", "one-row partial_fit"])
 @pytest.mark.parametrize("cls,module,kernel", [
+    (GroupwiseRegretRegressor, "fairlearn_online.regret._estimator", "anh_ridge_event"),
+    (GroupIndicatorRidgeRegressor, "fairlearn_online.baselines._ridge", "ridge_event"),
+], ids=["regret", "ridge"])
+def test_interrupt_after_the_event_kernel_keeps_event_and_counter_together(
+        cls, module, kernel, route, monkeypatch):
+    """The event kernel counts the event in the same call (``_samples_seen_``): an interrupt
+    once it ran leaves the event learned *and* counted, as the forest's."""
+    import copy
+    import importlib
+
+    est, X, y, sex = _event_case(cls)
+    after = copy.deepcopy(est)
+    _learn_event(after, X, y, sex, 100, route)
+    _learn_event_interrupted_after((kernel,), importlib.import_module(module),
+                                   est, X, y, sex, route, monkeypatch)
+    assert est.n_samples_seen_ == 101
+    _assert_as_reference(est, after, X, y, sex)
+
+
+@pytest.mark.parametrize("cls,module,kernel", [
     (GroupwiseRegretRegressor, "fairlearn_online.regret._estimator", "anh_ridge_chunk"),
     (GroupIndicatorRidgeRegressor, "fairlearn_online.baselines._ridge", "ridge_chunk"),
 ], ids=["regret", "ridge"])
-def test_interrupt_between_event_kernel_and_counter_restores_the_event(cls, module, kernel,
-                                                                       route, monkeypatch):
-    """The kernel ran, the counter update in Python did not: the event is undone."""
+def test_interrupt_after_the_chunk_kernel_restores_the_chunk(cls, module, kernel,
+                                                             monkeypatch):
+    """A chunk's kernel ran, its counter update in Python did not: the chunk is undone."""
     import copy
     import importlib
 
     est, X, y, sex = _event_case(cls)
     before = copy.deepcopy(est)
-    _learn_event_interrupted_after((kernel,), importlib.import_module(module),
-                                   est, X, y, sex, route, monkeypatch)
+    module = importlib.import_module(module)
+    monkeypatch.setattr(module, kernel, _kernel_then_interrupt(getattr(module, kernel)))
+    with pytest.raises(KeyboardInterrupt):
+        est.partial_fit(X[100:110], y[100:110], sensitive_features=sex[100:110])
+    monkeypatch.undo()
     assert est.n_samples_seen_ == 100
     _assert_as_reference(est, before, X, y, sex)
 

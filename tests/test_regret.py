@@ -409,3 +409,22 @@ def test_groups_constructor_argument_was_renamed_grouping_and_still_works(cls, o
     with warnings.catch_warnings():
         warnings.simplefilter("error", FutureWarning)
         cls(grouping=new).fit(X, y, sensitive_features=sf)  # the new name: no warning
+
+
+@pytest.mark.parametrize("make", [GroupwiseRegretRegressor, GroupIndicatorRidgeRegressor])
+def test_pickle_of_before_the_counter_array_loads(make):
+    """n_samples_seen_ is counted in an array the event kernels update with the state; a pickle
+    that stored it as an int still loads, and learns on as the model it was."""
+    rng = np.random.default_rng(0)
+    X, y, sf = rng.normal(size=(30, 2)), rng.normal(size=30), rng.choice(["a", "b"], 30)
+    est = make().partial_fit(X[:20], y[:20], sensitive_features=sf[:20])
+    state = est.__getstate__()
+    state["n_samples_seen_"] = int(state.pop("_samples_seen_")[0])
+    old = make.__new__(make)
+    old.__setstate__(state)
+    assert old.n_samples_seen_ == 20 and "n_samples_seen_" not in vars(old)
+    for model in (est, old):
+        model.partial_fit(X[20:], y[20:], sensitive_features=sf[20:])
+    assert old.n_samples_seen_ == 30
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(old)).predict(
+        X, sensitive_features=sf), est.predict(X, sensitive_features=sf))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._core.einsum import c_einsum
 from .._core.estimator import Chunk
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
@@ -165,6 +166,34 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
             float(self.beta2), float(self.epsilon), bool(return_predictions))
         return self.classes_[pred] if return_predictions else None
 
+    def _event_learn(self, row, target, groups, return_predictions=False):
+        """One validated event: the chunk kernel called directly on the one-row buffers, with
+        the arguments of the last validated parameters (the state and ``adam_step_`` in one
+        call)."""
+        cache = self.__dict__["_event_cache_"]
+        args = cache.get("logistic")
+        if args is None or cache.get("logistic_for") is not cache["params"]:
+            args = cache["logistic"] = (
+                float(self.fairness_weight), float(self.huber_delta),
+                FAIRNESS_GRADIENTS[self.fairness_gradient], float(self.statistics_decay),
+                float(self.learning_rate), float(self.beta1), float(self.beta2),
+                float(self.epsilon), np.empty(1))
+            cache["logistic_for"] = cache["params"]
+        moments = self.adam_moments_
+        arrays = (self.coef_, moments["m"], moments["v"], self.adam_step_, self.group_counts_,
+                  self.output_sums_, self.gradient_means_)
+        if not all(a.flags.writeable for a in arrays):
+            return False  # the chunk route copies a read-only (memory-mapped) state first
+        y = args[8]
+        y[0] = target[0]
+        pred = K.logistic_learn_chunk(row, y, groups, *arrays, *args[:8],
+                                      bool(return_predictions))
+        return self.classes_[pred] if return_predictions else None
+
+    def _event_predict_value(self, row, groups):
+        p1 = np.exp(-np.logaddexp(0.0, -self._decision(row)[0]))  # _proba_from_decision's
+        return self.__dict__["_event_cache_"]["class_list"][1 if p1 > 1.0 - p1 else 0]
+
     def decision_function(self, X):
         """``w . x + b`` for every row."""
         check_fitted(self)
@@ -174,7 +203,7 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     def _decision(self, X_arr):
         # einsum sums every row in one fixed order (BLAS's depends on the number of rows), so
         # predict_one and predict agree bit for bit
-        return np.einsum("ij,j->i", X_arr, self.coef_[:-1]) + self.coef_[-1]
+        return c_einsum("ij,j->i", X_arr, self.coef_[:-1]) + self.coef_[-1]  # np.einsum's
 
     def predict_proba(self, X):
         """``[1 - s(x), s(x)]`` for every row."""

@@ -81,9 +81,29 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
         freq = self.class_count_ / total if total else np.full(len(self.classes_), 1 / len(self.classes_))
         return np.tile(freq, (X_arr.shape[0], 1))
 
+    def _event_learn(self, row, target, groups, return_predictions=False):
+        """One validated event: the counts with its class added, committed by one
+        assignment (``_partial_fit`` on one row, without its one-hot arrays)."""
+        counts = self.class_count_
+        pred = self.classes_[[int(np.argmax(counts))]] if return_predictions else None
+        new = counts.copy()
+        new[target[0]] += 1
+        self.class_count_ = new
+        return pred
+
+    def _event_predict_value(self, row, groups):
+        """``predict``'s class: the argmax of the frequencies (kept until the counts change)."""
+        cache = self.__dict__["_event_cache_"]
+        counts = self.class_count_
+        if cache.get("majority_for") is not counts:
+            total = counts.sum()
+            cache["majority"] = int(np.argmax(counts / total)) if total else 0
+            cache["majority_for"] = counts
+        return cache["class_list"][cache["majority"]]
+
     def _event_groups(self, sensitive_features, *, learning):
         """Groups are validated and ignored: any ordinary label (or none) takes the fast route."""
-        if sensitive_features is not None:
+        if sensitive_features is not None and type(sensitive_features) not in (str, int):
             values = (list(sensitive_features.values()) if isinstance(sensitive_features, dict)
                       else sensitive_features if isinstance(sensitive_features, (tuple, list))
                       else [sensitive_features])

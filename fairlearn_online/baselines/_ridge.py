@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.deprecation import RENAMED, keyword_only_init
+from .._core.einsum import c_einsum
 from ..base import check_fitted
 from ..regret._estimator import _GroupStreamRegressor, _writable
-from ..regret._kernels import ridge_chunk
+from ..regret._kernels import ridge_chunk, ridge_event
 
 __all__ = ["GroupIndicatorRidgeRegressor"]
 
@@ -103,8 +104,44 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         check_fitted(self)
         return self._theta_.copy()
 
-    #: what one event changes in place (``_core/events.py``)
-    _event_mutable_arrays = ("_P_", "_theta_", "_yrange_")
+    #: one kernel call learns an event and counts it (``_core/events.py``)
+    _event_learn_atomic = True
+
+    def _design_width(self, member):
+        return self._base_p_ + member.shape[1]
+
+    def _fill_design(self, buf, row, member, cache):
+        d = self.n_features_in_
+        buf[0, :d] = row[0]
+        if self._base_p_ > d:
+            buf[0, d] = 1.0
+        if cache["design_tail"] is not member:  # the group's indicators, as _design's
+            buf[0, self._base_p_:] = member[0]
+            cache["design_tail"] = member
+
+    def _event_learn(self, row, target, member, return_predictions=False):
+        """One validated event: :func:`ridge_event` on a one-row design buffer (the state and
+        ``n_samples_seen_`` in one call)."""
+        if not self._event_writable(("_P_", "_theta_", "_yrange_", "_samples_seen_")):
+            return False
+        pred = np.empty(1)
+        ridge_event(self._event_design(row, member), target, self._P_, self._theta_,
+                    self._yrange_, self._y_range_fixed_, pred, bool(self.clip_predictions),
+                    self._samples_seen_)
+        return pred if return_predictions else None
+
+    def _event_predict_value(self, row, member):
+        if member.shape[1] != self.membership_.n_groups:
+            return float(self._predict_member(row, member)[0])
+        cache = self.__dict__["_event_cache_"]
+        raw = cache.get("predict_out")
+        if raw is None:
+            raw = cache["predict_out"] = np.empty(1)
+        c_einsum("ij,j->i", self._event_design(row, member), self._theta_, out=raw)
+        lo, hi = self._yrange_
+        if lo <= hi and self.clip_predictions:
+            np.clip(raw, lo, hi, out=raw)
+        return float(raw[0])
 
     def _partial_fit(self, X, y, member, return_predictions):
         pred = np.empty(X.shape[0])

@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
+from .._core.einsum import c_einsum as _c_einsum
 from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
@@ -109,12 +110,6 @@ def fairness_penalty_grad(yhat, sensitive_features, penalty="ccdcov", *, c=1.0):
 
 def _sigmoid(z):
     return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-try:  # einsum's own function, without np.einsum's per-call wrapper (the same computation)
-    from numpy._core.multiarray import c_einsum as _c_einsum
-except ImportError:  # numpy < 2
-    from numpy.core.multiarray import c_einsum as _c_einsum
 
 
 def _rowwise_matmul(X, W):

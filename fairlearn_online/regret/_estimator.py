@@ -21,7 +21,7 @@ from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterEr
                                 validate_params)
 from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_target
 from ._groups import GROUPINGS, GroupMembership
-from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk
+from ._kernels import _hedge_probabilities, _hedge_update, anh_ridge_chunk, anh_ridge_event
 
 __all__ = ["GroupwiseRegretRegressor"]
 
@@ -50,6 +50,45 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
 
     _include_always_on = True
     _requires_group = True
+
+    @property
+    def n_samples_seen_(self):
+        """Samples learned: ``_samples_seen_[0]``, counted by the event kernels in the same
+        call as the state they change (``_core/events.py``)."""
+        seen = self.__dict__.get("_samples_seen_")
+        if seen is None:
+            raise AttributeError(f"{type(self).__name__} has no n_samples_seen_ before fit.")
+        return int(seen[0])
+
+    @n_samples_seen_.setter
+    def n_samples_seen_(self, value):
+        self._samples_seen_ = np.array([value], dtype=np.int64)
+
+    def __setstate__(self, state):
+        if "n_samples_seen_" in state:  # a pickle of before the counter array
+            state = dict(state)
+            state["_samples_seen_"] = np.array([state.pop("n_samples_seen_")], dtype=np.int64)
+        super().__setstate__(state)
+
+    def _event_writable(self, names):
+        """Whether the kernel may write the arrays ``names`` in place (else: the chunk route,
+        which copies a read-only state first)."""
+        d = self.__dict__
+        return all(d[name].flags.writeable for name in names)
+
+    def _event_design(self, row, member):
+        """The kernel's one-row input for a validated event: a preallocated buffer, rebuilt
+        when the validated parameters or the number of groups change."""
+        cache = self.__dict__["_event_cache_"]
+        buf = cache.get("design")
+        width = self._design_width(member)
+        if buf is None or cache.get("design_for") is not cache["params"] \
+                or buf.shape[1] != width:
+            buf = cache["design"] = np.empty((1, width))
+            cache["design_for"] = cache["params"]
+            cache["design_tail"] = None
+        self._fill_design(buf, row, member, cache)
+        return buf
 
     #: the parameters every regressor of the groupwise-regret paper shares
     _parameter_constraints = {
@@ -147,9 +186,12 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
         elif m.source == "sensitive_features":
             if sensitive_features is None:
                 return None
-            key = event_group_key(sensitive_features, m.columns)
-            if key is None:
-                return None
+            if len(m.columns) == 1 and type(sensitive_features) in (str, int):
+                key = sensitive_features  # what event_group_key returns for a plain label
+            else:
+                key = event_group_key(sensitive_features, m.columns)
+                if key is None:
+                    return None
         else:  # an explicit membership matrix: partial_fit's groups= argument
             return None
         rows = self._event_cache().setdefault("member_rows", {})
@@ -367,6 +409,51 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         if getattr(self, "base_estimator", None) is not None:
             return "snapshot"
         return ("_P_", "_theta_", "_R_", "_C_", "_yrange_")
+
+    @property
+    def _event_learn_atomic(self):
+        """The built-in experts learn an event and count it in one kernel call."""
+        return getattr(self, "base_estimator", None) is None
+
+    def _design_width(self, member):
+        return self.n_features_in_ + int(bool(self.fit_intercept))
+
+    def _fill_design(self, buf, row, member, cache):
+        d = self.n_features_in_
+        buf[0, :d] = row[0]
+        if buf.shape[1] > d:
+            buf[0, d] = 1.0
+
+    def _event_learn(self, row, target, member, return_predictions=False):
+        """One validated event: :func:`anh_ridge_event` on one-row buffers (the state and
+        ``n_samples_seen_`` in one call)."""
+        if self.base_estimator is not None:
+            return self._partial_fit(row, target, member, return_predictions)
+        if not self._event_writable(("_P_", "_theta_", "_R_", "_C_", "_yrange_",
+                                     "_samples_seen_")):
+            return False
+        Z = self._event_design(row, member)
+        pred, hedge_loss = np.empty(1), np.empty(1)
+        anh_ridge_event(Z, target, member, self._P_, self._theta_, self._R_, self._C_,
+                        self._yrange_, self._y_range_fixed_, pred, hedge_loss,
+                        bool(self.clip_predictions), self._samples_seen_)
+        self.last_hedge_loss_ = hedge_loss  # a diagnostic: after the committed event
+        return pred if return_predictions else None
+
+    def _event_predict_value(self, row, member):
+        if self.base_estimator is not None or member.shape[1] != self._R_.shape[0] or \
+                not self._event_writable(("_P_", "_theta_", "_R_", "_C_", "_yrange_")):
+            return float(self._predict_member(row, member)[0])
+        cache = self.__dict__["_event_cache_"]
+        out = cache.get("predict_out")
+        if out is None:
+            out = cache["predict_out"] = (np.empty(1), np.zeros(1), np.empty(1))
+        pred, dummy, loss = out
+        # learn=False: nothing is written (the range and the hedge state are read only)
+        anh_ridge_chunk(self._event_design(row, member), dummy, member, self._P_,
+                        self._theta_, self._R_, self._C_, self._yrange_, True, False, pred,
+                        loss, bool(self.clip_predictions))
+        return float(pred[0])
 
     def _partial_fit(self, X, y, member, return_predictions):
         n = X.shape[0]

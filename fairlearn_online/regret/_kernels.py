@@ -283,6 +283,24 @@ def anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, learn,
             _ridge_update(P[i], theta[i], z, yt, work)
 
 
+@njit(cache=True)
+def ridge_event(Z, y, P, theta, yrange, fixed_range, out_pred, clip, seen):
+    """:func:`ridge_chunk` on the rows of ``Z`` and ``seen[0] +=`` their number, in one call:
+    the per-event route's transaction (an interrupt comes before or after both)."""
+    ridge_chunk(Z, y, P, theta, yrange, fixed_range, out_pred, clip)
+    seen[0] += Z.shape[0]
+
+
+@njit(cache=True)
+def anh_ridge_event(Z, y, member, P, theta, R, C, yrange, fixed_range, out_pred,
+                    out_hedge_loss, clip, seen):
+    """:func:`anh_ridge_chunk` learning the rows of ``Z`` and ``seen[0] +=`` their number, in
+    one call: the per-event route's transaction (an interrupt comes before or after both)."""
+    anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, True, out_pred,
+                    out_hedge_loss, clip)
+    seen[0] += Z.shape[0]
+
+
 # --------------------------------------------------------------------------------------------
 # best fixed linear predictor in hindsight (exact, incremental)
 # --------------------------------------------------------------------------------------------
