@@ -1,4 +1,5 @@
-"""No import cycle among the library's modules (issue 15: ``selection/_rules`` <-> ``_selector``).
+"""No import cycle among the library's modules (issue 15: ``selection/_rules`` <-> ``_selector``),
+and the layers of docs/contributing.md: who may import whom.
 
 The graph has an edge ``a -> b`` for each module-level ``import`` / ``from ... import`` in ``a``
 that names module ``b`` of the package (``from pkg import name`` points at the submodule
@@ -97,3 +98,53 @@ def test_a_cycle_is_found_and_a_lazy_import_is_not_one(tmp_path, lazy):
     (pkg / "_b.py").write_text(body)
     found = _cycles(_module_graph(tmp_path / PACKAGE))
     assert found == ([] if lazy else [[f"{PACKAGE}.sub._a", f"{PACKAGE}.sub._b"]])
+
+
+#: the method subpackages: each imports only the core, the streaming protocol and ``utils``
+METHODS = {"forest", "regret", "dcov", "selection", "optimum"}
+#: who may import whom at module level (docs/contributing.md, "Who may import whom"), as the
+#: top-level parts of fairlearn_online a part may import; a part not listed may import anything
+MAY_IMPORT = {
+    "_core": set(),
+    "base": {"_core"},
+    **{method: {"_core", "base", "utils"} for method in METHODS},
+    "baselines": {"_core", "base", "forest", "regret"},
+    "metrics": {"_core", "base", "utils"},
+    "evaluate": {"_core", "base", "metrics", "utils"},
+    "datasets": {"_core", "base", "utils"},
+    "utils": set(),
+}
+
+
+def _part(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _forbidden_imports(graph):
+    wrong = []
+    for module, targets in sorted(graph.items()):
+        here = _part(module)
+        for target in sorted(targets):
+            there = _part(target)
+            if there == here:
+                continue
+            if here in MAY_IMPORT and there not in MAY_IMPORT[here]:
+                wrong.append(f"{module} -> {target}")
+            elif there == "experiments":  # nothing outside experiments/ imports it
+                wrong.append(f"{module} -> {target}")
+    return wrong
+
+
+def test_who_may_import_whom():
+    assert _forbidden_imports(_module_graph()) == []
+
+
+def test_a_method_importing_another_is_found():
+    graph = {f"{PACKAGE}.dcov._estimators": {f"{PACKAGE}.forest._kernels", f"{PACKAGE}.base"},
+             f"{PACKAGE}.metrics._frame": {f"{PACKAGE}.experiments._runner"},
+             f"{PACKAGE}.frontier": {f"{PACKAGE}.experiments"}}
+    assert _forbidden_imports(graph) == [
+        f"{PACKAGE}.dcov._estimators -> {PACKAGE}.forest._kernels",
+        f"{PACKAGE}.frontier -> {PACKAGE}.experiments",
+        f"{PACKAGE}.metrics._frame -> {PACKAGE}.experiments._runner"]
