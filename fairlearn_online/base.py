@@ -330,7 +330,8 @@ class StreamingClassifierMixin(EventClassifierMixin, StreamingEstimatorMixin):
         """Validate labels; return integer codes and the classes to commit."""
         if reset:
             if classes is not None:
-                classes_ = np.unique(check_target(classes, len(np.asarray(classes)), name="classes"))
+                classes_ = np.unique(check_target(classes, len(np.asarray(classes)),
+                                                  name="classes"))
             else:
                 check_classification_targets(y)  # "Unknown label type: continuous" etc.
                 classes_ = np.unique(y)

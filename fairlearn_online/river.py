@@ -136,9 +136,9 @@ class RiverClassifier(_ChunkValidation, StreamingClassifierMixin, ClassifierMixi
 
     Parameters
     ----------
-    model : {"hoeffding_tree", "hoeffding_adaptive_tree"} or river classifier, default="hoeffding_tree"
-        A name, or a river classifier instance: each ``fit`` / first ``partial_fit`` starts from
-        a fresh ``model.clone()``.
+    model : str or river classifier, default="hoeffding_tree"
+        A name (``"hoeffding_tree"`` or ``"hoeffding_adaptive_tree"``), or a river classifier
+        instance: each ``fit`` / first ``partial_fit`` starts from a fresh ``model.clone()``.
     model_params : dict or None, default=None
         Keyword arguments of the river class named by ``model`` (river's defaults otherwise).
 

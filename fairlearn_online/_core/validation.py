@@ -196,7 +196,8 @@ def _same(old, new) -> bool:
             _same(a, b) for a, b in zip(old, new))
     if isinstance(old, dict) and isinstance(new, dict):
         return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
-    if isinstance(old, str) != isinstance(new, str) or isinstance(old, bool) != isinstance(new, bool):
+    if (isinstance(old, str) != isinstance(new, str)
+            or isinstance(old, bool) != isinstance(new, bool)):
         return False
     try:
         return bool(old == new)

@@ -109,7 +109,8 @@ def make_fairness_drift_stream(n_samples=100_000, *, drift="abrupt", change_poin
     probs = np.asarray(group_probs, dtype=float)
     if probs.shape != (2,) or np.any(probs < 0) or not np.isclose(probs.sum(), 1):
         raise ValueError(f"group_probs must be two probabilities summing to 1, got {group_probs}.")
-    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 2:
+    if (isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral)
+            or n_features < 2):
         raise ValueError(f"n_features must be an integer >= 2, got {n_features!r}.")
     rng = np.random.default_rng(random_state)
     in_a = rng.random(n_samples) < probs[0]

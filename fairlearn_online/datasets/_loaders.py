@@ -273,7 +273,8 @@ def load_stream(name, *, sensitive=None, target=None, random_state=None):
     elif name == "compas":
         bunch = load_compas(target=target or "is_recid")
         if sensitive is None:
-            groups = np.where(bunch.data["race"] == "Caucasian", "White", "non-White").astype(object)
+            groups = np.where(bunch.data["race"] == "Caucasian", "White",
+                              "non-White").astype(object)
         else:
             groups = bunch.frame[sensitive].astype(str).to_numpy(dtype=object)
     else:

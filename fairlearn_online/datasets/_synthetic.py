@@ -85,7 +85,8 @@ def make_groupwise_regression(n_samples=100_000, n_features=20, *, combine="mean
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
     w_lo, w_hi = (float(v) for v in weight_range)
     if not (np.isfinite(w_lo) and np.isfinite(w_hi) and w_lo <= w_hi):
-        raise ValueError(f"weight_range must be (low, high) with low <= high, got {weight_range!r}.")
+        raise ValueError(
+            f"weight_range must be (low, high) with low <= high, got {weight_range!r}.")
     n_samples, n_features = int(n_samples), int(n_features)
     rng = check_random_state(random_state)
     if isinstance(random_state, numbers.Integral):

@@ -21,7 +21,8 @@ them in three exact ways:
 * :func:`pairs_terms`: anything else, a loop over the pairs computing the distances on the fly,
   ``O(n^2)`` time and ``O(n)`` memory.
 
-Each kernel is tested against the direct ``O(n^2)`` matrix formula in ``tests/test_dcov_kernels.py``.
+Each kernel is tested against the direct ``O(n^2)`` matrix formula in
+``tests/test_dcov_kernels.py``.
 """
 
 from __future__ import annotations
@@ -341,7 +342,8 @@ def _pair_distance(Z, start, stop, k, l):
 
 @njit(cache=True)
 def multi_row_sums(Z, offsets):
-    """Row sums ``R[i, k] = sum_l a^i_kl`` of every variable ``i`` (columns offsets[i]:offsets[i+1])."""
+    """Row sums ``R[i, k] = sum_l a^i_kl`` of every variable ``i`` (its columns
+    ``offsets[i]:offsets[i+1]``)."""
     n = Z.shape[0]
     d = offsets.shape[0] - 1
     R = np.zeros((d, n))

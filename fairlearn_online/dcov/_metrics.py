@@ -82,11 +82,11 @@ def js_calibration(yhat, sensitive_features, *, bandwidth=0.15, n_grid=1000, num
 
     ``JSD = H(sum_g w_g p_g) - sum_g w_g H(p_g)`` where ``p_g`` is the Gaussian KDE of the
     predictions of subgroup ``g`` (``scipy.stats.gaussian_kde`` with ``bw_method=bandwidth``,
-    i.e. bandwidth = ``bandwidth`` x the subgroup's standard deviation, ``ddof=1``) evaluated on ``n_grid``
-    equally spaced points and normalized to sum to 1, ``w_g`` the subgroup's share of the samples
-    and ``H`` the Shannon entropy in bits. The grid spans the range of the retained predictions widened by three
-    of the largest subgroup bandwidths. 0 when every subgroup has the same prediction
-    distribution; at most ``log2(n_subgroups)``.
+    i.e. bandwidth = ``bandwidth`` x the subgroup's standard deviation, ``ddof=1``) evaluated
+    on ``n_grid`` equally spaced points and normalized to sum to 1, ``w_g`` the subgroup's share
+    of the samples and ``H`` the Shannon entropy in bits. The grid spans the range of the
+    retained predictions widened by three of the largest subgroup bandwidths. 0 when every
+    subgroup has the same prediction distribution; at most ``log2(n_subgroups)``.
 
     Subgroups with fewer than ``min_group_size`` samples, or whose predictions take fewer than
     two distinct values (no KDE), are left out and the weights of the others renormalized; if

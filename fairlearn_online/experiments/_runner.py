@@ -74,8 +74,9 @@ class Experiment:
     run_point : callable ``(point: dict) -> dict[str, list[dict]]``
         Runs one point and returns rows for one or more named tables (e.g. ``{"results": [...],
         "curves": [...]}``). Every row should carry the point's keys so that tables are tidy.
-    report : callable ``(tables: dict[str, DataFrame], out_dir: Path, quick: bool) -> None``, optional
-        Draws figures and summary tables from the collected tables.
+    report : callable, optional
+        ``report(tables: dict[str, DataFrame], out_dir: Path, quick: bool) -> None``: draws
+        figures and summary tables from the collected tables.
     default_seeds : int
         Number of seeds when ``--seeds`` is not given.
     quick_seeds : int
@@ -257,7 +258,8 @@ def run_experiment(name, *, quick=False, seeds=None, n_jobs=1, backend="loky",
     try:
         config = dict(backend="dask") if backend == "dask" else dict(backend="loky", n_jobs=n_jobs)
         with joblib.parallel_config(**config):
-            parallel = joblib.Parallel(return_as="generator_unordered" if n_jobs != 1 else "generator")
+            parallel = joblib.Parallel(
+                return_as="generator_unordered" if n_jobs != 1 else "generator")
             jobs = (joblib.delayed(_run_point)(experiment.run_point, p) for p in points)
             collected: dict[str, list] = {}
             done = 0

@@ -242,7 +242,8 @@ def report(tables, out_dir, quick):
             best.append(f"| {name} | - | max {cur.jsd_cut.max():.1f}x | - | no |")
     lines += ["", f"Cheapest setting with a JSD cut >= {TARGET_CUT:g}x (target: loss <= "
               f"{TARGET_LOSS:g} points):", "",
-              "| protocol / reference | lambda or t | JSD cut | accuracy loss (points) | target met |",
+              "| protocol / reference | lambda or t | JSD cut | accuracy loss (points) "
+              "| target met |",
               "|---|---|---|---|---|", *best]
     (out_dir / "summary.md").write_text("\n".join(lines) + "\n")
 

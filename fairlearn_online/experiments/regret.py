@@ -226,7 +226,8 @@ def adult_data():
         "young": age <= 35, "middle": (age > 35) & (age <= 50), "old": age > 50,
         "HighSchool&less": edu <= 9, "College&more": edu >= 10,
         "Male": frame["sex"] == "Male", "Female": frame["sex"] == "Female",
-        "White": frame["race"] == "White", "Asian-Pac-Islander": frame["race"] == "Asian-Pac-Islander",
+        "White": frame["race"] == "White",
+        "Asian-Pac-Islander": frame["race"] == "Asian-Pac-Islander",
         "Amer-Indian-Eskimo": frame["race"] == "Amer-Indian-Eskimo",
         "Other": frame["race"] == "Other", "Black": frame["race"] == "Black",
     }).astype(bool)
@@ -260,8 +261,8 @@ def _end_table(results, key, paper):
     stats = results.groupby([key, "group", "method"])["regret"].agg(["mean", "std"]).unstack()
     rows = []
     for (k, group), row in stats.iterrows():
-        entry = {key: k, "group": group,
-                 "T_g": int(results[(results[key] == k) & (results["group"] == group)]["T_g"].iloc[0])}
+        rows_of_group = results[(results[key] == k) & (results["group"] == group)]
+        entry = {key: k, "group": group, "T_g": int(rows_of_group["T_g"].iloc[0])}
         for method in METHODS:
             entry[f"{method}_mean"] = row[("mean", method)]
             entry[f"{method}_std"] = row[("std", method)]
@@ -488,7 +489,8 @@ def adult_report(tables, out_dir, quick):
     table = _end_table(results, "dataset", {} if quick else PAPER_END_REGRET)
     table.to_csv(out_dir / "end_regret.csv", index=False)
     (out_dir / "end_regret.md").write_text(_markdown(table, "dataset"))
-    (out_dir / "targets.json").write_text(json.dumps(_targets(results, curves, "dataset"), indent=2))
+    targets = _targets(results, curves, "dataset")
+    (out_dir / "targets.json").write_text(json.dumps(targets, indent=2))
     n_orders = results["order"].nunique()
     _curves_figure(curves, f"Adult (income 0/1, squared loss): groupwise regret over time "
                    f"({spread_label(n_orders, 'stream order', 'mean ± std')})",

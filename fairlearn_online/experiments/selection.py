@@ -47,8 +47,8 @@ LABELS = {"none": "unconstrained", "proportional": "proportional constraints",
 
 FULL = dict(m=40, k=8, thetas=(0.25, 0.5, 0.75, 1.0), noises=("mallows", "gaussian"),
             n_max=4096, n_eval=500, gap_n=(16, 64), dispersion={"mallows": 0.8, "gaussian": 0.25})
-QUICK = dict(m=20, k=4, thetas=(0.25, 0.5, 1.0), noises=("mallows",), n_max=256, n_eval=200, gap_n=(16,),
-             dispersion={"mallows": 0.8, "gaussian": 0.25})
+QUICK = dict(m=20, k=4, thetas=(0.25, 0.5, 1.0), noises=("mallows",), n_max=256, n_eval=200,
+             gap_n=(16,), dispersion={"mallows": 0.8, "gaussian": 0.25})
 
 
 def _config(quick):

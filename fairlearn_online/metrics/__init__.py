@@ -1,9 +1,9 @@
 """Group-fairness metrics: streaming accumulators and fairlearn-compatible batch functions.
 
 :class:`StreamingMetricFrame` is fairlearn's ``MetricFrame`` on a stream (cumulative, windowed or
-decayed, mergeable). Streaming metrics take chunks through ``update(y_true, y_pred, sensitive_features)`` and report
-with ``get()``; the batch functions have fairlearn's names and signatures and give the same
-numbers as fairlearn on the same data.
+decayed, mergeable). Streaming metrics take chunks through
+``update(y_true, y_pred, sensitive_features)`` and report with ``get()``; the batch functions
+have fairlearn's names and signatures and give the same numbers as fairlearn on the same data.
 """
 
 from . import _batch, _group_counts

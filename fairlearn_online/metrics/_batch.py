@@ -91,13 +91,15 @@ def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
 @_documented
 def true_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     """P(y_pred = pos_label | y_true = pos_label); 0 when there is no positive label."""
-    return float(_overall(y_true, y_pred, sample_weight, pos_label).true_positive_rate(overall=True))
+    counts = _overall(y_true, y_pred, sample_weight, pos_label)
+    return float(counts.true_positive_rate(overall=True))
 
 
 @_documented
 def false_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None) -> float:
     """P(y_pred = pos_label | y_true != pos_label); 0 when there is no negative label."""
-    return float(_overall(y_true, y_pred, sample_weight, pos_label).false_positive_rate(overall=True))
+    counts = _overall(y_true, y_pred, sample_weight, pos_label)
+    return float(counts.false_positive_rate(overall=True))
 
 
 @_documented

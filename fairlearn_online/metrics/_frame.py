@@ -1,4 +1,5 @@
-"""``StreamingMetricFrame``: fairlearn's ``MetricFrame`` on a stream (cumulative, windowed, decayed).
+"""``StreamingMetricFrame``: fairlearn's ``MetricFrame`` on a stream (cumulative, windowed or
+decayed).
 
 Every metric the frame offers is a ratio of two per-group sums, so one small table of sufficient
 statistics per group (``_N`` ... ``_AE`` below) is all the state the cumulative and decayed frames

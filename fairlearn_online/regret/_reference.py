@@ -11,7 +11,8 @@ import numpy as np
 
 
 def log_weight_reference(R, C):
-    """``log(0.5 (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)))``, ``Phi(R, C) = exp(max(R, 0)^2/(3C))``."""
+    """``log(0.5 (Phi(R + 1, C + 1) - Phi(R - 1, C + 1)))`` with
+    ``Phi(R, C) = exp(max(R, 0)^2/(3C))``."""
     R = np.asarray(R, dtype=float)
     C = np.asarray(C, dtype=float)
     c3 = 3.0 * (C + 1.0)
