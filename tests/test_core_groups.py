@@ -6,13 +6,15 @@ import pandas as pd
 import pytest
 
 from fairlearn_online._core.groups import (GroupEncoder, check_membership_matrix,
-                                           check_sensitive_features, encode_typed_attributes,
-                                           group_source, typed_frame, typed_subgroups)
+                                           check_sensitive_features, encode_groups,
+                                           encode_typed_attributes, group_source, typed_frame,
+                                           typed_subgroups)
 from fairlearn_online.baselines import OnlineFairLogisticClassifier
 from fairlearn_online.dcov import (DCovRegularizedClassifier, encode_sensitive_features,
                                    intersectional_subgroups)
 from fairlearn_online.forest import AranyaniClassifier
 from fairlearn_online.regret import GroupwiseRegretRegressor
+from fairlearn_online.selection import MultiwinnerSelector
 
 FRAME = pd.DataFrame({"race": ["a", "b", "c", "a"], "sex": ["F", "M", "M", "F"],
                       "age": [20, 35, 51, 44]})
@@ -116,3 +118,13 @@ def test_the_membership_numbers_its_groups_with_the_group_encoder():
     assert isinstance(membership.encoder, GroupEncoder)
     assert membership.keys == membership.encoder.groups_
     assert [membership.encoder.code(k, update=False) for k in membership.keys] == [0, 1, 2]
+
+
+def test_a_batch_of_item_groups_is_encoded_by_the_core():
+    codes, groups = encode_groups(["b", "a", "b"], 3, name="item_groups")
+    assert codes.tolist() == [0, 1, 0] and groups == ["b", "a"]
+    selector = MultiwinnerSelector(k=1).fit(np.array([[0, 1, 2], [1, 0, 2]]),
+                                            item_groups=["b", "a", "b"])
+    assert selector.groups_ == groups and selector.item_groups_.tolist() == codes.tolist()
+    with pytest.raises(ValueError, match="^item_groups contains missing values"):
+        encode_groups(["b", None], 2, name="item_groups")

@@ -41,6 +41,7 @@ __all__ = [
     "check_membership_matrix",
     "check_sensitive_features",
     "check_stream_columns",
+    "encode_groups",
     "encode_typed_attributes",
     "group_source",
     "grow_rows",
@@ -762,6 +763,30 @@ class GroupEncoder:
         new.columns_ = None if self.columns_ is None else list(self.columns_)
         new._index = dict(self._index)
         return new
+
+
+def encode_groups(sensitive_features, n_samples, *, name="sensitive_features"):
+    """The group codes of one batch of sensitive features that no stream carries on (the items
+    of a selection, say): :func:`check_sensitive_features` and a fresh :class:`GroupEncoder`.
+
+    Parameters
+    ----------
+    sensitive_features : array-like, DataFrame, Series or dict of str to array-like
+    n_samples : int
+        The rows they must have.
+    name : str, default="sensitive_features"
+        Argument name used in error messages.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,), int64
+        ``groups[codes[i]]`` is the group of row ``i``; codes follow first appearance.
+    groups : list
+        The distinct groups: a label, or the tuple of labels of several columns.
+    """
+    values, columns = check_sensitive_features(sensitive_features, n_samples, name=name)
+    encoder = GroupEncoder()
+    return encoder.encode(values, columns, update=True, name=name), encoder.groups_
 
 
 #: the numpydoc entry of ``groups_`` (:class:`LearnedGroupsMixin`), in every estimator's

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-import pandas as pd
 
 from .._core.groups import typed_subgroups
 from ._stats import _as_1d

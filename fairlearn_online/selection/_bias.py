@@ -15,8 +15,8 @@ import numbers
 import numpy as np
 import pandas as pd
 
+from .._core.groups import encode_groups
 from .._core.random import make_generator
-from ..base import GroupEncoder, check_sensitive_features
 from ..utils import progress_bar
 from ._kernels import mallows_rim
 from ._rules import get_rule
@@ -35,17 +35,15 @@ def _check_utilities(utilities, item_groups, disadvantaged):
         raise ValueError("utilities contain NaN or infinity.")
     if np.any(u < 0):
         raise ValueError("utilities must be >= 0 (the bias multiplies them by theta <= 1).")
-    values, columns = check_sensitive_features(item_groups, u.size, name="item_groups")
-    encoder = GroupEncoder()
-    codes = encoder.encode(values, columns, update=True, name="item_groups")
+    codes, groups = encode_groups(item_groups, u.size, name="item_groups")
     wanted = disadvantaged if isinstance(disadvantaged, (list, set)) else [disadvantaged]
     flags = np.zeros(u.size, dtype=bool)
     for label in wanted:
         key = label.item() if isinstance(label, np.generic) else label
-        if key not in encoder.groups_:
+        if key not in groups:
             raise ValueError(f"disadvantaged group {label!r} is not among the item groups "
-                             f"{encoder.groups_}.")
-        flags |= codes == encoder.groups_.index(key)
+                             f"{groups}.")
+        flags |= codes == groups.index(key)
     return u, flags
 
 

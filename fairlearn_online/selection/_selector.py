@@ -9,10 +9,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .._core.deprecation import keyword_only_init
+from .._core.groups import encode_groups
 from .._core.state import atomic_fit, forget
 from .._core.validation import POSITIVE, POSITIVE_INT, StrOptions, validate_params
-from ..base import (GroupEncoder, check_frozen_params, check_sensitive_features,
-                    record_frozen_params)
+from ..base import check_frozen_params, record_frozen_params
 from ._kernels import accumulate_position_counts, owa_scores
 from ._rankings import check_rankings
 from ._rules import RULES, OWARule, check_committee, get_rule
@@ -186,10 +186,7 @@ class MultiwinnerSelector(BaseEstimator):
         codes = getattr(self, "item_groups_", None)
         labels = getattr(self, "groups_", None)
         if item_groups is not None:
-            values, columns = check_sensitive_features(item_groups, m, name="item_groups")
-            encoder = GroupEncoder()
-            new_codes = encoder.encode(values, columns, update=True, name="item_groups")
-            new_labels = encoder.groups_
+            new_codes, new_labels = encode_groups(item_groups, m, name="item_groups")
             if codes is not None and (new_labels != labels or not np.array_equal(new_codes, codes)):
                 raise ValueError("item_groups differ from those given earlier; the items' groups "
                                  "are fixed for the whole stream.")
