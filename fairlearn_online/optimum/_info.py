@@ -10,7 +10,6 @@ import math
 import warnings
 
 import numpy as np
-import pandas as pd
 
 from ..base import GroupEncoder, check_sensitive_features
 
@@ -163,8 +162,9 @@ def encode_labels(values, n_samples=None, *, name):
     if n_samples is None:
         n_samples = sample_count(values, name=name)
     arr, _ = check_sensitive_features(values, n_samples, name=name)
-    keys = GroupEncoder.keys(arr)  # the label, or the row's tuple: the groups' one rule
-    codes, uniques = pd.factorize(pd.Series(keys, dtype=object), sort=False)
+    encoder = GroupEncoder()  # the groups' one rule: the label, or the row's tuple
+    codes = encoder.encode(arr, update=True)  # no columns: no many-groups warning for labels
+    uniques = encoder.groups_
     try:  # sorted labels read better in tables; fall back to appearance order
         order = np.array(sorted(range(len(uniques)), key=lambda i: uniques[i]), dtype=np.int64)
         labels = [uniques[i] for i in order]
