@@ -15,13 +15,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .._core.einsum import c_einsum
+from .._core.raw_numpy import c_einsum
 from .._core.estimator import Chunk
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
 from .._core.deprecation import keyword_only_init
 from .._core.docstrings import fill_doc
 from .._core.groups import GROUPS_ATTRIBUTE_DOC, LearnedGroupsMixin, grow_rows
+from .._core.jit import compiled_entry
 from .._core.validation import validate_params
 from ..forest._common import FAIRNESS_GRADIENTS, FAIRNESS_OPTIMIZER_CONSTRAINTS
 
@@ -193,6 +194,37 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     def _event_predict_value(self, row, groups):
         p1 = np.exp(-np.logaddexp(0.0, -self._decision(row)[0]))  # _proba_from_decision's
         return self.__dict__["_event_cache_"]["class_list"][1 if p1 > 1.0 - p1 else 0]
+
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables (``_core/events.py``): the kernel's compiled entry
+        bound to the state's arrays and to the kernel arguments of the last validated
+        parameters. They hold the arrays, so any assignment drops the route (empty ``keeps``)."""
+        moments = self.adam_moments_
+        arrays = (self.coef_, moments["m"], moments["v"], self.adam_step_, self.group_counts_,
+                  self.output_sums_, self.gradient_means_)
+        if not all(a.flags.writeable for a in arrays):
+            return None  # the chunk route copies a read-only (memory-mapped) state first
+        cache = self._event_cache()
+        row, groups, class_list = cache["row"], cache["groups"], cache["class_list"]
+        hyper = (float(self.fairness_weight), float(self.huber_delta),
+                 FAIRNESS_GRADIENTS[self.fairness_gradient], float(self.statistics_decay),
+                 float(self.learning_rate), float(self.beta1), float(self.beta2),
+                 float(self.epsilon))
+        y = np.empty(1)
+        kernel = compiled_entry(K.logistic_learn_chunk, (row, y, groups, *arrays, *hyper, False))
+        coef = self.coef_
+        weights, z = coef[:-1], np.empty(1)
+
+        def learn(row, target, groups):  # the state and adam_step_ in one call
+            y[0] = target[0]
+            kernel(row, y, groups, *arrays, *hyper, False)
+
+        def predict(row, groups):  # _decision, then _proba_from_decision's argmax
+            c_einsum("ij,j->i", row, weights, out=z)
+            p1 = np.exp(-np.logaddexp(0.0, -(z[0] + coef[-1])))
+            return class_list[1 if p1 > 1.0 - p1 else 0]
+
+        return learn, predict, frozenset()
 
     def decision_function(self, X):
         """``w . x + b`` for every row."""

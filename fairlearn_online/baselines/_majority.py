@@ -101,6 +101,13 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
             cache["majority_for"] = counts
         return cache["class_list"][cache["majority"]]
 
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables: they read ``class_count_`` at each call, so its
+        assignment keeps the route."""
+        learn, predict, _ = super()._event_fast_kernels()
+        return (lambda row, target, groups: self._event_learn(row, target, groups),
+                predict, frozenset({"class_count_"}))
+
     def _event_groups(self, sensitive_features, *, learning):
         """Groups are validated and ignored: any ordinary label (or none) takes the fast route."""
         if sensitive_features is not None and type(sensitive_features) not in (str, int):

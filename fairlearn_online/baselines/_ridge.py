@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.deprecation import RENAMED, keyword_only_init
-from .._core.einsum import c_einsum
+from .._core.raw_numpy import c_einsum, clip as clip_ufunc
+from .._core.events import _REJECTED
+from .._core.jit import compiled_entry
 from ..base import check_fitted
 from ..regret._estimator import _GroupStreamRegressor, _writable
 from ..regret._kernels import ridge_chunk, ridge_event
@@ -129,6 +131,52 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
                     self._yrange_, self._y_range_fixed_, pred, bool(self.clip_predictions),
                     self._samples_seen_)
         return pred if return_predictions else None
+
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables (``_core/events.py``): the event kernel's compiled
+        entry bound to the state's arrays and a one-row design buffer ``[x, 1, indicators]``.
+        They hold the arrays, so any assignment drops the route."""
+        names = ("_P_", "_theta_", "_yrange_", "_samples_seen_")
+        if not self._event_writable(names):
+            return None  # the chunk route copies a read-only (memory-mapped) state first
+        P, theta, yrange, seen = map(self.__dict__.__getitem__, names)
+        d, base, n_groups = self.n_features_in_, self._base_p_, self.membership_.n_groups
+        if theta.shape[0] != base + n_groups:
+            return None
+        Z = np.empty((1, base + n_groups))
+        Z[0, d:base] = 1.0  # the intercept's column, when there is one
+        x, indicators = Z[0, :d], Z[0, base:]
+        filled = [None]  # the membership row whose indicators Z holds
+        fixed, clip = self._y_range_fixed_, bool(self.clip_predictions)
+        target = self._event_cache()["target"]
+        pred, raw = np.empty(1), np.empty(1)
+        kernel = compiled_entry(ridge_event, (Z, target, P, theta, yrange, fixed, pred, clip,
+                                              seen))
+
+        source = self._event_cache()["row"]  # the route's one-row buffer
+        source_row = source[0]
+
+        def design(row, member):
+            x[:] = source_row if row is source else row[0]
+            if filled[0] is not member:
+                indicators[:] = member[0]
+                filled[0] = member
+
+        def learn(row, target, member):  # the state and n_samples_seen_ in one call
+            design(row, member)
+            kernel(Z, target, P, theta, yrange, fixed, pred, clip, seen)
+
+        def predict(row, member):  # _predict_member's einsum and clip
+            if member.shape[1] != n_groups:
+                return _REJECTED
+            design(row, member)
+            c_einsum("ij,j->i", Z, theta, out=raw)
+            lo, hi = yrange.tolist()
+            if lo <= hi and clip:
+                clip_ufunc(raw, lo, hi, out=raw)  # what np.clip runs
+            return float(raw[0])
+
+        return learn, predict, frozenset()
 
     def _event_predict_value(self, row, member):
         if member.shape[1] != self.membership_.n_groups:

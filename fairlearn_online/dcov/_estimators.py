@@ -33,14 +33,14 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import _num_samples
 
-from .._core.einsum import c_einsum as _c_einsum
+from .._core.raw_numpy import c_einsum as _c_einsum
 from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import keyword_only_init
 from .._core.events import event_group_key
 from .._core.groups import check_stream_columns
 from .._core.optim import adam_step, bias_corrections
 from .._core.random import make_generator
-from .._core.state import atomic, make_writeable
+from .._core.state import make_writeable
 from .._core.validation import (NON_NEGATIVE, POSITIVE, POSITIVE_INT, InvalidParameterError,
                                 StrOptions, check_frozen_params, validate_params)
 from ..base import (
@@ -392,8 +392,19 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         -------
         self : object
         """
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
         pending = self.__dict__.get("_event_pending_")
+        if not kwargs and type(pending) is _PendingEvents and pending.validated and pending:
+            # the common case: an ordinary event of a fitted model, into the batch buffer
+            fast = self._event_validate(x, y, sensitive_features)
+            n = len(pending)
+            if fast is not None and n < pending.X.shape[0]:
+                pending.X[n] = fast[0][0]
+                pending.y[n] = fast[1][0]
+                pending.append((fast[2][0], None))
+                if n + 1 < int(self.batch_size):
+                    return self
+                return self._learn_pending(pending)
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
         if type(pending) is not _PendingEvents:  # none yet, or a list of an older pickle
             pending = self._event_pending_ = _PendingEvents(pending or ())
         if self._is_fitted() and (not pending or pending.validated):
@@ -411,6 +422,10 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             pending.append(entry)
         if len(pending) < int(self.batch_size):
             return self
+        return self._learn_pending(pending)
+
+    def _learn_pending(self, pending):
+        """Learn the full buffer; on failure the event that completed it is dropped again."""
         try:
             if pending.validated:
                 self._learn_buffered(pending)
@@ -452,6 +467,12 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
             if "exposure" in kw:
                 kw["exposure"] = [kw["exposure"]]
             chunk = self._validate_partial_fit(X1, y1, s1, **kw)
+            try:  # the parameters passed the chunk's checks: the next events' fast route
+                check_frozen_params(self)
+            except ValueError:  # raised when the batch is learned, as partial_fit does
+                pass
+            else:
+                self._event_remember_params()
             values, label = chunk.X[0], chunk.y[0]
             key = exposure = None
             if chunk.groups is not None:
@@ -480,21 +501,44 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         sens = None
         if columns is not None:
             values = np.empty((n, len(columns)), dtype=object)
-            for i, (key, _) in enumerate(pending):
-                if len(columns) == 1:
-                    values[i, 0] = key
-                else:
-                    for j, v in enumerate(key):
-                        values[i, j] = v
+            keys = [key for key, _ in pending]
+            if len(columns) == 1 and all(type(key) in _PLAIN for key in keys):
+                values[:, 0] = keys
+            else:  # tuples: one label each (one attribute) or one label per attribute
+                for i, key in enumerate(keys):
+                    if len(columns) == 1:
+                        values[i, 0] = key
+                    else:
+                        for j, v in enumerate(key):
+                            values[i, j] = v
             sens = pd.DataFrame(values, columns=columns).infer_objects()  # as _check_sensitive
         exposures = [e for _, e in pending]
         extra = (None if all(e is None for e in exposures)
                  else np.array([1.0 if e is None else e for e in exposures], dtype=float))
-        with atomic(self):  # the chunk's transaction (``_learn_chunk``)
-            make_writeable(self)
+        make_writeable(self)  # copy on write: a read-only (memory-mapped) state
+
+        def learn():
             self._partial_fit(X, target, sens, False, extra)
             self._check_learned_state(X)
+
+        self._undoable(learn)  # the chunk's transaction: nothing else changes
         self._event_remember_params()
+
+    def _undoable(self, learn):
+        """``learn()`` (optimizer steps on the network) as one transaction: the parameters,
+        the optimizer's moments and step, ``n_samples_seen_`` and ``penalty_history_`` are put
+        back on any exception (``KeyboardInterrupt`` included); nothing else changes."""
+        params = self.coefs_ + self.intercepts_ + self._opt_m_ + self._opt_v_
+        saved = [p.copy() for p in params]
+        steps, seen, history = self._opt_t_, self.n_samples_seen_, len(self.penalty_history_)
+        try:
+            return learn()
+        except BaseException:
+            for p, old in zip(params, saved):
+                p[...] = old
+            self._opt_t_, self.n_samples_seen_ = steps, seen
+            del self.penalty_history_[history:]
+            raise
 
     # before the first batch: events kept as given, checked without side effects
     def _event_check_one(self, x, y, sensitive_features, kwargs):
@@ -577,20 +621,43 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         params = self.coefs_ + self.intercepts_ + self._opt_m_ + self._opt_v_
         if not all(p.flags.writeable for p in params):
             return False  # the chunk route copies a read-only (memory-mapped) state first
-        saved = [p.copy() for p in params]
-        steps, seen, history = self._opt_t_, self.n_samples_seen_, len(self.penalty_history_)
-        try:
+
+        def learn():
             pred = self._learn_batch(row, target, None if groups[0] is None else groups, None,
                                      return_predictions, 0)
-            self.n_samples_seen_ = seen + 1
+            self.n_samples_seen_ += 1
             self._check_learned_state(row)
-        except BaseException:
-            for p, old in zip(params, saved):
-                p[...] = old
-            self._opt_t_, self.n_samples_seen_ = steps, seen
-            del self.penalty_history_[history:]
-            raise
-        return pred
+            return pred
+
+        return self._undoable(learn)
+
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables (``_core/events.py``): ``predict`` runs
+        :meth:`_event_forward`'s operations on the network's arrays (changed in place by the
+        optimizer) bound once; the route's ``learn`` (a one-row ``partial_fit``) is the
+        default, ``learn_one`` buffers instead. Assigning the counters keeps the route."""
+        learn, _, _ = super()._event_fast_kernels()
+        layers = list(zip(self.coefs_, self.intercepts_,
+                          (np.empty((1, W.shape[1])) for W in self.coefs_)))
+        hidden = (np.tanh if self.activation == "tanh" else
+                  (lambda Z, out: np.maximum(Z, 0.0, out=out)))
+        value = self._event_value_of_F
+
+        def predict(row, groups):
+            out = row
+            for i, (W, b, buf) in enumerate(layers):
+                _c_einsum("ij,jk->ik", out, W, out=buf)
+                np.add(buf, b, out=buf)
+                if i < len(layers) - 1:
+                    hidden(buf, out=buf)
+                out = buf
+            return value(out)
+
+        keeps = frozenset({"n_samples_seen_", "_opt_t_", "penalty_history_"})
+        return learn, predict, keeps
+
+    def _event_predict_value(self, row, groups):
+        return self._event_value_of_F(self._event_forward(row))
 
     def _event_forward(self, row):
         """``self._forward(row, rowwise=True)[0]`` for one row: the same numpy operations into
@@ -860,8 +927,8 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     def _event_predict_proba(self, row):
         return self._proba_from_F(self._event_forward(row))
 
-    def _event_predict_value(self, row, groups):
-        F = self._event_forward(row)
+    def _event_value_of_F(self, F):
+        """``predict``'s class from one row's raw outputs."""
         classes = self.__dict__["_event_cache_"]["class_list"]
         if F.shape[1] == 1:  # _proba_from_F's sigmoid, then np.argmax of [1 - p, p]
             p = 0.5 * (1.0 + np.tanh(0.5 * F[0, 0]))
@@ -994,8 +1061,8 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
     def _event_predict(self, row, groups):
         return self._predict_from_F(self._event_forward(row), None)
 
-    def _event_predict_value(self, row, groups):
-        F = self._event_forward(row)
+    def _event_value_of_F(self, F):
+        """``predict``'s value (no exposure) from one row's raw outputs."""
         return float(F[0, 0] if self.family == "gaussian" else np.exp(F[:, 0])[0])
 
     def predict(self, X, *, exposure=None, sensitive_features=None):

@@ -16,7 +16,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import RENAMED, keyword_only_init, renamed_attribute
-from .._core.events import event_group_key
+from .._core.events import _REJECTED, event_group_key
+from .._core.jit import compiled_entry
 from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterError, StrOptions,
                                 validate_params)
 from ..base import StreamingEstimatorMixin, check_chunk_X, check_fitted, check_target
@@ -173,11 +174,22 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
     _event_predict_uses_groups = True
 
     def _event_target(self, y):
+        cache = self.__dict__.get("_event_cache_")
+        if cache is not None and type(y) is float and y - y == 0.0:  # finite: no ABC check
+            buf = cache["target"]
+            buf[0] = y
+            return buf
         return self._event_numeric_target(y)
 
     def _event_groups(self, sensitive_features, *, learning):
         """The membership row of one event's group, from ``membership_``'s look-up table;
         ``None`` (the chunk route) for a group never seen or another kind of input."""
+        if type(sensitive_features) in (str, int):
+            # a plain label is a key of the rows' cache only for one attribute's labels
+            rows = self.__dict__.get("_event_cache_", {}).get("member_rows")
+            row = None if rows is None else rows.get(sensitive_features)
+            if row is not None and row.shape[1] == self.membership_.n_groups:
+                return row
         m = self.membership_
         if m.source == "none" or m.source is None:
             if sensitive_features is not None:
@@ -454,6 +466,49 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
                         self._theta_, self._R_, self._C_, self._yrange_, True, False, pred,
                         loss, bool(self.clip_predictions))
         return float(pred[0])
+
+    def _event_fast_kernels(self):
+        """The prebuilt route's callables (``_core/events.py``): the event kernel's compiled
+        entry bound to the state's arrays and a one-row design buffer. They hold the arrays,
+        so any assignment but ``last_hedge_loss_`` drops the route."""
+        names = ("_P_", "_theta_", "_R_", "_C_", "_yrange_", "_samples_seen_")
+        if self.base_estimator is not None:
+            return super()._event_fast_kernels()
+        if not self._event_writable(names):
+            return None  # the chunk route copies a read-only (memory-mapped) state first
+        P, theta, R, C, yrange, seen = map(self.__dict__.__getitem__, names)
+        d, n_groups = self.n_features_in_, R.shape[0]
+        Z = np.empty((1, self._design_width(None)))
+        Z[0, d:] = 1.0  # the intercept's column, when there is one
+        x = Z[0, :d]
+        fixed, clip = self._y_range_fixed_, bool(self.clip_predictions)
+        target = self._event_cache()["target"]
+        member = np.zeros((1, n_groups), dtype=bool)
+        pred, zero, loss = np.empty(1), np.zeros(1), np.empty(1)
+        learn_kernel = compiled_entry(anh_ridge_event, (Z, target, member, P, theta, R, C,
+                                                        yrange, fixed, pred, loss, clip, seen))
+        predict_kernel = compiled_entry(anh_ridge_chunk, (Z, zero, member, P, theta, R, C,
+                                                          yrange, True, False, pred, loss, clip))
+
+        source = self._event_cache()["row"]  # the route's one-row buffer
+        source_row = source[0]
+
+        def learn(row, target, member):  # the state and n_samples_seen_ in one call
+            x[:] = source_row if row is source else row[0]
+            hedge_loss = np.empty(1)
+            learn_kernel(Z, target, member, P, theta, R, C, yrange, fixed, pred, hedge_loss,
+                         clip, seen)
+            self.last_hedge_loss_ = hedge_loss  # a diagnostic, after the committed event
+
+        def predict(row, member):  # learn=False: the range and hedge state are only read
+            if member.shape[1] != n_groups:
+                return _REJECTED
+            x[:] = source_row if row is source else row[0]
+            predict_kernel(Z, zero, member, P, theta, R, C, yrange, True, False, pred, loss,
+                           clip)
+            return float(pred[0])
+
+        return learn, predict, frozenset({"last_hedge_loss_"})
 
     def _partial_fit(self, X, y, member, return_predictions):
         n = X.shape[0]
