@@ -83,6 +83,18 @@ def test_invalid_value_raises_invalid_parameter_error(cls, name, bad):
         validate_params(est)
 
 
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+@pytest.mark.parametrize("cls,name,bad", CASES,
+                         ids=[f"{c.__name__}-{n}-{b!r:.20}" for c, n, b in CASES])
+def test_fit_checks_the_parameters_before_the_data(cls, name, bad, method):
+    """The learning methods call ``validate_params`` before they look at the chunk: an invalid
+    parameter is reported whatever the data (float features here, which the selector would
+    reject as rankings)."""
+    est = cls().set_params(**{name: bad})
+    with pytest.raises(InvalidParameterError, match=rf"{cls.__name__}: {name} must be "):
+        getattr(est, method)(np.zeros((4, 2)), np.array([0, 1, 0, 1]))
+
+
 def test_invalid_parameter_error_is_a_value_and_a_type_error():
     """So the ``pytest.raises(ValueError)`` / ``TypeError`` of the older tests still hold."""
     assert issubclass(InvalidParameterError, ValueError)

@@ -128,7 +128,6 @@ class MultiwinnerSelector(BaseEstimator):
     }
 
     def _check_params(self, m):
-        validate_params(self)
         k = self.k
         if not k <= m:
             raise ValueError(f"k must satisfy 1 <= k <= m = {m} (number of items); got {k}.")
@@ -176,6 +175,7 @@ class MultiwinnerSelector(BaseEstimator):
         return cons
 
     def _validate_chunk(self, rankings, item_groups):
+        validate_params(self)  # before the chunk, as every estimator does
         fitted = hasattr(self, "n_features_in_")
         arr = check_rankings(rankings, allow_empty=fitted)
         m = arr.shape[1]
