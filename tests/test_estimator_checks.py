@@ -10,17 +10,19 @@ import pytest
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-import fairlearn_online
 from fairlearn_online.baselines import MajorityClassClassifier
+from fairlearn_online.river import RiverClassifier
 from fairlearn_online.utils import EXPECTED_FAILED_CHECKS, NOT_SKLEARN_PREDICTORS
+
+from exports import exported  # tests/exports.py
 
 
 def _exported_estimators():
-    classes = {MajorityClassClassifier}
-    for name in fairlearn_online.__all__:
-        obj = getattr(fairlearn_online, name)
-        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
-            classes.add(obj)
+    """Every scikit-learn estimator in the ``__all__`` of any public module
+    (``tests/exports.py``), the river adapter and the majority baseline included."""
+    classes = {obj for _, obj in exported()
+               if inspect.isclass(obj) and issubclass(obj, BaseEstimator)}
+    assert {MajorityClassClassifier, RiverClassifier} <= classes
     return sorted(classes, key=lambda c: c.__name__)
 
 
