@@ -64,6 +64,8 @@ class GroupMembership:
 
     @property
     def _index(self):
+        """Key -> expert index, the encoder's own table (the per-event route looks keys up
+        in it without encoding a chunk)."""
         return self.encoder._index
 
     def copy(self):
