@@ -441,3 +441,19 @@ def test_compiled_entry_falls_back_to_the_dispatcher():
     assert compiled_entry(K._all_finite, (X,)) is K._all_finite
     fake = object()
     assert compiled_entry(fake, (X,)) is fake
+
+
+@pytest.mark.parametrize("name", ["regret", "regret-pairs", "indicator-ridge"])
+def test_single_row_predict_with_groups_takes_the_event_route(name, monkeypatch):
+    """A fitted model's one-row predict runs the prebuilt route's prediction (no chunk
+    validation, no chunk kernel call), with the chunk's values."""
+    X, y, sf = _stream(name, seed=14)
+    est = clone(ESTIMATORS[name]).partial_fit(X[:60], y[:60], sensitive_features=sf[:60])
+    expected = est.predict(X[60:], sensitive_features=sf[60:])
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the chunk route ran")
+
+    monkeypatch.setattr(type(est), "_predict_member", fail)
+    rows = [est.predict(X[i:i + 1], sensitive_features=sf[i:i + 1])[0] for i in range(60, 96)]
+    assert np.array_equal(np.asarray(rows), expected)

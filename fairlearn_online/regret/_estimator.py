@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 
 from .._core.estimator import Chunk, ChunkDocs
 from .._core.deprecation import RENAMED, keyword_only_init, renamed_attribute
-from .._core.events import _REJECTED, event_group_key
+from .._core.events import _FAST, _REJECTED, event_group_key
 from .._core.jit import compiled_entry
 from .._core.validation import (POSITIVE, HasMethods, Hidden, InvalidParameterError, StrOptions,
                                 validate_params)
@@ -152,16 +152,34 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
 
     group_names_ = renamed_attribute("group_names_", "groups_")
 
-    def _predict_membership(self, X, sensitive_features, groups):
-        check_fitted(self)
+    def _one_row_event(self, X, sensitive_features, groups):
+        """``(row, member)`` of the per-event route for one ordinary row with one group label
+        (a fitted model whose parameters are the ones last validated), else ``None``."""
         if groups is None and type(X) is np.ndarray and X.ndim == 2 and X.shape[0] == 1:
-            # one row with one group label: the per-event route (no pandas round trip)
             sf = _one_row_label(sensitive_features)
             if sf is not _NO_LABEL and getattr(self, "feature_names_in_", None) is None:
                 row = self._event_row(X[0])
                 member = None if row is None else self._event_groups(sf, learning=False)
                 if member is not None:
-                    return row.copy(), member
+                    return row, member
+        return None
+
+    def _predict_one_row(self, X, sensitive_features, groups):
+        """``predict`` of one ordinary row through the prebuilt route, else ``None``."""
+        event = self._one_row_event(X, sensitive_features, groups)
+        if event is None:
+            return None
+        route = self.__dict__.get(_FAST)
+        value = _REJECTED if route is None else route.predict(*event)
+        return None if value is _REJECTED else np.array([value])
+
+    def _predict_membership(self, X, sensitive_features, groups):
+        # one row with one group label: the per-event route (no pandas round trip; a route
+        # exists only for a fitted model with the parameters last validated)
+        event = self._one_row_event(X, sensitive_features, groups)
+        if event is not None:
+            return event[0].copy(), event[1]
+        check_fitted(self)
         X_arr, _ = check_chunk_X(self, X, reset=False)
         member, _ = self.membership_.transform(
             X_arr.shape[0], sensitive_features=sensitive_features, groups=groups)
@@ -591,6 +609,9 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        one = self._predict_one_row(X, sensitive_features, groups)
+        if one is not None:  # one ordinary row: the per-event route's prediction
+            return one
         X_arr, member = self._predict_membership(X, sensitive_features, groups)
         return self._predict_member(X_arr, member)
 
