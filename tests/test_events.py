@@ -457,3 +457,15 @@ def test_single_row_predict_with_groups_takes_the_event_route(name, monkeypatch)
     monkeypatch.setattr(type(est), "_predict_member", fail)
     rows = [est.predict(X[i:i + 1], sensitive_features=sf[i:i + 1])[0] for i in range(60, 96)]
     assert np.array_equal(np.asarray(rows), expected)
+
+
+@pytest.mark.parametrize("params", [{}, {"family": "poisson"}, {"hidden_layer_sizes": (3,),
+                                                                  "activation": "relu"}])
+def test_dcov_regressor_predict_one_is_predict(params):
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(40, 3))
+    y = rng.poisson(1.0, size=40).astype(float)
+    est = DCovRegularizedRegressor(batch_size=8, learning_rate=0.05, random_state=0,
+                                   **params).partial_fit(X, y, sensitive_features=X[:, 0] > 0)
+    got = [est.predict_one(X[i]) for i in range(40)]
+    assert np.array_equal(np.asarray(got).view(np.int64), est.predict(X).view(np.int64))

@@ -642,6 +642,17 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         hidden = (np.tanh if self.activation == "tanh" else
                   (lambda Z, out: np.maximum(Z, 0.0, out=out)))
         value = self._event_value_of_F
+        scalar = self._event_value_of_f(self._event_cache())
+        if len(layers) == 1 and layers[0][0].shape[1] == 1 and scalar is not None:
+            # a linear model with one output: its value from the one sum (Python floats, the
+            # same IEEE operations as the arrays')
+            W, b, buf = layers[0]
+
+            def predict(row, groups):
+                _c_einsum("ij,jk->ik", row, W, out=buf)
+                return scalar(buf.item() + b.item())
+
+            return learn, predict, frozenset({"n_samples_seen_", "_opt_t_", "penalty_history_"})
 
         def predict(row, groups):
             out = row
@@ -927,6 +938,18 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
     def _event_predict_proba(self, row):
         return self._proba_from_F(self._event_forward(row))
 
+    def _event_value_of_f(self, cache):
+        """``predict``'s class from a binary model's one raw output ``f`` (a Python float)."""
+        if len(self.classes_) != 2:
+            return None
+        classes = cache["class_list"]
+
+        def value(f):  # _proba_from_F's sigmoid, then np.argmax of [1 - p, p]
+            p = 0.5 * (1.0 + np.tanh(0.5 * f))
+            return classes[1 if p > 1.0 - p else 0]
+
+        return value
+
     def _event_value_of_F(self, F):
         """``predict``'s class from one row's raw outputs."""
         classes = self.__dict__["_event_cache_"]["class_list"]
@@ -1060,6 +1083,12 @@ class DCovRegularizedRegressor(RegressorMixin, _DCovRegularizedBase):
 
     def _event_predict(self, row, groups):
         return self._predict_from_F(self._event_forward(row), None)
+
+    def _event_value_of_f(self, cache):
+        """``predict``'s value (no exposure) from the one raw output ``f`` (a Python float)."""
+        if self.family == "gaussian":
+            return float
+        return lambda f: float(np.exp(f))
 
     def _event_value_of_F(self, F):
         """``predict``'s value (no exposure) from one row's raw outputs."""
