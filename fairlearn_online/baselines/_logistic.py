@@ -221,7 +221,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
 
         def predict(row, groups):  # _decision, then _proba_from_decision's argmax
             c_einsum("ij,j->i", row, weights, out=z)
-            p1 = np.exp(-np.logaddexp(0.0, -(z[0] + coef[-1])))
+            # Python floats: the same IEEE operations as the arrays'
+            p1 = np.exp(-np.logaddexp(0.0, -(z.item() + coef.item(-1))))
             return class_list[1 if p1 > 1.0 - p1 else 0]
 
         return learn, predict, frozenset()

@@ -96,8 +96,16 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
         cache = self.__dict__["_event_cache_"]
         counts = self.class_count_
         if cache.get("majority_for") is not counts:
-            total = counts.sum()
-            cache["majority"] = int(np.argmax(counts / total)) if total else 0
+            values = counts.tolist()
+            total = sum(values)
+            if not total:
+                best = 0  # the uniform frequencies
+            elif total < 2 ** 53:  # ints exact as floats: numpy's quotients, its first argmax
+                freq = [v / total for v in values]
+                best = freq.index(max(freq))
+            else:
+                best = int(np.argmax(counts / total))
+            cache["majority"] = best
             cache["majority_for"] = counts
         return cache["class_list"][cache["majority"]]
 
