@@ -150,6 +150,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         fixed, clip = self._y_range_fixed_, bool(self.clip_predictions)
         target = self._event_cache()["target"]
         pred, raw = np.empty(1), np.empty(1)
+        low, high = yrange[0:1], yrange[1:2]  # views: the range as the kernel updates it
         kernel = compiled_entry(ridge_event, (Z, target, P, theta, yrange, fixed, pred, clip,
                                               seen))
 
@@ -173,7 +174,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
             c_einsum("ij,j->i", Z, theta, out=raw)
             lo, hi = yrange.tolist()
             if lo <= hi and clip:
-                clip_ufunc(raw, lo, hi, out=raw)  # what np.clip runs
+                clip_ufunc(raw, low, high, out=raw)  # what np.clip runs
             return float(raw[0])
 
         return learn, predict, frozenset()

@@ -202,12 +202,15 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
     def _event_groups(self, sensitive_features, *, learning):
         """The membership row of one event's group, from ``membership_``'s look-up table;
         ``None`` (the chunk route) for a group never seen or another kind of input."""
+        d = self.__dict__
         if type(sensitive_features) in (str, int):
-            # a plain label is a key of the rows' cache only for one attribute's labels
-            rows = self.__dict__.get("_event_cache_", {}).get("member_rows")
-            row = None if rows is None else rows.get(sensitive_features)
-            if row is not None and row.shape[1] == self.membership_.n_groups:
-                return row
+            # a plain label is a key of the rows' cache only for one attribute's labels; the
+            # cache belongs to one membership (a chunk commits a new one)
+            entry = d.get("_event_cache_", _NO_CACHE).get("member_rows")
+            if entry is not None and entry[0] is d.get("membership_"):
+                row = entry[1].get(sensitive_features)
+                if row is not None:
+                    return row
         m = self.membership_
         if m.source == "none" or m.source is None:
             if sensitive_features is not None:
@@ -224,7 +227,11 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
                     return None
         else:  # an explicit membership matrix: partial_fit's groups= argument
             return None
-        rows = self._event_cache().setdefault("member_rows", {})
+        cache = self._event_cache()
+        entry = cache.get("member_rows")
+        if entry is None or entry[0] is not m:
+            entry = cache["member_rows"] = (m, {})
+        rows = entry[1]
         try:
             row = rows.get(key)
         except TypeError:
@@ -637,6 +644,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
 
 
 _NO_LABEL = object()
+_NO_CACHE = {}
 
 
 def _one_row_label(sensitive_features):
