@@ -469,3 +469,20 @@ def test_dcov_regressor_predict_one_is_predict(params):
                                    **params).partial_fit(X, y, sensitive_features=X[:, 0] > 0)
     got = [est.predict_one(X[i]) for i in range(40)]
     assert np.array_equal(np.asarray(got).view(np.int64), est.predict(X).view(np.int64))
+
+
+@pytest.mark.parametrize("name", sorted(BUFFERED))
+def test_dcov_read_only_state_predicts_the_learned_model(name):
+    """A read-only (memory-mapped) state predicts one event; once a batch copies it on write
+    and learns, predict_one gives the new model's values, not the read-only copy's."""
+    X, y, sf = _stream(name, seed=15)
+    est = clone(ESTIMATORS[name]).partial_fit(X[:16], y[:16], sensitive_features=sf[:16])
+    for p in est.coefs_ + est.intercepts_ + est._opt_m_ + est._opt_v_:
+        p.flags.writeable = False
+    est.predict_one(X[20], sensitive_features=sf[20])  # the route over the read-only arrays
+    ref = pickle.loads(pickle.dumps(est))
+    for i in range(16, 24):
+        est.learn_one(X[i], y[i], sensitive_features=sf[i])
+    ref.partial_fit(X[16:24], y[16:24], sensitive_features=sf[16:24])
+    got = [est.predict_one(X[i], sensitive_features=sf[i]) for i in range(24, 40)]
+    assert np.array_equal(np.asarray(got), ref.predict(X[24:40]))

@@ -637,29 +637,32 @@ class _DCovRegularizedBase(StreamingEstimatorMixin, BaseEstimator):
         optimizer) bound once; the route's ``learn`` (a one-row ``partial_fit``) is the
         default, ``learn_one`` buffers instead. Assigning the counters keeps the route."""
         learn, _, _ = super()._event_fast_kernels()
-        layers = list(zip(self.coefs_, self.intercepts_,
-                          (np.empty((1, W.shape[1])) for W in self.coefs_)))
+        # the lists, not their arrays: copy on write (make_writeable) replaces a read-only
+        # array inside the list, and the optimizer changes the arrays in place
+        coefs, intercepts = self.coefs_, self.intercepts_
+        buffers = [np.empty((1, W.shape[1])) for W in coefs]
+        last = len(coefs) - 1
         hidden = (np.tanh if self.activation == "tanh" else
                   (lambda Z, out: np.maximum(Z, 0.0, out=out)))
         value = self._event_value_of_F
         scalar = self._event_value_of_f(self._event_cache())
-        if len(layers) == 1 and layers[0][0].shape[1] == 1 and scalar is not None:
+        if last == 0 and coefs[0].shape[1] == 1 and scalar is not None:
             # a linear model with one output: its value from the one sum (Python floats, the
             # same IEEE operations as the arrays')
-            W, b, buf = layers[0]
+            buf = buffers[0]
 
             def predict(row, groups):
-                _c_einsum("ij,jk->ik", row, W, out=buf)
-                return scalar(buf.item() + b.item())
+                _c_einsum("ij,jk->ik", row, coefs[0], out=buf)
+                return scalar(buf.item() + intercepts[0].item())
 
             return learn, predict, frozenset({"n_samples_seen_", "_opt_t_", "penalty_history_"})
 
         def predict(row, groups):
             out = row
-            for i, (W, b, buf) in enumerate(layers):
-                _c_einsum("ij,jk->ik", out, W, out=buf)
-                np.add(buf, b, out=buf)
-                if i < len(layers) - 1:
+            for i, buf in enumerate(buffers):
+                _c_einsum("ij,jk->ik", out, coefs[i], out=buf)
+                np.add(buf, intercepts[i], out=buf)
+                if i < last:
                     hidden(buf, out=buf)
                 out = buf
             return value(out)
