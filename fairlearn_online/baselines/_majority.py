@@ -78,7 +78,8 @@ class MajorityClassClassifier(StreamingClassifierMixin, ClassifierMixin, BaseEst
 
     def _event_predict_proba(self, X_arr):
         total = self.class_count_.sum()
-        freq = self.class_count_ / total if total else np.full(len(self.classes_), 1 / len(self.classes_))
+        n_classes = len(self.classes_)
+        freq = self.class_count_ / total if total else np.full(n_classes, 1 / n_classes)
         return np.tile(freq, (X_arr.shape[0], 1))
 
     def _event_learn(self, row, target, groups, return_predictions=False):

@@ -808,7 +808,8 @@ class DCovRegularizedClassifier(StreamingClassifierMixin, ClassifierMixin, _DCov
         Hidden-layer activation.
     batch_size : int, default=256
         Rows per optimizer step. A chunk is split into ``ceil(n / batch_size)`` nearly equal
-        consecutive batches; batches with fewer than 4 rows get no penalty (the U-statistic needs 4).
+        consecutive batches; batches with fewer than 4 rows get no penalty (the U-statistic
+        needs 4).
     learning_rate : float, default=0.01
     solver : {"adam", "sgd"}, default="adam"
         Adam (beta1 0.9, beta2 0.999, eps 1e-8) or plain SGD with constant step.

@@ -313,8 +313,8 @@ def hindsight_sse_chunk(Z, y, member, Pinv, Q, theta, b, sse, tol, out_sse):
     seen, the least-squares solution ``theta = A^+ b`` and its error ``sse``, in O(p^2) per row:
 
     * ``z`` inside the span seen (``|Q z|^2 <= tol |z|^2``): recursive least squares,
-      ``k = A^+ z``, ``sse += (y - z.theta)^2 / (1 + z.k)``, ``theta += k (y - z.theta) / (1 + z.k)``,
-      ``A^+ -= k k^T / (1 + z.k)``;
+      ``k = A^+ z``, ``sse += (y - z.theta)^2 / (1 + z.k)``,
+      ``theta += k (y - z.theta) / (1 + z.k)``, ``A^+ -= k k^T / (1 + z.k)``;
     * ``z`` brings a new direction ``u = Q z``: the new point is fitted exactly without changing
       the earlier fitted values, so ``sse`` is unchanged; ``A^+`` follows the rank-one
       pseudo-inverse update for a vector outside the range (Meyer 1973, symmetric case)
