@@ -215,11 +215,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
             Clipped to the label range (``y_range``, else the labels seen) when
             ``clip_predictions``.
         """
-        one = self._predict_one_row(X, sensitive_features, groups)
-        if one is not None:  # one ordinary row: the per-event route's prediction
-            return one
-        X_arr, member = self._predict_membership(X, sensitive_features, groups)
-        return self._predict_member(X_arr, member)
+        return self._predict_rows(X, sensitive_features, groups)
 
     def _predict_member(self, X_arr, member):
         Z = self._design(X_arr, member[:, : self.membership_.n_groups])

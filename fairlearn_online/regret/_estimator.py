@@ -173,6 +173,15 @@ class _GroupStreamRegressor(StreamingEstimatorMixin, RegressorMixin, BaseEstimat
         value = _REJECTED if route is None else route.predict(*event)
         return None if value is _REJECTED else np.array([value])
 
+    def _predict_rows(self, X, sensitive_features, groups):
+        """What ``predict`` returns: one ordinary row through the prebuilt route, else the
+        validated chunk through ``_predict_member``."""
+        one = self._predict_one_row(X, sensitive_features, groups)
+        if one is not None:  # one ordinary row: the per-event route's prediction
+            return one
+        X_arr, member = self._predict_membership(X, sensitive_features, groups)
+        return self._predict_member(X_arr, member)
+
     def _predict_membership(self, X, sensitive_features, groups):
         # one row with one group label: the per-event route (no pandas round trip; a route
         # exists only for a fitted model with the parameters last validated)
@@ -616,11 +625,7 @@ class GroupwiseRegretRegressor(_GroupStreamRegressor):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        one = self._predict_one_row(X, sensitive_features, groups)
-        if one is not None:  # one ordinary row: the per-event route's prediction
-            return one
-        X_arr, member = self._predict_membership(X, sensitive_features, groups)
-        return self._predict_member(X_arr, member)
+        return self._predict_rows(X, sensitive_features, groups)
 
     def _predict_member(self, X_arr, member):
         n = X_arr.shape[0]
