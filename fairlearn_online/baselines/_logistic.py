@@ -157,14 +157,22 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
     #: the kernel updates every array and the step counter of an event in one call
     _event_learn_atomic = True
 
+    def _kernel_state(self):
+        """The arrays ``logistic_learn_chunk`` updates, in its argument order."""
+        moments = self.adam_moments_
+        return (self.coef_, moments["m"], moments["v"], self.adam_step_, self.group_counts_,
+                self.output_sums_, self.gradient_means_)
+
+    def _kernel_hyper(self):
+        """``logistic_learn_chunk``'s arguments from the parameters, in its order."""
+        return (float(self.fairness_weight), float(self.huber_delta),
+                FAIRNESS_GRADIENTS[self.fairness_gradient], float(self.statistics_decay),
+                float(self.learning_rate), float(self.beta1), float(self.beta2),
+                float(self.epsilon))
+
     def _partial_fit(self, X, y, groups, return_predictions):
-        shape = FAIRNESS_GRADIENTS[self.fairness_gradient]
-        pred = K.logistic_learn_chunk(
-            X, y.astype(np.float64), groups, self.coef_, self.adam_moments_["m"],
-            self.adam_moments_["v"], self.adam_step_, self.group_counts_, self.output_sums_,
-            self.gradient_means_, float(self.fairness_weight), float(self.huber_delta), shape,
-            float(self.statistics_decay), float(self.learning_rate), float(self.beta1),
-            float(self.beta2), float(self.epsilon), bool(return_predictions))
+        pred = K.logistic_learn_chunk(X, y.astype(np.float64), groups, *self._kernel_state(),
+                                      *self._kernel_hyper(), bool(return_predictions))
         return self.classes_[pred] if return_predictions else None
 
     def _event_learn(self, row, target, groups, return_predictions=False):
@@ -172,23 +180,15 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         the arguments of the last validated parameters (the state and ``adam_step_`` in one
         call)."""
         cache = self.__dict__["_event_cache_"]
-        args = cache.get("logistic")
-        if args is None or cache.get("logistic_for") is not cache["params"]:
-            args = cache["logistic"] = (
-                float(self.fairness_weight), float(self.huber_delta),
-                FAIRNESS_GRADIENTS[self.fairness_gradient], float(self.statistics_decay),
-                float(self.learning_rate), float(self.beta1), float(self.beta2),
-                float(self.epsilon), np.empty(1))
+        if cache.get("logistic_for") is not cache["params"]:
+            cache["logistic"] = (self._kernel_hyper(), np.empty(1))
             cache["logistic_for"] = cache["params"]
-        moments = self.adam_moments_
-        arrays = (self.coef_, moments["m"], moments["v"], self.adam_step_, self.group_counts_,
-                  self.output_sums_, self.gradient_means_)
+        hyper, y = cache["logistic"]
+        arrays = self._kernel_state()
         if not all(a.flags.writeable for a in arrays):
             return False  # the chunk route copies a read-only (memory-mapped) state first
-        y = args[8]
         y[0] = target[0]
-        pred = K.logistic_learn_chunk(row, y, groups, *arrays, *args[:8],
-                                      bool(return_predictions))
+        pred = K.logistic_learn_chunk(row, y, groups, *arrays, *hyper, bool(return_predictions))
         return self.classes_[pred] if return_predictions else None
 
     def _event_predict_value(self, row, groups):
@@ -199,17 +199,12 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         """The prebuilt route's callables (``_core/events.py``): the kernel's compiled entry
         bound to the state's arrays and to the kernel arguments of the last validated
         parameters. They hold the arrays, so any assignment drops the route (empty ``keeps``)."""
-        moments = self.adam_moments_
-        arrays = (self.coef_, moments["m"], moments["v"], self.adam_step_, self.group_counts_,
-                  self.output_sums_, self.gradient_means_)
+        arrays = self._kernel_state()
         if not all(a.flags.writeable for a in arrays):
             return None  # the chunk route copies a read-only (memory-mapped) state first
         cache = self._event_cache()
         row, groups, class_list = cache["row"], cache["groups"], cache["class_list"]
-        hyper = (float(self.fairness_weight), float(self.huber_delta),
-                 FAIRNESS_GRADIENTS[self.fairness_gradient], float(self.statistics_decay),
-                 float(self.learning_rate), float(self.beta1), float(self.beta2),
-                 float(self.epsilon))
+        hyper = self._kernel_hyper()
         y = np.empty(1)
         kernel = compiled_entry(K.logistic_learn_chunk, (row, y, groups, *arrays, *hyper, False))
         coef = self.coef_
