@@ -14,7 +14,11 @@ try:
     from numpy._core.multiarray import c_einsum
     from numpy._core.umath import clip
 except ImportError:  # numpy < 2
-    from numpy.core.multiarray import c_einsum
-    from numpy.core.umath import clip
+    try:
+        from numpy.core.multiarray import c_einsum
+        from numpy.core.umath import clip
+    except ImportError:  # a numpy that moved them: its public wrappers (same results, slower)
+        from numpy import clip
+        from numpy import einsum as c_einsum
 
 __all__ = ["c_einsum", "clip"]
