@@ -14,7 +14,11 @@ Each event takes one of two routes with the same result:
   and the event is ordinary (known keys, finite numbers, a known label and a known group): the
   event is checked with plain Python scalars and dict look-ups, written into preallocated
   one-row buffers and handed to the estimator's own chunk kernel (``_partial_fit``), exactly
-  what ``partial_fit`` on that one row does after its validation;
+  what ``partial_fit`` on that one row does after its validation. The route is prebuilt once
+  (:class:`_FastRoute`: look-up tables, buffers and the estimator's kernel calls from
+  ``_event_fast_kernels``) and dropped by any attribute assignment it depends on
+  (``EventMixin.__setattr__``), a rollback or a pickle, so that ``set_params`` or a replaced
+  attribute sends the next event through the full checks;
 * the **chunk route** otherwise (first event, a new group, a bad value, a changed parameter):
   the event becomes a one-row chunk for ``partial_fit`` / ``predict``, which validates it, raises
   its clear ``ValueError`` / ``TypeError`` and changes nothing when it is rejected, or grows the
@@ -34,7 +38,9 @@ An estimator plugs in with small hooks (all optional, defaults in :class:`EventM
 * ``_event_learn(row, target, groups)`` / ``_event_predict_value(row, groups)``: shortcuts of
   ``_partial_fit`` / ``_event_predict`` for one validated event (the forest calls its kernel
   directly on its packed state);
-* ``_event_predict_proba(row)`` (classifiers): the probability row of one validated row.
+* ``_event_predict_proba(row)`` (classifiers): the probability row of one validated row;
+* ``_event_fast_kernels()``: the prebuilt route's ``(learn, predict, keeps)`` (defaults: the
+  two shortcuts above, reading the state from the estimator at each call).
 """
 
 from __future__ import annotations
