@@ -174,8 +174,9 @@ class _FastRoute:
     built from are unchanged: ``EventMixin.__setattr__`` / ``__delattr__`` drop it on any
     assignment except of the learned attributes in ``keeps`` (those its callables read from
     the estimator at every call), and a rollback, a pickle or a copy drops it too
-    (``_core/state.py``). Every method returns ``None`` for an event it does not handle, which
-    then takes the chunk route with nothing changed.
+    (``_core/state.py``). An event it does not handle (``None`` from ``row_of`` /
+    ``validate``, ``False`` from ``learn_one``, ``_REJECTED`` from ``predict_one``) then takes
+    the chunk route with nothing changed.
     """
 
     __slots__ = ("keeps", "est", "getter", "n_names", "pack", "row", "row_flat", "width",

@@ -116,8 +116,9 @@ def compiled_entry(kernel, args):
     (about 0.1 us an argument): for the per-event route, which calls a kernel again and again
     with the very same objects, whose types cannot change.
 
-    Returns ``kernel`` itself (the dispatching call) when numba's internals differ from those
-    of numba 0.59-0.61.
+    Returns ``kernel`` itself (the dispatching call) for a step function compiled without a
+    Python wrapper, or when numba's internals (``Dispatcher.overloads``, ``entry_point``, as
+    of numba 0.68) are not there.
     """
     try:
         from numba import typeof
