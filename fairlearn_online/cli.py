@@ -1,5 +1,5 @@
-"""Command line: ``fairlearn-online list``, ``run NAME``, ``report NAME``, ``monitor FILE`` and
-``--version``.
+"""Command line: ``fairlearn-online list``, ``run NAME``, ``report NAME``, ``monitor FILE``,
+``compile`` and ``--version``.
 
 The arguments (the output folder included) are checked before the library and its experiments
 are imported, so a mistake is reported in well under a second, before any computation.
@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default=None,
                         help="folder of the finished run (default: results/NAME)")
     add_monitor_parser(sub)
+    compile_ = sub.add_parser(
+        "compile", help="compile the numba kernels into numba's cache ahead of their first use "
+                        "(e.g. while a container image is built)")
+    compile_.add_argument("estimators", nargs="*", metavar="ESTIMATOR",
+                          help="class names (default: every streaming estimator)")
     return parser
 
 
@@ -64,6 +69,16 @@ def main(argv=None) -> int:
 def _command(args) -> int:
     if args.command == "monitor":
         return run_monitor(args)
+    if args.command == "compile":
+        from .precompile import check_estimators, precompile
+
+        names = check_estimators(args.estimators or None)
+        from ._core.jit import cache_location, describe_location
+
+        seconds = precompile(names, progress=True)
+        print(f"compiled the kernels of {len(seconds)} estimator variants in "
+              f"{sum(seconds.values()):.1f} s ({describe_location(cache_location())})")
+        return 0
     if args.command == "run":
         out = args.out or f"results/{args.name}"
         try:

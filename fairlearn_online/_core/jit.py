@@ -28,7 +28,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-__all__ = ["configure", "cache_location", "compiled_entry"]
+__all__ = ["configure", "cache_location", "describe_location", "compiled_entry"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: the subpackages holding ``cache=True`` kernels
@@ -151,7 +151,8 @@ def _disable_caching_of_this_package():
     Dispatcher.enable_caching = enable_caching
 
 
-def _describe(location) -> str:
+def describe_location(location) -> str:
+    """Where the kernels are cached, in words (the compile notice's)."""
     kind, path = location
     if kind == "none":
         return "not cached: no writable directory, set NUMBA_CACHE_DIR"
@@ -174,7 +175,7 @@ def _install_notice():
             _state["noticed"] = True
             sys.stderr.write(
                 "fairlearn_online: compiling numba kernels on first use; this takes a few "
-                f"seconds once ({_describe(cache_location())}).\n")
+                f"seconds once ({describe_location(cache_location())}).\n")
             sys.stderr.flush()
 
         def on_end(self, ev):
