@@ -13,6 +13,10 @@ loop, for river and for us alike. Timed loops, each from a fresh model:
 * ``chunked``: one ``partial_fit_predict`` over the same rows (the compiled path); the
   ``overhead`` note is (one event - chunked) per event.
 
+Each time is the best of several runs (ours: 5 one-event and chunked runs, 3 single-row runs;
+river's Hoeffding tree 5, its adaptive random forest 1): the overhead is the difference of two
+times, and on this shared machine one run in a few is slowed by several microseconds per event.
+
 ``cold_start`` runs the first ``fit`` + ``predict`` of ``AranyaniClassifier(n_trees=3, depth=4,
 fairness_weight=10)`` in a fresh process with an empty numba cache directory (cold) and again
 with the cache it left (warm), and reports both (seconds inside the process, imports
@@ -126,17 +130,17 @@ def one_event():
         forest = tree = None
     if tree is not None:
         peers["river HoeffdingTreeClassifier"] = best_time(
-            _river_loop(tree.HoeffdingTreeClassifier, rows, labels), repeat=2, warmup=0)
+            _river_loop(tree.HoeffdingTreeClassifier, rows, labels), repeat=5, warmup=0)
         peers["river ARFClassifier"] = best_time(
             _river_loop(lambda: forest.ARFClassifier(seed=0), rows, labels), repeat=1, warmup=0)
     out = []
     for name, (factory, classifier) in _estimators().items():
         yy = y if classifier else y.astype(float)
         lab = labels if classifier else [float(v) for v in labels]
-        chunk = best_time(_chunked(factory, X, yy, g, classifier), repeat=3, warmup=1)
-        event = best_time(_one_event_loop(factory, rows, lab, groups, classifier), repeat=2,
+        chunk = best_time(_chunked(factory, X, yy, g, classifier), repeat=5, warmup=1)
+        event = best_time(_one_event_loop(factory, rows, lab, groups, classifier), repeat=5,
                           warmup=1)
-        single = best_time(_single_row_loop(factory, X, yy, g, classifier), repeat=2, warmup=0)
+        single = best_time(_single_row_loop(factory, X, yy, g, classifier), repeat=3, warmup=0)
         overhead = (event - chunk) / n * 1e6
         note = (f"{event / n * 1e6:.1f} us/event; chunked {chunk / n * 1e6:.2f} us/event; "
                 f"per-event overhead {overhead:.1f} us")
