@@ -148,6 +148,39 @@ def test_learn_one_is_partial_fit(name, as_dict, n_attributes):
             assert np.array_equal(np.array(list(one.values())), row)
 
 
+@pytest.mark.parametrize("as_dict", [False, True])
+@pytest.mark.parametrize("name", sorted(set(ESTIMATORS) - BUFFERED))
+def test_predict_one_then_learn_one_is_partial_fit_predict(name, as_dict):
+    """river's prequential loop (predict each event, then learn it): the predictions and the
+    model of ``partial_fit_predict`` on the same rows (the forest learns an event from the
+    forward pass its prediction left, ``forest/_kernels.py``)."""
+    X, y, sf = _stream(name, seed=7)
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    Xc = pd.DataFrame(X, columns=columns) if as_dict else X
+    kw = {"classes": np.unique(y)} if name in CLASSIFIERS else {}
+    est = clone(ESTIMATORS[name]).partial_fit(Xc[:16], y[:16], sensitive_features=sf[:16], **kw)
+    ref = pickle.loads(pickle.dumps(est))
+    uses_groups = est._event_predict_uses_groups
+    got = []
+    for i in range(16, len(y)):
+        x = dict(zip(columns, X[i])) if as_dict else X[i]
+        if i % 7 == 3:  # a prediction of another row in between: nothing to reuse
+            est.predict_one(X[i - 1], sensitive_features=sf[i - 1])
+        if i % 11 == 5:  # the same row predicted twice
+            est.predict_one(x, sensitive_features=sf[i])
+        got.append(est.predict_one(x, sensitive_features=sf[i]))
+        est.learn_one(x, y[i], sensitive_features=sf[i])
+    expected = ref.partial_fit_predict(Xc[16:], y[16:], sensitive_features=sf[16:])
+    assert_same_state(vars(est), vars(ref))
+    if name == "indicator-ridge":  # predict_one is predict's product; the chunk kernel's own
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    else:
+        assert np.array_equal(np.asarray(got), expected)
+    if uses_groups:
+        assert est.predict_one(X[0], sensitive_features=sf[0]) == ref.predict(
+            X[:1], sensitive_features=sf[:1])[0]
+
+
 @pytest.mark.parametrize("name", sorted(set(ESTIMATORS) - BUFFERED))
 def test_single_row_partial_fit_is_the_chunk(name):
     X, y, sf = _stream(name, seed=3)

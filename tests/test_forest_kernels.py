@@ -575,14 +575,15 @@ def test_adam_step_matches_reference():
 
 
 def test_work_buffer_layout_fits():
-    """The last view of _carve ends inside the buffer make_work allocates (both variants)."""
+    """The last view of _carve ends where the buffer make_work allocates has its last slot,
+    the flag of the kept forward pass (both variants)."""
     for T, depth, d, C, G in [(1, 1, 1, 2, 1), (3, 4, 14, 2, 2), (2, 3, 5, 4, 5)]:
         Kn = 2 ** depth - 1
         wk = KK.make_work(T, Kn, d + 1, C, G)[0]
         assert wk.size == KK.work_size(T, Kn, d + 1, C, G)
         for output in (False, True):
             last = _carve_last(wk, T, Kn, d + 1, C, G, output)
-            assert (last.ctypes.data - wk.ctypes.data) // 8 + last.size == wk.size
+            assert (last.ctypes.data - wk.ctypes.data) // 8 + last.size == wk.size - 1
 
 
 @njit
@@ -641,3 +642,36 @@ def test_packed_state_follows_the_attributes():
     # a write into a view is a write into the state
     est.leaf_logits_[...] = 0.0
     np.testing.assert_allclose(est.predict_proba(X[:3]), 0.5, rtol=0, atol=1e-15)
+
+
+def test_learning_reuses_only_the_forward_pass_of_the_same_row():
+    """predict_one leaves its forward pass (the flag in the work buffer's last slot) and
+    learn_one of the same row uses it; another row, the same row with a zero of the other
+    sign, or node outputs computed in between, do not; the model is that of learning alone."""
+    X, y, g = _stream(4, 60, n_classes=2)
+    X[40, 1] = 0.0
+    est = AranyaniClassifier(fairness_weight=2.0, random_state=0).partial_fit(
+        X[:30], y[:30], sensitive_features=g[:30], classes=[0, 1])
+    ref = copy.deepcopy(est)
+    flag = est._packed().work[0]
+    for i in range(30, 60):
+        if i % 4 == 1:
+            est.predict_one(X[i - 1])  # another row
+        elif i % 4 == 2:
+            est.predict_one(X[i])
+            est.node_outputs(X[:2])  # the forward buffers are overwritten
+            assert flag[-1] == 0.0
+        elif i == 40:
+            flipped = X[i].copy()
+            flipped[1] = -0.0
+            est.predict_one(flipped)
+        else:
+            est.predict_one(X[i])
+        if i % 4 in (0, 3) and i != 40:
+            assert flag[-1] == 1.0
+        est.learn_one(X[i], y[i], sensitive_features=g[i])
+        assert flag[-1] == 0.0
+        ref.partial_fit(X[i:i + 1], y[i:i + 1], sensitive_features=g[i:i + 1])
+    for name in ("node_weights_", "leaf_logits_", "node_gradient_means_", "node_sums_"):
+        assert np.array_equal(getattr(est, name), getattr(ref, name)), name
+    assert np.array_equal(est.predict_proba(X), ref.predict_proba(X))

@@ -288,9 +288,35 @@ class _FastRoute:
         return row, target, groups
 
     def learn_one(self, x, y, sensitive_features):
-        """Whether the event was learned."""
-        fast = self.validate(x, y, sensitive_features)
-        return fast is not None and self.learn(*fast) is not False
+        """Whether the event was learned: :meth:`validate` and ``learn``, with the common
+        cases of :meth:`target_of` and :meth:`groups_of` (a plain label) spelled out, as this
+        runs at every event."""
+        row = self.row_of(x)
+        if row is None:
+            return False
+        classes = self.classes
+        if classes is not None and type(y) in _PLAIN_LABELS:
+            code = classes.get(y)
+            if code is None:
+                return False
+            target = self.target
+            target[0] = code
+        else:
+            target = self.target_of(y)
+            if target is None:
+                return False
+        index = self.group_index
+        if index is not None and type(sensitive_features) in _PLAIN_LABELS:
+            code = index.get(sensitive_features)
+            if code is None:
+                return False
+            groups = self.group_buf
+            groups[0] = code
+        else:
+            groups = self.groups_of(sensitive_features, True)
+            if groups is None:
+                return False
+        return self.learn(row, target, groups) is not False
 
     def predict_one(self, x, sensitive_features, uses_groups):
         """The prediction as a Python scalar, or ``_REJECTED``."""

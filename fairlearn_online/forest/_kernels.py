@@ -345,14 +345,15 @@ def packed_sizes(T, K, d1, C):
 
 
 def work_size(T, K, d1, C, G):
-    """Length of the float64 work buffer of :func:`_carve`."""
+    """Length of the float64 work buffer: :func:`_carve`'s views, then one slot, the flag of
+    :func:`_keep_forward`."""
     nq, nqp, nW, nP = packed_sizes(T, K, d1, C)
     L = K + 1
     m = nqp + T * L
     nQ = max(nqp, 1)
     nJ = max(d1, nP)
     return (3 * m + nq + T * (2 * K + 1) + T * L * C + C + (2 * K + 1) + 2 * nqp + d1
-            + 2 * nP + G + G * nQ + nQ + nQ * nJ + nQ + nq + G * d1 * nqp)
+            + 2 * nP + G + G * nQ + nQ + nQ * nJ + nQ + nq + G * d1 * nqp + 1)
 
 
 def make_work(T, K, d1, C, G):
@@ -444,6 +445,42 @@ def _predicted_class(P):
         if P[c] > P[best]:
             best = c
     return best
+
+
+@njit(**_STEP)
+def _keep_forward(wk, x, xb, P_x, P):
+    """After :func:`forest_predict`: the work buffer's forward pass (``zz .. Q``) is that of
+    its last row ``x``; keep ``xb = [x, 1]`` and ``P = P_x`` with it and set the flag (the
+    last slot of ``wk``), so that learning that very row next skips its forward pass
+    (:func:`_take_forward`). ``predict_one`` then ``learn_one`` of one event compute it
+    once, as ``partial_fit_predict`` does."""
+    d = x.shape[0]
+    for j in range(d):
+        xb[j] = x[j]
+    xb[d] = 1.0
+    for c in range(P.shape[0]):
+        P[c] = P_x[c]
+    wk[wk.shape[0] - 1] = 1.0
+
+
+@njit(**_STEP)
+def _take_forward(wk, X, xb):
+    """Whether the work buffer holds the forward pass of ``X[0]`` at the current parameters
+    (:func:`_keep_forward`, same bits: ``-0.0`` is not ``0.0`` here); clears the flag, as every
+    caller is about to change the parameters or the buffers. The parameters are changed only
+    by the learning kernels, which all call this first (writing into the estimator's
+    parameter attributes, views of them, between ``predict_one`` and ``learn_one`` of the same
+    row is not supported)."""
+    last = wk.shape[0] - 1
+    kept = wk[last] == 1.0
+    wk[last] = 0.0
+    if not kept or X.shape[0] == 0:
+        return False
+    x = X[0]
+    for j in range(x.shape[0]):
+        if x[j] != xb[j] or math.copysign(1.0, x[j]) != math.copysign(1.0, xb[j]):
+            return False
+    return True
 
 
 @njit(**_STEP)
@@ -542,19 +579,21 @@ def _learn_arrays(d, opt, dims, work, output):
 
 
 @njit(**_STEP, inline="always")
-def _row_forward(i, X, y, step, xb, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P, pred):
+def _row_forward(i, X, y, step, xb, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P, pred, kept):
     """The start of row ``i`` in every learning kernel: the rows-learned counter ``step[1]``
     (when ``step`` has it: in the same call as the row), ``xb = [x, 1]``, step (1) (the forward
-    pass, the prequential prediction when ``pred`` has a row per row of ``X``); returns ``P_y``
-    floored at 1e-300 for step (3)."""
+    pass, unless ``kept``: the buffers hold it already, :func:`_take_forward`; the prequential
+    prediction when ``pred`` has a row per row of ``X``); returns ``P_y`` floored at 1e-300
+    for step (3)."""
     if step.shape[0] > 1:
         step[1] += 1
-    x = X[i]
-    d = x.shape[0]
-    for j in range(d):
-        xb[j] = x[j]
-    xb[d] = 1.0
-    _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)
+    if not kept:
+        x = X[i]
+        d = x.shape[0]
+        for j in range(d):
+            xb[j] = x[j]
+        xb[d] = 1.0
+        _forward(x, WT, TH, zz, ee, kb, ib, fb, s, R, Q, P)
     if pred.shape[0] == X.shape[0]:
         pred[i] = _predicted_class(P)
     py = P[y[i]]
@@ -611,13 +650,15 @@ def forest_learn_nodes(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, pr
     b1, b2, eps = hyper[4], hyper[5], hyper[6]
     (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
      bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
+    kept = _take_forward(work[0], X, xb)
     nq = T * K
     sf = s.reshape(nq)
     fused = lam == 0.0
     for i in range(X.shape[0]):
         a = groups[i]
         # (1) forward pass and prequential prediction
-        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred,
+                          kept and i == 0)
         # (2) group statistics at the current parameters
         inv_n = _node_statistics(a, sf, xb, N, S[a].reshape(nq), GMi[a], ds, decay,
                                  not fused)
@@ -709,10 +750,12 @@ def forest_learn_reservoir(X, y, groups, u, opt, N, RX, RN, step, hyper, dims, w
     lr, b1, b2, eps = hyper[3], hyper[4], hyper[5], hyper[6]
     (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
      bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
+    kept = _take_forward(work[0], X, xb)
     fused = lam == 0.0
     for i in range(X.shape[0]):
         a = groups[i]
-        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred,
+                          kept and i == 0)
         _reservoir_insert(a, X[i], u[i], N, RX, RN)
         _class_gradient(xb, s, R, Q, V, gk, y[i], -1.0 / (T * py), gWT, gT, not fused)
         if lam != 0.0:
@@ -768,13 +811,15 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
     b1, b2, eps = hyper[4], hyper[5], hyper[6]
     (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
      bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, True)
+    kept = _take_forward(work[0], X, xb)
     nW = WT.size
     oWT = o[:nW].reshape(WT.shape)
     oT = o[nW:].reshape(THc.shape)
     fo = g.reshape((g.size, 1))
     for i in range(X.shape[0]):
         a = groups[i]
-        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred)
+        py = _row_forward(i, X, y, step, xb, WT, THc, zz, ee, kb, ib, fb, s, R, Q, P, pred,
+                          kept and i == 0)
         _class_gradient(xb, s, R, Q, V, gk, y[i], -1.0 / (T * py), gWT, gT, True)
         _class_gradient(xb, s, R, Q, V, gk, C - 1, 1.0 / T, oWT, oT, True)
         _output_statistics(a, P[C - 1], o, N, S, GMi, decay)
@@ -791,7 +836,8 @@ def forest_learn_output(X, y, groups, opt, GMi, N, S, step, hyper, dims, work, p
 def forest_predict(X, opt, dims, work, out):
     """Forest output ``P(x)`` of every row of ``X`` into ``out`` (``(n, C)``) from the packed
     parameters ``opt[0]``; returns ``argmax`` of the last row (``predict_one``), or -1 when
-    ``X`` has a non-finite entry."""
+    ``X`` has a non-finite entry. The last row's forward pass stays in the work buffer for
+    learning that row next (:func:`_keep_forward`)."""
     if not _all_finite(X):
         return -1
     (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
@@ -800,7 +846,9 @@ def forest_predict(X, opt, dims, work, out):
     for i in range(X.shape[0]):
         _forward(X[i], WT, THc, zz, ee, kb, ib, fb, s, R, Q, out[i])
     if X.shape[0] > 0:
-        best = _predicted_class(out[X.shape[0] - 1])
+        last = X.shape[0] - 1
+        best = _predicted_class(out[last])
+        _keep_forward(work[0], X[last], xb, out[last], P)
     return best
 
 
@@ -813,6 +861,7 @@ def forest_node_outputs(X, opt, dims, work, out):
         return -1
     (WT, THc, mWT, vWT, gWT, gT, zz, ee, kb, ib, fb, s, R, Q, P, V, gk, ds, xb, g, o, wts, Mi,
      bufM, bufG, bufh, Zs, RG, seen) = _learn_arrays(X.shape[1], opt, dims, work, False)
+    work[0][work[0].shape[0] - 1] = 0.0  # the forward buffers no longer hold a kept pass
     for i in range(X.shape[0]):
         _forward(X[i], WT, THc, zz, ee, kb, ib, fb, out[i], R, Q, P)
     return 0
