@@ -11,6 +11,7 @@ from fairlearn_online.regret._kernels import (
     anh_ridge_chunk,
     hindsight_sse_chunk,
     ridge_chunk,
+    ridge_predict,
 )
 from fairlearn_online.regret._reference import (
     anh_ridge_reference,
@@ -172,3 +173,26 @@ def test_hindsight_kernel_state_is_exact_pseudo_inverse():
     np.testing.assert_allclose(Pinv[0], np.linalg.pinv(A), atol=1e-8)
     np.testing.assert_allclose(Q[0], np.eye(p) - np.linalg.pinv(A) @ A, atol=1e-10)
     assert out[2, 0] == pytest.approx(0.0, abs=1e-12)    # 3 rows, 6 columns: exact fit
+
+
+@pytest.mark.parametrize("clip", [True, False])
+@pytest.mark.parametrize("yrange", [(-0.5, 0.7), (np.inf, -np.inf)])
+def test_ridge_predict_is_the_chunk_kernels_prediction(clip, yrange):
+    """ridge_predict: clip(Z theta) as numpy computes it (to rounding), the very bits of
+    ridge_chunk's prediction before it learns, and of one row at a time."""
+    rng = np.random.default_rng(5)
+    Z, theta = rng.normal(size=(40, 7)), rng.normal(size=7) * 0.3
+    rng_arr = np.array(yrange, float)
+    out = np.empty(40)
+    ridge_predict(Z, theta, rng_arr, clip, out)
+    raw = Z @ theta
+    expected = np.clip(raw, *yrange) if clip and yrange[0] <= yrange[1] else raw
+    np.testing.assert_allclose(out, expected, rtol=1e-13, atol=1e-13)
+    one = np.empty(1)
+    for t in range(40):
+        ridge_predict(Z[t:t + 1], theta, rng_arr, clip, one)
+        assert one[0] == out[t]
+    # ridge_chunk's prediction of its first row, before learning it
+    pred = np.empty(1)
+    ridge_chunk(Z[:1], np.zeros(1), np.eye(7), theta.copy(), rng_arr.copy(), True, pred, clip)
+    assert pred[0] == out[0]

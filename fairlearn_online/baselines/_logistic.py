@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from .._core.raw_numpy import c_einsum
 from .._core.estimator import Chunk
 from ..base import StreamingClassifierMixin, check_chunk_X, check_fitted, check_target
 from ..forest import _kernels as K
@@ -192,8 +191,8 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         return self.classes_[pred] if return_predictions else None
 
     def _event_predict_value(self, row, groups):
-        p1 = np.exp(-np.logaddexp(0.0, -self._decision(row)[0]))  # _proba_from_decision's
-        return self.__dict__["_event_cache_"]["class_list"][1 if p1 > 1.0 - p1 else 0]
+        best = K.logistic_predict(row, self.coef_, np.empty(1), np.empty((1, 2)))
+        return self.__dict__["_event_cache_"]["class_list"][best]
 
     def _event_fast_kernels(self):
         """The prebuilt route's callables (``_core/events.py``): the kernel's compiled entry
@@ -207,18 +206,15 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         hyper = self._kernel_hyper()
         y = np.empty(1)
         kernel = compiled_entry(K.logistic_learn_chunk, (row, y, groups, *arrays, *hyper, False))
-        coef = self.coef_
-        weights, z = coef[:-1], np.empty(1)
+        coef, z, proba = self.coef_, np.empty(1), np.empty((1, 2))
+        predict_kernel = compiled_entry(K.logistic_predict, (row, coef, z, proba))
 
         def learn(row, target, groups):  # the state and adam_step_ in one call
             y[0] = target[0]
             kernel(row, y, groups, *arrays, *hyper, False)
 
-        def predict(row, groups):  # _decision, then _proba_from_decision's argmax
-            c_einsum("ij,j->i", row, weights, out=z)
-            # Python floats: the same IEEE operations as the arrays'
-            p1 = np.exp(-np.logaddexp(0.0, -(z.item() + coef.item(-1))))
-            return class_list[1 if p1 > 1.0 - p1 else 0]
+        def predict(row, groups):  # predict_proba's kernel and argmax
+            return class_list[predict_kernel(row, coef, z, proba)]
 
         return learn, predict, frozenset()
 
@@ -228,20 +224,23 @@ class OnlineFairLogisticClassifier(_ChunkValidation, StreamingClassifierMixin, C
         X_arr, _ = check_chunk_X(self, X, reset=False)
         return self._decision(X_arr)
 
+    def _decision_and_proba(self, X_arr):
+        # the kernel sums every row in one fixed order (BLAS's depends on the number of rows),
+        # so predict_one and predict agree bit for bit
+        n = X_arr.shape[0]
+        z, proba = np.empty(n), np.empty((n, 2))
+        K.logistic_predict(X_arr, self.coef_, z, proba)
+        return z, proba
+
     def _decision(self, X_arr):
-        # einsum sums every row in one fixed order (BLAS's depends on the number of rows), so
-        # predict_one and predict agree bit for bit
-        return c_einsum("ij,j->i", X_arr, self.coef_[:-1]) + self.coef_[-1]  # np.einsum's
+        return self._decision_and_proba(X_arr)[0]
 
     def predict_proba(self, X):
         """``[1 - s(x), s(x)]`` for every row."""
-        return self._proba_from_decision(self.decision_function(X))
+        check_fitted(self)
+        X_arr, _ = check_chunk_X(self, X, reset=False)
+        return self._event_predict_proba(X_arr)
 
     def _event_predict_proba(self, X_arr):
-        return self._proba_from_decision(self._decision(X_arr))
-
-    @staticmethod
-    def _proba_from_decision(z):
-        p1 = np.exp(-np.logaddexp(0.0, -z))
-        return np.column_stack([1.0 - p1, p1])
+        return self._decision_and_proba(X_arr)[1]
 

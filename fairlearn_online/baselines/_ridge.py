@@ -11,12 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.deprecation import RENAMED, keyword_only_init
-from .._core.raw_numpy import c_einsum, clip as clip_ufunc
 from .._core.events import _REJECTED
 from .._core.jit import compiled_entry
 from ..base import check_fitted
 from ..regret._estimator import _GroupStreamRegressor, _writable
-from ..regret._kernels import ridge_chunk, ridge_event
+from ..regret._kernels import ridge_chunk, ridge_event, ridge_predict
 
 __all__ = ["GroupIndicatorRidgeRegressor"]
 
@@ -150,9 +149,9 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         fixed, clip = self._y_range_fixed_, bool(self.clip_predictions)
         target = self._event_cache()["target"]
         pred, raw = np.empty(1), np.empty(1)
-        low, high = yrange[0:1], yrange[1:2]  # views: the range as the kernel updates it
         kernel = compiled_entry(ridge_event, (Z, target, P, theta, yrange, fixed, pred, clip,
                                               seen))
+        predict_kernel = compiled_entry(ridge_predict, (Z, theta, yrange, clip, raw))
 
         source = self._event_cache()["row"]  # the route's one-row buffer
         source_row = source[0]
@@ -167,14 +166,11 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
             design(row, member)
             kernel(Z, target, P, theta, yrange, fixed, pred, clip, seen)
 
-        def predict(row, member):  # _predict_member's einsum and clip
+        def predict(row, member):  # _predict_member's kernel
             if member.shape[1] != n_groups:
                 return _REJECTED
             design(row, member)
-            c_einsum("ij,j->i", Z, theta, out=raw)
-            lo, hi = yrange.tolist()
-            if lo <= hi and clip:
-                clip_ufunc(raw, low, high, out=raw)  # what np.clip runs
+            predict_kernel(Z, theta, yrange, clip, raw)
             return float(raw[0])
 
         return learn, predict, frozenset()
@@ -186,10 +182,8 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
         raw = cache.get("predict_out")
         if raw is None:
             raw = cache["predict_out"] = np.empty(1)
-        c_einsum("ij,j->i", self._event_design(row, member), self._theta_, out=raw)
-        lo, hi = self._yrange_
-        if lo <= hi and self.clip_predictions:
-            np.clip(raw, lo, hi, out=raw)
+        ridge_predict(self._event_design(row, member), self._theta_, self._yrange_,
+                      bool(self.clip_predictions), raw)
         return float(raw[0])
 
     def _partial_fit(self, X, y, member, return_predictions):
@@ -219,7 +213,7 @@ class GroupIndicatorRidgeRegressor(_GroupStreamRegressor):
 
     def _predict_member(self, X_arr, member):
         Z = self._design(X_arr, member[:, : self.membership_.n_groups])
-        raw = np.einsum("ij,j->i", Z, self._theta_)  # the same sums for one row or many
-        lo, hi = self._yrange_
-        return np.clip(raw, lo, hi) if lo <= hi and self.clip_predictions else raw
+        out = np.empty(Z.shape[0])
+        ridge_predict(Z, self._theta_, self._yrange_, bool(self.clip_predictions), out)
+        return out
 

@@ -868,6 +868,28 @@ def forest_node_outputs(X, opt, dims, work, out):
 
 
 @njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def logistic_predict(X, w, z, proba):
+    """The online logistic model on every row of ``X``: ``z[i] = w[:d] . x_i + w[d]`` and
+    ``proba[i] = [1 - s, s]`` with ``s = sigmoid(z[i])`` (:func:`_sigmoid`, as
+    :func:`logistic_learn_chunk` predicts); each row summed in the same order whatever the
+    number of rows, so one event and a chunk get the same bits. Returns the predicted class of
+    the last row (1 when ``s > 1 - s``, as ``argmax proba``), 0 for no row."""
+    n, d = X.shape
+    best = 0
+    for i in range(n):
+        acc = 0.0
+        for j in range(d):
+            acc += w[j] * X[i, j]
+        acc += w[d]
+        z[i] = acc
+        s = _sigmoid(acc)
+        proba[i, 0] = 1.0 - s
+        proba[i, 1] = s
+        best = 1 if s > 1.0 - s else 0
+    return best
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
 def logistic_learn_chunk(X, y, groups, w, m, v, step, N, S, GM, lam, delta, shape, decay,
                          lr, b1, b2, eps, return_predictions):
     """Online logistic regression with the aggregate fairness gradient on its output ``s(x)``.

@@ -212,6 +212,16 @@ def ridge_chunk(Z, y, P, theta, yrange, fixed_range, out_pred, clip=True):
 
 
 @njit(cache=True)
+def ridge_predict(Z, theta, yrange, clip, out):
+    """``out[t]``: the prediction :func:`ridge_chunk` makes for row ``t`` before learning it,
+    ``clip(theta . z_t)`` (summed in index order, so one row or many give the same bits),
+    for every row of ``Z``; nothing is learned."""
+    for t in range(Z.shape[0]):
+        raw = _ridge_raw_prediction(theta, Z[t])
+        out[t] = _clip(raw, yrange[0], yrange[1]) if clip else raw
+
+
+@njit(cache=True)
 def anh_ridge_chunk(Z, y, member, P, theta, R, C, yrange, fixed_range, learn,
                     out_pred, out_hedge_loss, clip=True):
     """The whole per-round loop of :class:`GroupwiseRegretRegressor` for one chunk.
