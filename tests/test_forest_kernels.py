@@ -675,3 +675,21 @@ def test_learning_reuses_only_the_forward_pass_of_the_same_row():
     for name in ("node_weights_", "leaf_logits_", "node_gradient_means_", "node_sums_"):
         assert np.array_equal(getattr(est, name), getattr(ref, name)), name
     assert np.array_equal(est.predict_proba(X), ref.predict_proba(X))
+
+
+def test_logistic_predict_against_numpy():
+    """logistic_predict: w . x + b and [1 - s, s] as numpy computes them (to rounding), the
+    same bits for one row at a time, and the class of the last row."""
+    rng = np.random.default_rng(8)
+    X, w = rng.normal(size=(50, 6)), rng.normal(size=7) * 2.0
+    z, proba = np.empty(50), np.empty((50, 2))
+    best = KK.logistic_predict(X, w, z, proba)
+    ref_z = X @ w[:-1] + w[-1]
+    np.testing.assert_allclose(z, ref_z, rtol=1e-12, atol=1e-12)
+    p1 = 1.0 / (1.0 + np.exp(-ref_z))
+    np.testing.assert_allclose(proba, np.column_stack([1.0 - p1, p1]), rtol=1e-12, atol=1e-15)
+    assert best == int(np.argmax(proba[-1]))
+    z1, p1_buf = np.empty(1), np.empty((1, 2))
+    for i in range(50):
+        assert KK.logistic_predict(X[i:i + 1], w, z1, p1_buf) == int(np.argmax(proba[i]))
+        assert z1[0] == z[i] and np.array_equal(p1_buf[0], proba[i])
