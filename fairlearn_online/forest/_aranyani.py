@@ -127,7 +127,10 @@ class AranyaniClassifier(LearnedGroupsMixin, StreamingClassifierMixin, Classifie
     group_encoder_ : GroupEncoder
         The encoder of the groups to their codes.
     node_weights_ : ndarray of shape (n_trees, 2**depth - 1, n_features_in_ + 1)
-        Oblique split of every node, bias last.
+        Oblique split of every node, bias last. This and ``leaf_logits_`` are views of
+        the kernels' packed state (``docs/user_guide/one_event.md``): writing into them in
+        place between ``predict_one`` and ``learn_one`` of the same row is not supported
+        (``learn_one`` reuses that prediction's forward pass); assigning a new array is.
     leaf_logits_ : ndarray of shape (n_trees, 2**depth, n_classes)
     group_counts_ : ndarray of shape (n_groups,)
         ``N_a`` (decayed with ``statistics_decay < 1``; otherwise the number of samples).
