@@ -245,6 +245,25 @@ def _fairness_gradient(M, GM, wts, seen, lam, delta, shape, out, Mall, Gall, h):
             wtot += wts[a]
     if n_seen < 2:
         return
+    if n_seen == 2:
+        # the rest of one group is the other: F_a = M_a - M_b (the paper's F = M_1 - M_0), and
+        # both terms of the mean have the factor GM_a - GM_b; one pass instead of pooled sums
+        a = -1
+        b = -1
+        for c in range(G):
+            if seen[c]:
+                if a < 0:
+                    a = c
+                else:
+                    b = c
+        half = 0.5 * lam
+        for q in range(Q):
+            f = M[a, q] - M[b, q]
+            h[q] = half * (_huber_prime(f, delta, shape) - _huber_prime(-f, delta, shape))
+        for j in range(J):
+            for q in range(Q):
+                out[j, q] += h[q] * (GM[a, j, q] - GM[b, j, q])
+        return
     # pooled sums over all seen groups
     Mall[...] = 0.0
     Gall[...] = 0.0
