@@ -1,7 +1,9 @@
-"""Run the benchmarks: ``python benchmarks/run.py [--json out.json] [substring ...]``.
+"""Run the benchmarks: ``python benchmarks/run.py [--json out.json] [NAME ...]``.
 
 Every ``bench_*.py`` module beside this file is imported; its ``@benchmark`` functions run in
 this process, so our timings and the peers' are measured on the same machine in the same run.
+A NAME selects a module's benchmarks (``one_event`` for ``bench_one_event.py``) or one benchmark
+(``frame_one_event``, or in full ``bench_monitor.frame_one_event``); none runs them all.
 """
 
 from __future__ import annotations
@@ -19,17 +21,31 @@ sys.path.insert(0, str(HERE))
 import harness  # noqa: E402
 
 
+def _names_of(name: str) -> tuple[str, str, str]:
+    """What selects the benchmark ``bench_module.function``: its full name, its module's name
+    without ``bench_`` and the function's name."""
+    module, function = name.split(".", 1)
+    return name, module.removeprefix("bench_"), function
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("select", nargs="*", help="run only benchmarks whose name contains one of these")
+    parser.add_argument("select", nargs="*", metavar="NAME",
+                        help="a module (one_event) or a benchmark (frame_one_event) to run")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
     args = parser.parse_args(argv)
     for path in sorted(HERE.glob("bench_*.py")):
         importlib.import_module(path.stem)
+    chosen = [name for name in harness._BENCHMARKS
+              if not args.select or set(args.select) & set(_names_of(name))]
+    unknown = [s for s in args.select
+               if not any(s in _names_of(name) for name in harness._BENCHMARKS)]
+    if unknown:
+        parser.error(f"no benchmark is called {', '.join(unknown)}; the benchmarks: "
+                     + ", ".join(harness._BENCHMARKS))
     rows = []
-    for name, func in harness._BENCHMARKS.items():
-        if args.select and not any(s in name for s in args.select):
-            continue
+    for name in chosen:
+        func = harness._BENCHMARKS[name]
         print(f"# {name}", flush=True)
         for timing in func():
             row = timing.row()
