@@ -524,13 +524,16 @@ def test_node_statistics_step_matches_reference():
         assert np.all(GM[a][:, nq:] == 0.0)
 
 
+@pytest.mark.parametrize("counts", [[5.0, 0.0, 2.5], [5.0, 1.5, 2.5]],
+                         ids=["two-seen", "three-seen"])
 @pytest.mark.parametrize("shape", ["sign_outside_band", "huber", "uncapped"])
-def test_node_fairness_step_matches_reference(shape):
-    """Three groups, one of them unseen: lam * mean_a h(F_a) (G_a - G_rest(a))."""
+def test_node_fairness_step_matches_reference(shape, counts):
+    """lam * mean_a h(F_a) (G_a - G_rest(a)) over the seen groups: two of three (the kernel's
+    one-pass form, F_a = M_a - M_b) and all three (pooled sums over the rest)."""
     rng = np.random.default_rng(7)
     T, Kn, d = 2, 3, 3
     nq, nqp, nW, nP = KK.packed_sizes(T, Kn, d + 1, 2)
-    N = np.array([5.0, 0.0, 2.5])
+    N = np.array(counts)
     S = rng.uniform(size=(3, T, Kn)) * N[:, None, None]
     GMn = rng.normal(size=(3, T, Kn, d + 1))  # node-major, the reference's layout
     GMi = np.zeros((3, d + 1, nqp))
@@ -539,7 +542,7 @@ def test_node_fairness_step_matches_reference(shape):
     out = rng.normal(size=(d + 1, nqp))
     out[:, nq:] = 0.0
     expected = out[:, :nq].T.reshape(T, Kn, d + 1).copy()
-    seen = [0, 2]
+    seen = [a for a in range(3) if N[a] > 0]
     for a in seen:
         rest = [b for b in seen if b != a]
         w_rest = sum(N[b] for b in rest)
