@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from . import __version__
 from ._monitor_cli import add_monitor_parser, run_monitor
@@ -50,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                         "(e.g. while a container image is built)")
     compile_.add_argument("estimators", nargs="*", metavar="ESTIMATOR",
                           help="class names (default: every streaming estimator)")
+    compile_.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                          help="processes compiling at once, one estimator class each "
+                               "(default: 1; -1: every CPU)")
     return parser
 
 
@@ -70,14 +74,16 @@ def _command(args) -> int:
     if args.command == "monitor":
         return run_monitor(args)
     if args.command == "compile":
-        from .precompile import check_estimators, precompile
+        from .precompile import check_estimators, check_n_jobs, precompile
 
         names = check_estimators(args.estimators or None)
+        check_n_jobs(args.jobs, name="--jobs")
         from ._core.jit import cache_location, describe_location
 
-        seconds = precompile(names, progress=True)
+        start = time.perf_counter()
+        seconds = precompile(names, progress=True, n_jobs=args.jobs)
         print(f"compiled the kernels of {len(seconds)} estimator variants in "
-              f"{sum(seconds.values()):.1f} s ({describe_location(cache_location())})")
+              f"{time.perf_counter() - start:.1f} s ({describe_location(cache_location())})")
         return 0
     if args.command == "run":
         out = args.out or f"results/{args.name}"

@@ -16,6 +16,8 @@ same: ``fairlearn-online compile``.
 from __future__ import annotations
 
 import importlib
+import numbers
+import os
 import sys
 import time
 import warnings
@@ -94,7 +96,7 @@ def _exercise(estimator, X, y, groups):
                 estimator.predict_proba_one(x)
 
 
-def precompile(estimators=None, *, progress=None):
+def precompile(estimators=None, *, progress=None, n_jobs=None):
     """Compile (or load from numba's cache) the kernels of the streaming estimators.
 
     Parameters
@@ -107,11 +109,16 @@ def precompile(estimators=None, *, progress=None):
         Print one line per estimator on stderr (its name and the seconds it took). ``None``:
         only on a terminal.
 
+    n_jobs : int or None, default=None
+        Processes compiling at once, one estimator class each (numba compiles in one thread,
+        so each process uses one core); ``None``: 1 (in this process), ``-1``: every CPU.
+        Every process writes to the same cache.
+
     Returns
     -------
     seconds : dict
         Estimator (and variant) name -> seconds spent on it: the compilation on a cold cache,
-        loading from the cache on a warm one.
+        loading from the cache on a warm one (in the order of ``estimators``).
 
     Notes
     -----
@@ -130,20 +137,57 @@ def precompile(estimators=None, *, progress=None):
      "AranyaniClassifier (fairness_target='output')"]
     """
     names = check_estimators(estimators)
+    jobs = check_n_jobs(n_jobs)
     if progress is None:
         progress = sys.stderr.isatty()
+    if jobs == 1 or len(names) == 1:
+        results = (_compile_estimator(cls_name) for cls_name in names)
+    else:
+        from joblib import Parallel, delayed
+
+        # one task per class (its variants share kernels), handed in order to whichever worker
+        # is free; the results come back as each class finishes
+        results = Parallel(n_jobs=min(jobs, len(names)), return_as="generator_unordered")(
+            delayed(_compile_estimator)(cls_name, in_worker=True) for cls_name in names)
+    seconds = {}
+    for timings in results:
+        for name, took in timings.items():
+            seconds[name] = took
+            if progress:
+                print(f"fairlearn_online: {name}: {took:.1f} s", file=sys.stderr)
+    order = [_variant_name(c, p, _VARIANTS[c][1][0]) for c in names for p in _VARIANTS[c][1]]
+    return {name: seconds[name] for name in order}
+
+
+def check_n_jobs(n_jobs, name="n_jobs"):
+    """The number of processes of :func:`precompile` for ``n_jobs`` (scikit-learn's
+    convention: ``None`` is 1, ``-1`` every CPU); ``name`` is the argument's in an error."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"{name} must be an int or None, got {n_jobs!r}.")
+    n_jobs = int(n_jobs)
+    if n_jobs == -1:
+        return os.cpu_count() or 1
+    if n_jobs < 1:
+        raise ValueError(f"{name} must be a positive int or -1 (every CPU), got {n_jobs}.")
+    return n_jobs
+
+
+def _compile_estimator(cls_name, in_worker=False):
+    """Every variant of ``cls_name`` once (:func:`_exercise`): variant name -> seconds."""
+    if in_worker:
+        from ._core.jit import silence_notice
+
+        silence_notice()
+    module, variants = _VARIANTS[cls_name]
+    cls = getattr(importlib.import_module(module, __package__), cls_name)
     X, y, groups = _stream()
     seconds = {}
-    for cls_name in names:
-        module, variants = _VARIANTS[cls_name]
-        cls = getattr(importlib.import_module(module, __package__), cls_name)
-        for params in variants:
-            name = _variant_name(cls_name, params, variants[0])
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # dCov's small-batch and FAHT's warnings
-                _exercise(cls(**params), X, y, groups)
-            seconds[name] = time.perf_counter() - start
-            if progress:
-                print(f"fairlearn_online: {name}: {seconds[name]:.1f} s", file=sys.stderr)
+    for params in variants:
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dCov's small-batch and FAHT's warnings
+            _exercise(cls(**params), X, y, groups)
+        seconds[_variant_name(cls_name, params, variants[0])] = time.perf_counter() - start
     return seconds

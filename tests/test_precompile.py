@@ -62,9 +62,10 @@ def _run(code, cache):
     return out
 
 
-def _precompile_then_use(tmp_path, names, estimator):
+def _precompile_then_use(tmp_path, names, estimator, n_jobs=None):
     cache = tmp_path / "cache"
-    _run(f"from fairlearn_online.precompile import precompile; precompile({names!r})", cache)
+    _run(f"from fairlearn_online.precompile import precompile; "
+         f"precompile({names!r}, n_jobs={n_jobs!r})", cache)
     return _run(_REAL_USE.format(cls=estimator), cache).stdout.strip().splitlines()[-1]
 
 
@@ -89,6 +90,32 @@ def test_aranyani_after_precompile_compiles_nothing(tmp_path):
         tmp_path, ["AranyaniClassifier"],
         "f.AranyaniClassifier(n_trees=3, depth=4, fairness_weight=10.0, random_state=0)"
     ) == "compiled: []"
+
+
+def test_precompile_in_parallel_fills_the_same_cache(tmp_path):
+    """Two processes, one class each: what they cache is what real use asks for."""
+    assert _precompile_then_use(
+        tmp_path, ["MajorityClassClassifier", "GroupIndicatorRidgeRegressor"],
+        "b.GroupIndicatorRidgeRegressor()", n_jobs=2) == "compiled: []"
+
+
+def test_precompile_reports_every_variant_in_order_whatever_the_processes():
+    names = ["MajorityClassClassifier", "GroupIndicatorRidgeRegressor"]
+    serial = pc.precompile(names, progress=False)
+    parallel = pc.precompile(names, progress=False, n_jobs=2)
+    assert list(serial) == list(parallel) == names
+    assert all(s >= 0 for s in parallel.values())
+
+
+@pytest.mark.parametrize("n_jobs,error,match", [
+    (0, ValueError, "n_jobs must be a positive int or -1"),
+    (-2, ValueError, "n_jobs must be a positive int or -1"),
+    (1.5, TypeError, "n_jobs must be an int or None"),
+    (True, TypeError, "n_jobs must be an int or None")])
+def test_bad_n_jobs(n_jobs, error, match):
+    with pytest.raises(error, match=match):
+        pc.precompile(["MajorityClassClassifier"], n_jobs=n_jobs)
+    assert pc.check_n_jobs(None) == 1 and pc.check_n_jobs(-1) >= 1
 
 
 def test_every_streaming_estimator_is_precompiled():
@@ -116,3 +143,8 @@ def test_cli_rejects_an_unknown_name_before_importing_estimators():
                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert out.stdout.split() == ["2", "False", "False"], out.stdout + out.stderr
     assert "estimators: unknown ['Foo']" in out.stderr
+    code = code.replace("'Foo'", "'MajorityClassClassifier', '--jobs', '0'")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert out.stdout.split() == ["2", "False", "False"], out.stdout + out.stderr
+    assert "--jobs must be a positive int or -1 (every CPU), got 0." in out.stderr

@@ -161,6 +161,12 @@ def describe_location(location) -> str:
     return f"cached in {path}"
 
 
+def silence_notice():
+    """No compile notice in this process (a worker of ``precompile``, whose caller reports
+    progress itself)."""
+    _state["noticed"] = True
+
+
 def _install_notice():
     from numba.core import event
 
