@@ -388,7 +388,8 @@ def make_work(T, K, d1, C, G):
 def _forward_views(wk, T, K, d1, C):
     """The start of the work buffer: the forward pass's views ``(zz, ee, kb, s, R, Q, P)``
     (:func:`_forward`), ``xb = [x, 1]`` and the offset where :func:`_carve` goes on. Prediction
-    takes only these (unpacking all the views compiled for about 0.4 s more in every kernel)."""
+    takes only these: each view a kernel unpacks is compiled code (docs/user_guide/one_event.md,
+    "Cold start")."""
     nq = T * K
     nqp = (nq + 7) // 8 * 8
     L = K + 1
@@ -409,8 +410,8 @@ def _forward_views(wk, T, K, d1, C):
     return zz, ee, kb, s, R, Q, P, xb, o + d1
 
 
-# inlined into each kernel (numba's IR): a call returning twenty views compiled for about 0.4 s
-# more in every kernel than the same views carved in place
+# inlined into each kernel (numba's IR): a call returning twenty views compiled for longer than
+# the same views carved in place (with the prediction's own views, about 0.3 s of a cold start)
 @njit(cache=True, no_cpython_wrapper=True, inline="always")
 def _carve(wk, T, K, d1, C, G, output):
     """Views of the work buffer: forward pass ``(zz, ee, kb, s, R, Q, P)``, gradients
