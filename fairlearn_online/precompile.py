@@ -140,23 +140,26 @@ def precompile(estimators=None, *, progress=None, n_jobs=None):
     jobs = check_n_jobs(n_jobs)
     if progress is None:
         progress = sys.stderr.isatty()
+    def report(name, took):
+        if progress:
+            print(f"fairlearn_online: {name}: {took:.1f} s", file=sys.stderr)
+
+    by_class = {}
     if jobs == 1 or len(names) == 1:
-        results = (_compile_estimator(cls_name) for cls_name in names)
+        for cls_name in names:  # a line as each variant finishes
+            by_class[cls_name] = _compile_estimator(cls_name, report=report)[1]
     else:
         from joblib import Parallel, delayed
 
         # one task per class (its variants share kernels), handed in order to whichever worker
-        # is free; the results come back as each class finishes
-        results = Parallel(n_jobs=min(jobs, len(names)), return_as="generator_unordered")(
-            delayed(_compile_estimator)(cls_name, in_worker=True) for cls_name in names)
-    seconds = {}
-    for timings in results:
-        for name, took in timings.items():
-            seconds[name] = took
-            if progress:
-                print(f"fairlearn_online: {name}: {took:.1f} s", file=sys.stderr)
-    order = [_variant_name(c, p, _VARIANTS[c][1][0]) for c in names for p in _VARIANTS[c][1]]
-    return {name: seconds[name] for name in order}
+        # is free; its lines come as each class finishes
+        for cls_name, timings in Parallel(
+                n_jobs=min(jobs, len(names)), return_as="generator_unordered")(
+                delayed(_compile_estimator)(cls_name, in_worker=True) for cls_name in names):
+            by_class[cls_name] = timings
+            for name, took in timings.items():
+                report(name, took)
+    return {name: took for cls_name in names for name, took in by_class[cls_name].items()}
 
 
 def check_n_jobs(n_jobs, name="n_jobs"):
@@ -174,8 +177,9 @@ def check_n_jobs(n_jobs, name="n_jobs"):
     return n_jobs
 
 
-def _compile_estimator(cls_name, in_worker=False):
-    """Every variant of ``cls_name`` once (:func:`_exercise`): variant name -> seconds."""
+def _compile_estimator(cls_name, in_worker=False, report=None):
+    """Every variant of ``cls_name`` once (:func:`_exercise`), each then passed to
+    ``report(name, seconds)``; returns ``(cls_name, {variant name: seconds})``."""
     if in_worker:
         from ._core.jit import silence_notice
 
@@ -189,5 +193,8 @@ def _compile_estimator(cls_name, in_worker=False):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # dCov's small-batch and FAHT's warnings
             _exercise(cls(**params), X, y, groups)
-        seconds[_variant_name(cls_name, params, variants[0])] = time.perf_counter() - start
-    return seconds
+        name = _variant_name(cls_name, params, variants[0])
+        seconds[name] = time.perf_counter() - start
+        if report is not None:
+            report(name, seconds[name])
+    return cls_name, seconds
